@@ -1,0 +1,1 @@
+"""Plain Python that the Dagster assets call: no dagster import below this package."""

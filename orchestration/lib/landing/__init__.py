@@ -1,0 +1,1 @@
+"""The landing contract and everything that turns landing files into rows of the `raw` schema."""

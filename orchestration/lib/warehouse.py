@@ -1,0 +1,319 @@
+"""One warehouse, two engines: the embedded DuckDB file or PostgreSQL, chosen by a URL.
+
+Everything that writes the `raw` schema goes through `Warehouse`, so the ingestion code is written once.
+Connections are opened per operation and closed at once: a DuckDB file admits one writing process, and the
+dbt subprocess, notebooks and Superset's publisher must be able to open it between two assets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+from urllib.parse import unquote, urlparse
+
+import duckdb
+
+from orchestration.lib.landing.contract import DATASETS, LINEAGE_COLUMNS, Dataset
+
+RAW_SCHEMA = "raw"
+
+# Contract types as each engine spells them.
+SQL_TYPES = {
+    "duckdb": {
+        "text": "VARCHAR",
+        "code": "VARCHAR",
+        "decimal": "DOUBLE",
+        "integer": "INTEGER",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+    },
+    "postgres": {
+        "text": "TEXT",
+        "code": "TEXT",
+        "decimal": "DOUBLE PRECISION",
+        "integer": "INTEGER",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+    },
+}
+
+# Columns a dataset's raw table has beyond the contract's, computed at load time.
+DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "meter_readings": (("is_unknown_customer", "boolean"),),
+}
+
+REJECTS_COLUMNS = (
+    ("dataset", "text"),
+    ("source_file", "text"),
+    ("line", "integer"),
+    ("column_name", "text"),
+    ("reason", "text"),
+    ("raw_record", "text"),
+    ("delivery_date", "date"),
+    ("rejected_at", "timestamp"),
+)
+LOAD_LOG_COLUMNS = (
+    ("dataset", "text"),
+    ("source_file", "text"),
+    ("sha256", "text"),
+    ("delivery_date", "date"),
+    ("rows_read", "integer"),
+    ("rows_loaded", "integer"),
+    ("rows_rejected", "integer"),
+    ("status", "text"),
+    ("message", "text"),
+    ("loaded_at", "timestamp"),
+)
+
+
+def raw_columns(dataset: Dataset) -> tuple[tuple[str, str], ...]:
+    """(name, contract type) of every column of a dataset's raw table, in table order."""
+    return (
+        tuple((c.name, c.type) for c in dataset.columns)
+        + DERIVED_COLUMNS.get(dataset.name, ())
+        + LINEAGE_COLUMNS
+    )
+
+
+@dataclass(frozen=True)
+class WarehouseUrl:
+    """A parsed `WAREHOUSE_URL`."""
+
+    engine: str  # duckdb | postgres
+    path: Path | None = None  # duckdb file
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
+    dbname: str = "postgres"
+
+    @property
+    def dbt_target(self) -> str:
+        return self.engine
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables that dbt_project/profiles.yml reads (its only source of connections)."""
+        if self.engine == "duckdb":
+            return {"GRIDCARE_DUCKDB_PATH": str(self.path)}
+        return {
+            "GRIDCARE_PG_HOST": self.host,
+            "GRIDCARE_PG_PORT": str(self.port),
+            "GRIDCARE_PG_USER": self.user,
+            "GRIDCARE_PG_PASSWORD": self.password,
+            "GRIDCARE_PG_DBNAME": self.dbname,
+        }
+
+    def redacted(self) -> str:
+        """The URL for logs and metadata: never the password."""
+        if self.engine == "duckdb":
+            return f"duckdb:///{self.path}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def parse_warehouse_url(url: str) -> WarehouseUrl:
+    """Parse `duckdb:///relative/path`, `duckdb:////absolute/path` or `postgresql://user:pw@host:port/db`.
+
+    DuckDB paths follow SQLAlchemy's convention: three slashes and a relative path (resolved against the
+    working directory), four slashes for an absolute one.
+    """
+    if url.startswith("duckdb:///"):
+        raw_path = url[len("duckdb:///") :]
+        if not raw_path:
+            raise ValueError("WAREHOUSE_URL 'duckdb:///' names no file, e.g. duckdb:///data/warehouse.duckdb")
+        return WarehouseUrl(engine="duckdb", path=Path(raw_path).resolve())
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return WarehouseUrl(
+            engine="postgres",
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=(parsed.path or "/postgres").lstrip("/") or "postgres",
+        )
+    raise ValueError(
+        f"WAREHOUSE_URL {url!r} is neither duckdb:///<path> nor postgresql://user@host:port/db"
+    )
+
+
+class Warehouse:
+    """The raw layer of the warehouse on either engine."""
+
+    def __init__(self, url: WarehouseUrl | str):
+        self.url = parse_warehouse_url(url) if isinstance(url, str) else url
+        self.engine = self.url.engine
+
+    # -- connections -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection where landing files are read and validated.
+
+        On DuckDB it is the warehouse itself, so validated rows never leave the engine; on PostgreSQL it is
+        an in-memory DuckDB whose validated rows are then copied over.
+        """
+        if self.engine == "duckdb":
+            self.url.path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(self.url.path))
+        else:
+            con = duckdb.connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def pg(self):
+        """A psycopg2 connection (PostgreSQL only), committed on success and rolled back on error."""
+        import psycopg2
+
+        con = psycopg2.connect(
+            host=self.url.host,
+            port=self.url.port,
+            user=self.url.user,
+            password=self.url.password,
+            dbname=self.url.dbname,
+            application_name="gridcare",
+        )
+        try:
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Run a read query on the warehouse and return all rows (parameters as `?`)."""
+        if self.engine == "duckdb":
+            con = duckdb.connect(str(self.url.path), read_only=self.url.path.exists())
+            try:
+                return con.execute(sql, list(params)).fetchall()
+            finally:
+                con.close()
+        with self.pg() as con, con.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), tuple(params))
+            return cur.fetchall() if cur.description else []
+
+    # -- schema ------------------------------------------------------------------------------
+    def _ddl(self) -> list[str]:
+        types = SQL_TYPES[self.engine]
+
+        def cols(spec):
+            return ", ".join(f'"{n}" {types[t]}' for n, t in spec)
+
+        stmts = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
+        for ds in DATASETS.values():
+            stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{ds.table} ({cols(raw_columns(ds))})")
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.rejects ({cols(REJECTS_COLUMNS)})")
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log ({cols(LOAD_LOG_COLUMNS)})")
+        return stmts
+
+    def ensure_raw_schema(self) -> None:
+        """Create the raw schema, its tables, the rejects and the load log where missing."""
+        if self.engine == "duckdb":
+            with self.scratch() as con:
+                for stmt in self._ddl():
+                    con.execute(stmt)
+        else:
+            with self.pg() as con, con.cursor() as cur:
+                # Two processes creating the same schema race on PostgreSQL's catalog: serialise them.
+                cur.execute("SELECT pg_advisory_xact_lock(7411)")
+                for stmt in self._ddl():
+                    cur.execute(stmt)
+
+    def last_loads(self, dataset: str) -> dict[str, str]:
+        """Latest sha256 per file of a dataset that was loaded, so unchanged files are skipped."""
+        rows = self.query(
+            f"""SELECT source_file, sha256 FROM (
+                  SELECT source_file, sha256, status,
+                         row_number() OVER (PARTITION BY source_file ORDER BY loaded_at DESC) AS rn
+                  FROM {RAW_SCHEMA}.load_log WHERE dataset = ?) t
+                WHERE rn = 1 AND status = 'loaded'""",
+            (dataset,),
+        )
+        return dict(rows)
+
+    def known_customer_ids(self, con: duckdb.DuckDBPyConnection) -> str:
+        """Name of a relation in `con` that lists the customer IDs of the current snapshot."""
+        if self.engine == "duckdb":
+            return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
+        rows = self.query(f"SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers")
+        con.execute("CREATE OR REPLACE TEMP TABLE _known_customers (customer_id VARCHAR)")
+        if rows:
+            con.executemany("INSERT INTO _known_customers VALUES (?)", rows)
+        return "_known_customers"
+
+    # -- the one write path ------------------------------------------------------------------
+    def commit_delivery(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        delivery_date,
+        good: str | None,
+        rejects: str | None,
+        log_row: dict,
+    ) -> None:
+        """Replace a delivery (a day of a daily dataset, or a whole snapshot) in one transaction.
+
+        `good` and `rejects` name relations in the scratch connection `con` holding exactly the raw table's
+        and raw.rejects' columns; either may be None (a file rejected whole writes only its load-log row).
+        """
+        table = f"{RAW_SCHEMA}.{dataset.table}"
+        log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
+        log_values = [log_row[n] for n in log_cols]
+        if dataset.daily:
+            where, where_rej, args = "_delivery_date = ?", "dataset = ? AND delivery_date = ?", [delivery_date]
+        else:
+            where, where_rej, args = "TRUE", "dataset = ?", []
+        if self.engine == "duckdb":
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if good is not None:
+                    con.execute(f"DELETE FROM {table} WHERE {where}", args)
+                    con.execute(f"DELETE FROM {RAW_SCHEMA}.rejects WHERE {where_rej}", [dataset.name] + args)
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {good}")
+                    con.execute(f"INSERT INTO {RAW_SCHEMA}.rejects BY NAME SELECT * FROM {rejects}")
+                con.execute(
+                    f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})",
+                    log_values,
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return
+        with self.pg() as pg, pg.cursor() as cur:
+            if good is not None:
+                cur.execute(f"DELETE FROM {table} WHERE {where.replace('?', '%s')}", args)
+                cur.execute(
+                    f"DELETE FROM {RAW_SCHEMA}.rejects WHERE {where_rej.replace('?', '%s')}", [dataset.name] + args
+                )
+                _copy_into(con, cur, good, table, [n for n, _ in raw_columns(dataset)])
+                _copy_into(con, cur, rejects, f"{RAW_SCHEMA}.rejects", [n for n, _ in REJECTS_COLUMNS])
+            cur.execute(
+                f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join(['%s'] * len(log_cols))})",
+                log_values,
+            )
+
+
+def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, columns: list[str]) -> None:
+    """Stream a DuckDB relation into a PostgreSQL table with COPY (one CSV file, no Python per row)."""
+    col_list = ", ".join(f'"{c}"' for c in columns)
+    with tempfile.TemporaryDirectory(prefix="gridcare-copy-") as tmp:
+        path = os.path.join(tmp, "rows.csv")
+        # FORCE_QUOTE keeps empty strings apart from NULLs, which PostgreSQL's CSV COPY reads as unquoted empties.
+        con.execute(
+            f"COPY (SELECT {col_list} FROM {relation}) TO '{path}' (HEADER, FORCE_QUOTE *, NULL '')"
+        )
+        with open(path, "rb") as fh:
+            cur.copy_expert(f"COPY {table} ({col_list}) FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+
+
+__all__ = ["Warehouse", "WarehouseUrl", "parse_warehouse_url", "raw_columns", "RAW_SCHEMA"]

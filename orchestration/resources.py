@@ -1,0 +1,86 @@
+"""Every external system the platform talks to, configured from the environment — in this module only.
+
+| variable | default | what |
+|---|---|---|
+| LANDING_DIR | data/landing | where source systems deliver files (docs/landing_contract.md) |
+| WAREHOUSE_URL | duckdb:///data/warehouse.duckdb | the warehouse: a DuckDB file or postgresql://user[:pw]@host:port/db |
+| MLFLOW_TRACKING_URI | sqlite:///data/mlflow/mlflow.db | MLflow tracking store (artifacts beside it) |
+| TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
+| TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
+| PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
+
+Relative paths are relative to the working directory (the repo root when run through `make`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.lib.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The platform's configuration, read once from the environment."""
+
+    landing_dir: Path
+    warehouse_url: str
+    mlflow_tracking_uri: str
+    ticketing_url: str | None
+    partitions_start: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        env = os.environ
+        return cls(
+            landing_dir=Path(env.get("LANDING_DIR", "data/landing")).resolve(),
+            warehouse_url=env.get("WAREHOUSE_URL", "duckdb:///data/warehouse.duckdb"),
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", "sqlite:///data/mlflow/mlflow.db"),
+            ticketing_url=env.get("TICKETING_URL") or None,
+            partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
+        )
+
+    @property
+    def warehouse(self) -> WarehouseUrl:
+        return parse_warehouse_url(self.warehouse_url)
+
+
+SETTINGS = Settings.from_env()
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse (DuckDB file or PostgreSQL) that every asset reads and writes."""
+
+    url: str
+
+    def get(self) -> Warehouse:
+        return Warehouse(self.url)
+
+    @property
+    def parsed(self) -> WarehouseUrl:
+        return parse_warehouse_url(self.url)
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The folder where source systems deliver files."""
+
+    landing_dir: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.landing_dir)
+
+
+def build_resources(settings: Settings = SETTINGS) -> dict:
+    """The resources for a given configuration (tests pass their own Settings)."""
+    return {
+        "warehouse": WarehouseResource(url=settings.warehouse_url),
+        "landing": LandingResource(landing_dir=str(settings.landing_dir)),
+    }
