@@ -16,7 +16,9 @@ import dagster as dg
 from orchestration.lib.landing.contract import DAILY
 from orchestration.lib.landing.files import discover
 from orchestration.lib.warehouse import RAW_SCHEMA, Warehouse
-from orchestration.resources import SETTINGS, Settings
+from orchestration.resources import DBT_PROJECT_DIR, SETTINGS, Settings
+
+DBT_TARGET = DBT_PROJECT_DIR / "target"
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -74,13 +76,28 @@ def summary(settings: Settings = SETTINGS) -> str:
     return "\n".join(lines)
 
 
+def dbt_docs(settings: Settings = SETTINGS) -> int:
+    """`dbt docs generate` against the configured warehouse (catalog needs the built tables)."""
+    from orchestration.resources import build_resources
+
+    dbt = build_resources(settings)["dbt"]
+    invocation = dbt.cli(["docs", "generate"], raise_on_error=False, target_path=DBT_TARGET)
+    invocation.wait()
+    print(f"dbt docs written to {DBT_TARGET}/index.html (serve with: .venv/bin/dbt docs serve "
+          f"--project-dir dbt_project --profiles-dir dbt_project --target-path target)")
+    return 0 if invocation.is_successful() else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline on LANDING_DIR")
     run.add_argument("--job", default="nightly")
     sub.add_parser("summary", help="print rows per table and quarantine counts")
+    sub.add_parser("dbt-docs", help="generate the dbt docs site into dbt_project/target")
     args = parser.parse_args(argv)
+    if args.command == "dbt-docs":
+        return dbt_docs()
     if args.command == "run":
         start = time.perf_counter()
         print(f"Running job {args.job} on {SETTINGS.landing_dir} → {SETTINGS.warehouse.redacted()}", flush=True)

@@ -1,13 +1,19 @@
 """The code location: merges the domain modules, holds no logic."""
 
+import warnings
+
 import dagster as dg
 
+# Single-run backfill policies are marked beta; the platform relies on them knowingly.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.warehouse import warehouse_dbt_assets
 from orchestration.jobs import jobs
 from orchestration.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets],
+    assets=[*ingestion_assets, warehouse_dbt_assets],
     jobs=jobs,
     resources=build_resources(),
 )

@@ -3,14 +3,22 @@
 import dagster as dg
 
 from orchestration.partitions import daily_partitions
+from orchestration.resources import SETTINGS
 
-# DuckDB admits one writing process per file, so on the embedded default the steps run in one process;
-# on PostgreSQL they run in parallel processes (and scale out with Celery or Kubernetes executors).
+# DuckDB admits one writing process per file, so on the embedded default a run's steps share one process;
+# on PostgreSQL they run in parallel processes (and scale out with the Celery or Kubernetes executors).
+EXECUTOR = (
+    dg.in_process_executor
+    if SETTINGS.warehouse.engine == "duckdb"
+    else dg.multiprocess_executor.configured({"max_concurrent": 2})
+)
+
 ingestion_job = dg.define_asset_job(
     "ingestion",
     selection=dg.AssetSelection.groups("ingestion"),
     partitions_def=daily_partitions,
     description="Load every new landing file of the selected days into the raw schema.",
+    executor_def=EXECUTOR,
 )
 
 nightly_job = dg.define_asset_job(
@@ -18,6 +26,7 @@ nightly_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     description="Everything, for the selected days: ingestion, then the warehouse, ML scoring and serving.",
+    executor_def=EXECUTOR,
 )
 
 jobs = [ingestion_job, nightly_job]

@@ -14,11 +14,14 @@ Relative paths are relative to the working directory (the repo root when run thr
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from orchestration.lib.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 
@@ -78,9 +81,46 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
 
+@contextlib.contextmanager
+def _environ(extra: dict[str, str]):
+    """Set variables for a child process started inside the block, and restore them after."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class WarehouseDbtResource(DbtCliResource):
+    """dbt against the configured warehouse: the target and the connection follow WAREHOUSE_URL.
+
+    dbt reads connections only from dbt_project/profiles.yml, which reads them from the environment;
+    this resource puts the warehouse's connection there for the dbt subprocess it starts.
+    """
+
+    warehouse_url: str
+
+    def cli(self, args, **kwargs):
+        with _environ(parse_warehouse_url(self.warehouse_url).dbt_env()):
+            return super().cli(args, **kwargs)
+
+
 def build_resources(settings: Settings = SETTINGS) -> dict:
     """The resources for a given configuration (tests pass their own Settings)."""
     return {
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
+        "dbt": WarehouseDbtResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            target=settings.warehouse.dbt_target,
+            # The dbt of this interpreter's environment, found without relying on PATH.
+            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+            warehouse_url=settings.warehouse_url,
+        ),
     }

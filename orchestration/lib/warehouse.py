@@ -240,15 +240,15 @@ class Warehouse:
         )
         return dict(rows)
 
-    def known_customer_ids(self, con: duckdb.DuckDBPyConnection) -> str:
-        """Name of a relation in `con` that lists the customer IDs of the current snapshot."""
+    def known_customer_ids(self) -> str | None:
+        """A relation listing the current snapshot's customer IDs, readable from the scratch connection.
+
+        None on PostgreSQL, where the scratch connection cannot see the warehouse: there the flag is set by
+        an UPDATE inside the delivery's transaction instead (see `commit_delivery`).
+        """
         if self.engine == "duckdb":
             return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
-        rows = self.query(f"SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers")
-        con.execute("CREATE OR REPLACE TEMP TABLE _known_customers (customer_id VARCHAR)")
-        if rows:
-            con.executemany("INSERT INTO _known_customers VALUES (?)", rows)
-        return "_known_customers"
+        return None
 
     # -- the one write path ------------------------------------------------------------------
     def commit_delivery(
@@ -297,6 +297,13 @@ class Warehouse:
                 )
                 _copy_into(con, cur, good, table, [n for n, _ in raw_columns(dataset)])
                 _copy_into(con, cur, rejects, f"{RAW_SCHEMA}.rejects", [n for n, _ in REJECTS_COLUMNS])
+                if "is_unknown_customer" in dict(DERIVED_COLUMNS.get(dataset.name, ())):
+                    cur.execute(
+                        f"""UPDATE {table} r SET is_unknown_customer = NOT EXISTS (
+                              SELECT 1 FROM {RAW_SCHEMA}.raw_cis__customers c WHERE c.customer_id = r.customer_id)
+                            WHERE {where.replace('?', '%s')}""",
+                        args,
+                    )
             cur.execute(
                 f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join(['%s'] * len(log_cols))})",
                 log_values,

@@ -87,7 +87,7 @@ def load_file(warehouse: Warehouse, lf: LandingFile, digest: str) -> FileLoad:
                 read_path = as_utf8(lf.path, encoding, Path(tmp))
             else:
                 read_path = lf.path
-            known = warehouse.known_customer_ids(con) if lf.dataset.name == "meter_readings" else ""
+            known = warehouse.known_customer_ids()
             staged = stage_file(con, lf, read_path, known, loaded_at)
         except FileRejected as exc:
             message = str(exc).replace(lf.path.name, lf.relpath, 1) if lf.relpath not in str(exc) else str(exc)

@@ -195,7 +195,7 @@ def stage_file(
     con: duckdb.DuckDBPyConnection,
     lf: LandingFile,
     read_path: Path,
-    known_customers: str,
+    known_customers: str | None,
     loaded_at: dt.datetime,
 ) -> Staged:
     """Read `read_path` (the UTF-8 form of `lf`) and fill `_stage_good` and `_stage_rejects` in `con`."""
@@ -271,7 +271,11 @@ def stage_file(
 
     derived = ""
     if "is_unknown_customer" in dict(DERIVED_COLUMNS.get(ds.name, ())):
-        derived = f", customer_id NOT IN (SELECT customer_id FROM {known_customers}) AS is_unknown_customer"
+        derived = (
+            f", customer_id NOT IN (SELECT customer_id FROM {known_customers}) AS is_unknown_customer"
+            if known_customers
+            else ", NULL::BOOLEAN AS is_unknown_customer"
+        )
     day = f"DATE '{lf.day.isoformat()}'" if lf.day else "NULL::DATE"
     ts = f"TIMESTAMP '{loaded_at.isoformat(sep=' ', timespec='seconds')}'"
     cols = ", ".join(_q(c) for c in ds.column_names)

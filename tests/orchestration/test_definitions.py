@@ -1,0 +1,105 @@
+"""The code location loads, and the house rules that keep it navigable hold."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.lib.landing.contract import DATASETS
+from orchestration.lib.warehouse import parse_warehouse_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_definitions_load_with_every_raw_table_and_mart():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    raw = {ds.table for ds in DATASETS.values()}
+    assert raw == {
+        "raw_cis__customers", "raw_scada__transformers", "raw_crm__workers", "raw_scada__equipment_faults",
+        "raw_ami__meter_readings", "raw_crm__service_tickets", "raw_crm__interactions",
+        "raw_scada__transformer_telemetry",
+    }
+    assert raw <= keys
+    # dbt sources resolve to the ingestion assets: staging reads exactly its raw table.
+    assert graph.get(dg.AssetKey("stg_ami__meter_readings")).parent_keys == {dg.AssetKey("raw_ami__meter_readings")}
+    assert {"nightly", "ingestion"} <= {j.name for j in defs.resolve_all_job_defs()}
+
+
+def test_every_asset_has_a_description():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    missing = [
+        k.to_user_string()
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).is_materializable and not (graph.get(k).description or "").strip()
+    ]
+    assert missing == []
+
+
+def _python_files(*folders: str):
+    for folder in folders:
+        yield from (ROOT / folder).rglob("*.py")
+
+
+def test_environment_is_read_in_resources_only():
+    offenders = []
+    for path in _python_files("orchestration", "ml"):
+        if path.name == "resources.py" and path.parent.name == "orchestration":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", "") == "os":
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_ml_imports_neither_dagster_nor_orchestration():
+    offenders = []
+    for path in _python_files("ml"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in ("dagster", "orchestration")]
+    assert offenders == []
+
+
+def test_lib_does_not_import_dagster():
+    offenders = []
+    for path in _python_files("orchestration/lib"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                offenders += [f"{path.relative_to(ROOT)}" for m in mods if m.split(".")[0] in ("dagster", "dagster_dbt")]
+    assert offenders == []
+
+
+def test_warehouse_url_conventions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rel = parse_warehouse_url("duckdb:///data/warehouse.duckdb")
+    assert (rel.engine, rel.path) == ("duckdb", tmp_path / "data" / "warehouse.duckdb")
+    assert parse_warehouse_url("duckdb:////srv/wh.duckdb").path == Path("/srv/wh.duckdb")
+    pg = parse_warehouse_url("postgresql://etl:s%40cret@db.local:6543/gridcare")
+    assert (pg.engine, pg.host, pg.port, pg.user, pg.password, pg.dbname) == (
+        "postgres", "db.local", 6543, "etl", "s@cret", "gridcare")
+    assert pg.redacted() == "postgresql://etl@db.local:6543/gridcare"
+    assert pg.dbt_env()["GRIDCARE_PG_PASSWORD"] == "s@cret"
+
+
+def test_dbt_build_args_carry_the_partition_range():
+    from orchestration.assets.warehouse import dbt_build_args
+
+    assert dbt_build_args({}) == ["build"]
+    assert dbt_build_args(
+        {"dagster/asset_partition_range_start": "2026-05-01", "dagster/asset_partition_range_end": "2026-05-03"}
+    ) == ["build", "--vars", '{"min_date": "2026-05-01", "max_date": "2026-05-03"}']
+    assert dbt_build_args({"dagster/partition": "2026-05-02"}) == [
+        "build", "--vars", '{"min_date": "2026-05-02", "max_date": "2026-05-02"}']
