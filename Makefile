@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui docs venv dagster-home clean
+.PHONY: help demo test run data ui docs fuzz venv dagster-home clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ demo: venv data run ## Set up, generate the sample utility, and run the whole pi
 
 test: venv ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
+
+fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
+	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/lib/test_landing_fuzz.py -q
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies (constraints.txt)
 
