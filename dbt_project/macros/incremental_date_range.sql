@@ -1,0 +1,43 @@
+{#
+    Day-by-day incremental loading for facts that grow with the daily files.
+
+    The orchestrator runs one daily partition range at a time with
+    `--vars '{min_date: 2026-05-01, max_date: 2026-05-03}'`: those days are deleted (pre-hook) and
+    rebuilt, so a re-delivered day replaces what was built from its earlier delivery, even rows that
+    are gone from the new file. Without vars an incremental run appends every day newer than the
+    newest day the table holds. --full-refresh ignores the vars and rebuilds every day.
+#}
+
+{#- True when this run restricts itself to the min_date/max_date vars (either may be given alone). -#}
+{% macro incremental_range_requested() -%}
+    {{ return((var('min_date') is not none or var('max_date') is not none) and not should_full_refresh()) }}
+{%- endmacro %}
+
+{#- The requested range as a SQL condition on a date expression; open ends default to the calendar's ends. -#}
+{% macro requested_date_range_condition(date_expression) -%}
+    {{ date_expression }} between cast('{{ var('min_date') or '0001-01-01' }}' as date)
+        and cast('{{ var('max_date') or '9999-12-31' }}' as date)
+{%- endmacro %}
+
+{#-
+    A boolean SQL condition selecting the days this run builds: the requested range, else (incremental
+    run) the days after the newest `this_date_column` in the table, else every day.
+-#}
+{% macro incremental_date_filter(date_expression, this_date_column) -%}
+    {%- if gridcare.incremental_range_requested() -%}
+        {{ gridcare.requested_date_range_condition(date_expression) }}
+    {%- elif is_incremental() -%}
+        {#- coalesce: a table left empty takes every day again instead of none. -#}
+        {{ date_expression }} > coalesce(
+            (select max({{ this_date_column }}) from {{ this }}), cast('0001-01-01' as date))
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: delete the requested days from the existing table; renders nothing otherwise (hook skipped). -#}
+{% macro delete_incremental_date_range(date_column) -%}
+    {%- if is_incremental() and gridcare.incremental_range_requested() -%}
+        delete from {{ this }} where {{ gridcare.requested_date_range_condition(date_column) }}
+    {%- endif -%}
+{%- endmacro %}

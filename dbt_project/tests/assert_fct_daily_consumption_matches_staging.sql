@@ -1,0 +1,29 @@
+-- Incremental loading must not lose, duplicate or stale-copy readings: on every day the fact holds,
+-- its row count and kWh equal the staged readings. Days not yet built (a partition backfill under
+-- way) are not compared.
+
+with
+
+built as (
+
+    select reading_date, count(*) as readings, sum(kwh_total) as kwh_total
+    from {{ ref('fct_daily_consumption') }}
+    group by reading_date
+
+),
+
+staged as (
+
+    select reading_date, count(*) as readings, sum(kwh_total) as kwh_total
+    from {{ ref('stg_ami__meter_readings') }}
+    group by reading_date
+
+)
+
+select built.reading_date, built.readings, staged.readings as staged_readings
+from built
+left join staged
+    on built.reading_date = staged.reading_date
+where staged.reading_date is null
+    or built.readings <> staged.readings
+    or built.kwh_total <> staged.kwh_total

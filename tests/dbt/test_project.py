@@ -1,0 +1,119 @@
+"""The dbt project's shape, read from the manifest of the session's `dbt parse` (conftest.py).
+
+Parsing is what the Dagster code location does when it loads (orchestration/lib/dbt_manifest.py), so
+it must need no database: the session parses against a DuckDB file that does not exist and a
+PostgreSQL port nobody listens on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.dbt.raw_tables import LINEAGE, RAW_TABLES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+MARTS = {
+    "customer_360", "customer_tags", "dim_customers", "fct_service_tickets", "daily_service_kpis",
+    "dim_workers", "fct_daily_consumption", "transformer_daily_load", "dim_transformers",
+}
+INCREMENTAL = {"fct_daily_consumption", "transformer_daily_load"}
+
+
+@pytest.fixture(scope="module")
+def manifest(parsed_project) -> dict:
+    """manifest.json as parsed for the postgres target."""
+    return parsed_project("postgres").manifest_json
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_parse_needs_no_database_and_warns_of_nothing(parsed_project, engine):
+    parsed = parsed_project(engine)
+    assert [m for m in parsed.messages if not m.startswith("[info]")] == []
+    assert len([n for n in parsed.manifest_json["nodes"].values() if n["resource_type"] == "model"]) == 22
+    # The DuckDB target's file was never opened, so never created.
+    assert list(parsed.workdir.glob("*.duckdb")) == []
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+
+
+def test_layers_folders_names_and_schemas(manifest):
+    layers = {"staging": ("stg_", "staging", "view"), "intermediate": ("int_", "intermediate", "table")}
+    for name, node in _models(manifest).items():
+        layer = node["original_file_path"].split("/")[1]
+        if layer == "marts":
+            assert node["schema"] == "marts", name
+            assert node["config"]["contract"]["enforced"], name
+            expected = "incremental" if name in INCREMENTAL else "table"
+            assert node["config"]["materialized"] == expected, name
+        else:
+            prefix, schema, materialized = layers[layer]
+            assert name.startswith(prefix) and node["schema"] == schema, name
+            assert node["config"]["materialized"] == materialized, name
+        if layer == "staging":
+            source = node["original_file_path"].split("/")[2]
+            assert name.startswith(f"stg_{source}__"), name
+    assert {n for n, node in _models(manifest).items() if node["schema"] == "marts"} == MARTS
+
+
+def test_one_staging_view_per_raw_table(manifest):
+    sources = {n["name"] for n in manifest["sources"].values()}
+    assert sources == set(RAW_TABLES)
+    staged = {n["name"].removeprefix("stg_") for n in _models(manifest).values() if n["name"].startswith("stg_")}
+    assert staged == {t.removeprefix("raw_") for t in RAW_TABLES}
+    for source in manifest["sources"].values():
+        assert source["schema"] == "raw"
+        assert source["loaded_at_field"] == "_loaded_at"
+        assert source["freshness"]["warn_after"]["count"], source["name"]
+
+
+def test_every_model_documented_beside_its_sql_with_grain(manifest):
+    for name, node in _models(manifest).items():
+        assert node["patch_path"].endswith(node["original_file_path"].removesuffix(".sql") + ".yml"), name
+        description = node["description"].lower()
+        assert "one row per" in description or "exactly one row" in description, name
+        assert node["columns"], name
+        undocumented = [c for c, col in node["columns"].items() if not col["description"].strip()]
+        assert undocumented == [], name
+
+
+def test_every_project_macro_documented(manifest):
+    macros = [m for m in manifest["macros"].values() if m["package_name"] == "gridcare"]
+    assert len(macros) >= 15
+    assert [m["name"] for m in macros if not m["description"].strip()] == []
+
+
+def test_unit_tests_pin_tag_and_sla_logic(manifest):
+    tested = {u["model"] for u in manifest["unit_tests"].values()}
+    assert {"customer_tags", "int_service_tickets_sla_evaluated", "int_service_tickets_aggregated_to_customers",
+            "int_meter_readings_aggregated_to_customers", "int_tariff_costs_estimated"} <= tested
+
+
+def test_seeds_are_reference_tables_in_staging(manifest):
+    seeds = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
+    assert set(seeds) == {"repair_commitments", "tariffs"}
+    assert {s["schema"] for s in seeds.values()} == {"staging"}
+
+
+def test_raw_tables_match_the_landing_contract():
+    """The test copy of the raw schema against orchestration/lib/landing/contract.py."""
+    path = REPO_ROOT / "orchestration" / "lib" / "landing" / "contract.py"
+    spec = importlib.util.spec_from_file_location("landing_contract", path)
+    contract = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = contract  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(contract)
+    as_stored = {"code": "text"}
+    expected = {
+        dataset.table: tuple((c.name, as_stored.get(c.type, c.type)) for c in dataset.columns)
+        for dataset in contract.DATASETS.values()
+    }
+    # The ingestion adds the unknown-customer flag to readings (docs/landing_contract.md).
+    expected["raw_ami__meter_readings"] += (("is_unknown_customer", "boolean"),)
+    assert RAW_TABLES == expected
+    assert LINEAGE == contract.LINEAGE_COLUMNS
