@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import duckdb
+
 from orchestration.lib.landing.contract import Dataset
 from orchestration.lib.landing.files import FileRejected, LandingFile, as_utf8, detect_encoding, discover, sha256
 from orchestration.lib.landing.validate import stage_file
@@ -69,8 +71,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def load_file(warehouse: Warehouse, lf: LandingFile, digest: str) -> FileLoad:
-    """Validate one file and replace its delivery in the warehouse, all or nothing."""
+def load_file(warehouse: Warehouse, con: duckdb.DuckDBPyConnection, lf: LandingFile, digest: str) -> FileLoad:
+    """Validate one file in the scratch connection `con` and replace its delivery, all or nothing."""
     loaded_at = _now()
     log = dict(
         dataset=lf.dataset.name,
@@ -79,7 +81,7 @@ def load_file(warehouse: Warehouse, lf: LandingFile, digest: str) -> FileLoad:
         delivery_date=lf.day,
         loaded_at=loaded_at,
     )
-    with tempfile.TemporaryDirectory(prefix="gridcare-landing-") as tmp, warehouse.scratch() as con:
+    with tempfile.TemporaryDirectory(prefix="gridcare-landing-") as tmp:
         encoding = ""
         try:
             if lf.format in ("csv", "jsonl"):
@@ -131,16 +133,22 @@ def load_dataset(
     files, problems = discover(landing_dir, dataset, days)
     result = DatasetLoad(dataset.name, dataset.table, problems=problems)
     done = warehouse.last_loads(dataset.name)
+    todo = []
     for lf in files:
         digest = sha256(lf.path)
         if done.get(lf.relpath) == digest:
             result.files.append(FileLoad(lf.relpath, "unchanged"))
-            continue
-        fl = load_file(warehouse, lf, digest)
-        result.files.append(fl)
-        if fl.status == "rejected":
-            progress(f"  {fl.relpath}: REJECTED — {fl.message}")
-        elif fl.rows_rejected:
-            progress(f"  {fl.relpath}: {fl.rows_loaded} rows loaded, {fl.rows_rejected} quarantined")
+        else:
+            todo.append((lf, digest))
+    if todo:
+        # One connection for all of the run's files: opening and checkpointing a DuckDB file per delivery
+        # cost more than reading a day of readings.
+        with warehouse.scratch() as con:
+            for lf, digest in todo:
+                fl = load_file(warehouse, con, lf, digest)
+                result.files.append(fl)
+                if fl.status == "rejected":
+                    progress(f"  {fl.relpath}: REJECTED — {fl.message}")
+    result.files.sort(key=lambda f: f.relpath)
     result.seconds = time.perf_counter() - start
     return result

@@ -150,9 +150,13 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> list
     return names
 
 
-def _checks(col: Column, v: str) -> tuple[str, list[tuple[str, str]]]:
-    """(typed expression, [(bad-value predicate, message expression)]) for one column's text value `v`."""
-    shown = f"left({v}, {_SHOWN})"
+def _checks(col: Column, v: str, t: str) -> tuple[str, list[tuple[str, str]]]:
+    """(typed expression over the text column `v`, [(bad-value predicate, message)]) for one column.
+
+    Predicates refer to the text value `v` and to the typed value by its name `t`, so each value is parsed
+    once per row however many rules look at it.
+    """
+    shown = f"'''' || left({v}, {_SHOWN}) || ''''"
     msg = lambda text: f"{_lit(col.name + ': ')} || {text}"  # noqa: E731
     checks: list[tuple[str, str]] = []
     if not col.nullable:
@@ -161,31 +165,30 @@ def _checks(col: Column, v: str) -> tuple[str, list[tuple[str, str]]]:
         typed = v
         if col.domain:
             domain = ", ".join(_lit(d) for d in col.domain)
-            checks.append(
-                (f"{v} IS NOT NULL AND {v} NOT IN ({domain})", msg(f"'''' || {shown} || ''' is not one of {', '.join(col.domain)}'"))
-            )
+            checks.append((f"{v} NOT IN ({domain})", msg(f"{shown} || ' is not one of {', '.join(col.domain)}'")))
     elif col.type in ("decimal", "integer"):
         pattern, sql_type = (_NUMBER, "DOUBLE") if col.type == "decimal" else (_INTEGER, "INTEGER")
         typed = f"TRY_CAST(CASE WHEN regexp_full_match({v}, {_lit(pattern)}) THEN {v} END AS {sql_type})"
         what = "a number" if col.type == "decimal" else "a whole number"
-        checks.append((f"{v} IS NOT NULL AND {typed} IS NULL", msg(f"'''' || {shown} || ''' is not {what}'")))
+        checks.append((f"{v} IS NOT NULL AND {t} IS NULL", msg(f"{shown} || ' is not {what}'")))
         if col.min_value is not None:
             op = "<=" if col.exclusive_min else "<"
-            checks.append((f"{typed} {op} {col.min_value}", msg(f"'''' || {shown} || ''' is below {'or at ' if col.exclusive_min else ''}the minimum {col.min_value:g}'")))
+            at = "or at " if col.exclusive_min else ""
+            checks.append((f"{t} {op} {col.min_value}", msg(f"{shown} || ' is below {at}the minimum {col.min_value:g}'")))
         if col.max_value is not None:
-            checks.append((f"{typed} > {col.max_value}", msg(f"'''' || {shown} || ''' is above the maximum {col.max_value:g}'")))
+            checks.append((f"{t} > {col.max_value}", msg(f"{shown} || ' is above the maximum {col.max_value:g}'")))
     elif col.type == "date":
         typed = f"TRY_CAST(CASE WHEN regexp_full_match({v}, {_lit(_DATE)}) THEN {v} END AS DATE)"
-        checks.append((f"{v} IS NOT NULL AND {typed} IS NULL", msg(f"'''' || {shown} || ''' is not a date (YYYY-MM-DD)'")))
+        checks.append((f"{v} IS NOT NULL AND {t} IS NULL", msg(f"{shown} || ' is not a date (YYYY-MM-DD)'")))
     elif col.type == "timestamp":
         typed = f"TRY_CAST(CASE WHEN regexp_full_match({v}, {_lit(_TIMESTAMP)}) THEN {v} END AS TIMESTAMP)"
         checks.append(
-            (f"{v} IS NOT NULL AND {typed} IS NULL", msg(f"'''' || {shown} || ''' is not a timestamp (YYYY-MM-DD HH:MM:SS)'"))
+            (f"{v} IS NOT NULL AND {t} IS NULL", msg(f"{shown} || ' is not a timestamp (YYYY-MM-DD HH:MM:SS)'"))
         )
     elif col.type == "boolean":
         lv = f"lower({v})"
         typed = f"CASE WHEN {lv} IN ({', '.join(map(_lit, _TRUE))}) THEN true WHEN {lv} IN ({', '.join(map(_lit, _FALSE))}) THEN false END"
-        checks.append((f"{v} IS NOT NULL AND {typed} IS NULL", msg(f"'''' || {shown} || ''' is not true/false'")))
+        checks.append((f"{v} IS NOT NULL AND {t} IS NULL", msg(f"{shown} || ' is not true/false'")))
     else:  # pragma: no cover - the contract only uses the types above
         raise ValueError(col.type)
     return typed, checks
@@ -218,56 +221,64 @@ def stage_file(
         )
     extra = [c for c in present if c not in ds.column_names]
 
-    typed_cols, conds = [], []
+    texts, typed_cols, conds = [], [], []
     for col in ds.columns:
         # An optional column that is absent reads as empty; values are trimmed and '' is null.
-        v = f"nullif(trim({_q(col.name)}), '')" if col.name in present else "NULL::VARCHAR"
-        typed, checks = _checks(col, v)
-        typed_cols.append(f"{typed} AS {_q(col.name)}")
+        v, t = _q("text:" + col.name), _q(col.name)
+        texts.append((f"nullif(trim({_q(col.name)}), '')" if col.name in present else "NULL::VARCHAR") + f" AS {v}")
+        typed, checks = _checks(col, v, t)
+        typed_cols.append(f"{typed} AS {t}")
         conds.extend((pred, message, col.name) for pred, message in checks)
-    if lf.format == "csv":
-        raw = "concat_ws(',', " + ", ".join(
-            f"CASE WHEN {_q(c)} IS NULL THEN '' ELSE '\"' || replace({_q(c)}, '\"', '\"\"') || '\"' END" for c in present
-        ) + ")"
-    elif lf.format == "parquet":
-        raw = "to_json(struct_pack(" + ", ".join(f"{_q(c)} := {_q(c)}" for c in present) + "))::VARCHAR"
-    else:
-        raw = "_raw"
-    reason = "concat_ws('; ', " + ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m, _ in conds) + ")"
-    first_col = "CASE " + " ".join(f"WHEN {c} THEN {_lit(n)}" for c, _, n in conds) + " END"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _checked AS
-            SELECT _line, {raw} AS _raw, {', '.join(typed_cols)},
-                   nullif({reason}, '') AS _reason, {first_col} AS _column
-            FROM _landing"""
-    )
-    # Rules across columns and rows, applied to rows that passed the per-column checks.
+    # Rules across columns, judged only for rows whose values all passed their own checks.
+    row_rules: list[tuple[str, str, str]] = []
     if ds.sum_check:
         total, parts = ds.sum_check
-        s = " + ".join(_q(p) for p in parts)
-        con.execute(
-            f"""UPDATE _checked SET _column = {_lit(total)},
-                _reason = {_lit(total + ': ')} || {_q(total)}::VARCHAR || ' differs from '
-                          || {_lit(' + '.join(parts))} || ' = ' || round({s}, 3)::VARCHAR
-                          || ' by more than {KWH_SUM_TOLERANCE} kWh'
-                WHERE _reason IS NULL AND abs({_q(total)} - ({s})) > {KWH_SUM_TOLERANCE}"""
-        )
+        sum_sql = " + ".join(_q(p) for p in parts)
+        row_rules.append((
+            f"abs({_q(total)} - ({sum_sql})) > {KWH_SUM_TOLERANCE}",
+            f"{_lit(total + ': ')} || {_q(total)}::VARCHAR || ' differs from ' || {_lit(' + '.join(parts))}"
+            f" || ' = ' || round({sum_sql}, 3)::VARCHAR || ' by more than {KWH_SUM_TOLERANCE} kWh'",
+            total,
+        ))
     if ds.date_column and lf.day is not None:
-        con.execute(
-            f"""UPDATE _checked SET _column = {_lit(ds.date_column)},
-                _reason = {_lit(ds.date_column + ': ')} || {_q(ds.date_column)}::VARCHAR
-                          || ' is not the file''s day {lf.day.isoformat()}'
-                WHERE _reason IS NULL AND {_q(ds.date_column)} <> DATE '{lf.day.isoformat()}'"""
-        )
+        day_sql = f"DATE '{lf.day.isoformat()}'"
+        row_rules.append((
+            f"{_q(ds.date_column)} <> {day_sql}",
+            f"{_lit(ds.date_column + ': ')} || {_q(ds.date_column)}::VARCHAR || ' is not the file''s day {lf.day}'",
+            ds.date_column,
+        ))
+    reason = "nullif(concat_ws('; ', " + ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m, _ in conds) + "), '')"
+    first_col = "CASE " + " ".join(f"WHEN {c} THEN {_lit(n)}" for c, _, n in conds) + " END"
+    if row_rules:
+        reason = f"coalesce({reason}, CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m, _ in row_rules) + " END)"
+        first_col = f"coalesce({first_col}, CASE " + " ".join(f"WHEN {c} THEN {_lit(n)}" for c, _, n in row_rules) + " END)"
     key = ", ".join(_q(k) for k in ds.key)
+    cols = ", ".join(_q(c) for c in ds.column_names)
+    # One pass: text values, then typed values, then rule verdicts, then duplicate keys among rows that
+    # passed every other rule (the first occurrence in the file loads).
     con.execute(
-        f"""UPDATE _checked SET _column = {_lit(ds.key[0])},
-            _reason = 'duplicate key (' || {_lit(', '.join(ds.key))} || ') within the delivery, first at line '
-                      || d.first_line::VARCHAR
-            FROM (SELECT _line AS l, min(_line) OVER (PARTITION BY {key}) AS first_line
-                  FROM _checked WHERE _reason IS NULL) d
-            WHERE _checked._line = d.l AND d.first_line <> d.l"""
+        f"""CREATE OR REPLACE TEMP TABLE _checked AS
+            WITH v AS (SELECT _line, {', '.join(texts)} FROM _landing),
+            t AS (SELECT *, {', '.join(typed_cols)} FROM v),
+            c AS (SELECT _line, {cols}, {reason} AS _reason, {first_col} AS _column FROM t),
+            d AS (SELECT *, min(_line) FILTER (WHERE _reason IS NULL) OVER (PARTITION BY {key}) AS _first FROM c)
+            SELECT _line, {cols},
+                   CASE WHEN _reason IS NULL AND _first <> _line
+                        THEN 'duplicate key (' || {_lit(', '.join(ds.key))} || ') within the delivery, first at line '
+                             || _first::VARCHAR
+                        ELSE _reason END AS _reason,
+                   CASE WHEN _reason IS NULL AND _first <> _line THEN {_lit(ds.key[0])} ELSE _column END AS _column
+            FROM d"""
     )
+    if lf.format == "csv":
+        raw = "concat_ws(',', " + ", ".join(
+            f"CASE WHEN l.{_q(c)} IS NULL THEN '' ELSE '\"' || replace(l.{_q(c)}, '\"', '\"\"') || '\"' END"
+            for c in present
+        ) + ")"
+    elif lf.format == "parquet":
+        raw = "to_json(struct_pack(" + ", ".join(f"{_q(c)} := l.{_q(c)}" for c in present) + "))::VARCHAR"
+    else:
+        raw = "l._raw"
 
     derived = ""
     if "is_unknown_customer" in dict(DERIVED_COLUMNS.get(ds.name, ())):
@@ -278,7 +289,6 @@ def stage_file(
         )
     day = f"DATE '{lf.day.isoformat()}'" if lf.day else "NULL::DATE"
     ts = f"TIMESTAMP '{loaded_at.isoformat(sep=' ', timespec='seconds')}'"
-    cols = ", ".join(_q(c) for c in ds.column_names)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage_good AS
             SELECT {cols}{derived}, {_lit(name)} AS _source_file, _line::INTEGER AS _source_line,
@@ -287,10 +297,10 @@ def stage_file(
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage_rejects AS
-            SELECT {_lit(ds.name)} AS dataset, {_lit(name)} AS source_file, _line::INTEGER AS line,
-                   _column AS column_name, _reason AS reason, _raw AS raw_record, {day} AS delivery_date,
+            SELECT {_lit(ds.name)} AS dataset, {_lit(name)} AS source_file, c._line::INTEGER AS line,
+                   c._column AS column_name, c._reason AS reason, {raw} AS raw_record, {day} AS delivery_date,
                    {ts} AS rejected_at
-            FROM _checked WHERE _reason IS NOT NULL
+            FROM _checked c JOIN _landing l USING (_line) WHERE c._reason IS NOT NULL
             UNION ALL
             SELECT {_lit(ds.name)}, {_lit(name)}, _line::INTEGER, column_name, reason, _raw, {day}, {ts}
             FROM _landing_rejects
