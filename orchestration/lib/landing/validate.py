@@ -113,9 +113,8 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, dataset: 
             "SELECT DISTINCT unnest(json_keys(CASE WHEN _ok THEN _raw END)) FROM _jsonl WHERE _ok ORDER BY 1"
         ).fetchall()
     ]
-    if not keys and con.execute("SELECT count(*) FROM _jsonl WHERE trim(_raw) <> ''").fetchone()[0] == 0:
-        raise FileRejected(f"{name}: line 1: empty file, no JSON object")
-    wanted = [k for k in keys] or list(dataset.required_columns)
+    # JSON lines have no header: an empty file is a day without messages, read as the contract's columns.
+    wanted = keys or list(dataset.required_columns)
     select = ", ".join(
         f"json_extract_string(CASE WHEN _ok THEN _raw END, {_lit('$.' + _json_path(k))}) AS {_q(k)}" for k in wanted
     )
@@ -125,7 +124,7 @@ def _read_jsonl(con: duckdb.DuckDBPyConnection, path: Path, name: str, dataset: 
            SELECT _line, NULL::VARCHAR AS column_name, 'not a JSON object' AS reason, _raw
            FROM _jsonl WHERE NOT _ok AND coalesce(trim(_raw), '') <> ''"""
     )
-    return keys
+    return wanted
 
 
 def _json_path(key: str) -> str:
@@ -204,7 +203,7 @@ def stage_file(
     """Read `read_path` (the UTF-8 form of `lf`) and fill `_stage_good` and `_stage_rejects` in `con`."""
     ds = lf.dataset
     name = lf.relpath
-    if read_path.stat().st_size == 0:
+    if read_path.stat().st_size == 0 and lf.format != "jsonl":
         raise FileRejected(f"{name}: line 1: empty file, no header line")
     if lf.format == "parquet":
         present = _read_parquet(con, read_path, name)

@@ -244,6 +244,13 @@ def test_empty_and_header_only_files(wh, tmp_path):
     assert result.files[0].message == "meter_readings/2026-05-01.csv: line 1: empty file, no header line"
 
 
+def test_an_empty_jsonl_file_is_a_day_without_messages(wh, tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "interactions" / "2026-05-01.jsonl", "")
+    result = load(wh, landing, "interactions")
+    assert [(f.status, f.rows_read) for f in result.files] == [("loaded", 0)]
+
+
 def test_daily_file_not_named_for_a_day_is_reported(wh, tmp_path):
     landing = tmp_path / "landing"
     write(landing / "meter_readings" / "readings-may.csv", READINGS_HEADER + "\n")
