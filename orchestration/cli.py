@@ -36,6 +36,7 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
                  days: list[dt.date] | None = None) -> dg.ExecuteInProcessResult:
     """Materialize every asset of `job_name` for all landed days in one run."""
     from orchestration.definitions import defs
+    from orchestration.resources import build_resources
 
     days = days if days is not None else landed_days(settings)
     if not days:
@@ -46,7 +47,11 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
         "dagster/asset_partition_range_end": days[-1].isoformat(),
     }
     return job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(), tags=tags, run_config=QUIET_LOGS, raise_on_error=False
+        instance=instance or dg.DagsterInstance.get(),
+        tags=tags,
+        run_config=QUIET_LOGS,
+        resources=build_resources(settings),
+        raise_on_error=False,
     )
 
 
