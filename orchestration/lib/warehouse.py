@@ -250,6 +250,13 @@ class Warehouse:
             return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
         return None
 
+    def replace_table(self, schema: str, table: str, frame) -> int:
+        """Replace `schema.table` with a pandas/polars/Arrow frame in one transaction; returns its row count.
+
+        For derived outputs (ML scores, work orders) that are recomputed whole; raw data never goes this way.
+        """
+        return _replace_table(self, schema, table, frame)
+
     # -- the one write path ------------------------------------------------------------------
     def commit_delivery(
         self,
@@ -308,6 +315,46 @@ class Warehouse:
                 f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join(['%s'] * len(log_cols))})",
                 log_values,
             )
+
+
+_PG_FROM_DUCKDB = {
+    "VARCHAR": "TEXT",
+    "DOUBLE": "DOUBLE PRECISION",
+    "FLOAT": "REAL",
+    "BIGINT": "BIGINT",
+    "INTEGER": "INTEGER",
+    "SMALLINT": "SMALLINT",
+    "BOOLEAN": "BOOLEAN",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP",
+    "TIMESTAMP_NS": "TIMESTAMP",
+    "TIMESTAMP_US": "TIMESTAMP",
+}
+
+
+def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
+    """Body of `Warehouse.replace_table` (kept apart so the class reads as the raw layer's API)."""
+    con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+    try:
+        con.register("_frame", frame)
+        rows = con.execute("SELECT count(*) FROM _frame").fetchone()[0]
+        if wh.engine == "duckdb":
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM _frame")
+            con.execute("COMMIT")
+            return rows
+        con.execute("CREATE TEMP TABLE _rows AS SELECT * FROM _frame")
+        described = con.execute("DESCRIBE _rows").fetchall()
+        cols = [(name, _PG_FROM_DUCKDB.get(str(kind).split("(")[0], "TEXT")) for name, kind, *_ in described]
+        with wh.pg() as pg, pg.cursor() as cur:
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+            cur.execute(f"CREATE TABLE {schema}.{table} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in cols)})")
+            _copy_into(con, cur, "_rows", f"{schema}.{table}", [n for n, _ in cols])
+        return rows
+    finally:
+        con.close()
 
 
 def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, columns: list[str]) -> None:

@@ -258,3 +258,17 @@ def test_daily_file_not_named_for_a_day_is_reported(wh, tmp_path):
     result = load(wh, landing, "meter_readings")
     assert result.files == []
     assert result.problems == ["meter_readings/readings-may.csv: file name is not a day (YYYY-MM-DD.csv), skipped"]
+
+
+def test_replace_table_writes_a_frame_on_both_engines(wh):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"interaction_id": ["I1", "I2"], "confidence": [0.9, 0.5], "scored_on": pd.to_datetime(["2026-05-01"] * 2).date,
+         "alert": [True, False], "n": [1, 2]}
+    )
+    assert wh.replace_table("ml", "scores", frame) == 2
+    assert wh.replace_table("ml", "scores", frame.head(1)) == 1
+    assert wh.query("SELECT interaction_id, confidence, scored_on, alert, n FROM ml.scores") == [
+        ("I1", 0.9, dt.date(2026, 5, 1), True, 1)
+    ]
