@@ -254,13 +254,16 @@ def stage_file(
     key = ", ".join(_q(k) for k in ds.key)
     cols = ", ".join(_q(c) for c in ds.column_names)
     # One pass: text values, then typed values, then rule verdicts, then duplicate keys among rows that
-    # passed every other rule (the first occurrence in the file loads).
+    # passed every other rule (the first occurrence in the file loads). Duplicates are found by grouping,
+    # not by a window over the key: keys are almost all unique, and a window sorts every one of them.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
             WITH v AS (SELECT _line, {', '.join(texts)} FROM _landing),
             t AS (SELECT *, {', '.join(typed_cols)} FROM v),
             c AS (SELECT _line, {cols}, {reason} AS _reason, {first_col} AS _column FROM t),
-            d AS (SELECT *, min(_line) FILTER (WHERE _reason IS NULL) OVER (PARTITION BY {key}) AS _first FROM c)
+            dup AS (SELECT {key}, min(_line) AS _first FROM c WHERE _reason IS NULL
+                    GROUP BY {key} HAVING count(*) > 1),
+            d AS (SELECT * FROM c LEFT JOIN dup USING ({key}))
             SELECT _line, {cols},
                    CASE WHEN _reason IS NULL AND _first <> _line
                         THEN 'duplicate key (' || {_lit(', '.join(ds.key))} || ') within the delivery, first at line '
