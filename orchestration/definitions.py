@@ -11,9 +11,12 @@ from orchestration.assets.ingestion import ingestion_assets
 from orchestration.assets.warehouse import warehouse_dbt_assets
 from orchestration.jobs import jobs
 from orchestration.resources import build_resources
+from orchestration.schedules import schedules, sensors
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, warehouse_dbt_assets],
     jobs=jobs,
+    schedules=schedules,
+    sensors=sensors,
     resources=build_resources(),
 )
