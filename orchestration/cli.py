@@ -33,7 +33,7 @@ def landed_days(settings: Settings) -> list[dt.date]:
 
 
 def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", instance: dg.DagsterInstance | None = None,
-                 days: list[dt.date] | None = None) -> dg.ExecuteInProcessResult:
+                 days: list[dt.date] | None = None, quick_training: bool = False) -> dg.ExecuteInProcessResult:
     """Materialize every asset of `job_name` for all landed days in one run."""
     from orchestration.definitions import defs
     from orchestration.resources import build_resources
@@ -49,10 +49,17 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(),
         tags=tags,
-        run_config=QUIET_LOGS,
+        run_config={**QUIET_LOGS, **(_quick_training(job) if quick_training else {})},
         resources=build_resources(settings),
         raise_on_error=False,
     )
+
+
+def _quick_training(job) -> dict:
+    from orchestration.jobs import TRAINING_ASSETS
+
+    ops = {n for n in TRAINING_ASSETS if job.asset_layer.asset_graph.has(dg.AssetKey(n))}
+    return {"ops": {n: {"config": {"quick": True}} for n in ops}}
 
 
 def summary(settings: Settings = SETTINGS) -> str:

@@ -21,6 +21,14 @@ ingestion_job = dg.define_asset_job(
     executor_def=EXECUTOR,
 )
 
+warehouse_job = dg.define_asset_job(
+    "build_warehouse",
+    selection=dg.AssetSelection.groups("ingestion", "warehouse"),
+    partitions_def=daily_partitions,
+    description="Ingestion and the dbt build, without models: the data mid-platform alone.",
+    executor_def=EXECUTOR,
+)
+
 nightly_job = dg.define_asset_job(
     "nightly",
     selection=dg.AssetSelection.all(),
@@ -29,4 +37,15 @@ nightly_job = dg.define_asset_job(
     executor_def=EXECUTOR,
 )
 
-jobs = [ingestion_job, nightly_job]
+TRAINING_ASSETS = ("intent_classifier", "transformer_fault_model")
+
+retrain_job = dg.define_asset_job(
+    "retrain_models",
+    selection=dg.AssetSelection.assets(*TRAINING_ASSETS).downstream(),
+    config={"ops": {name: {"config": {"retrain": True}} for name in TRAINING_ASSETS}},
+    description="Retrain every model on the latest data (agents' labels included), promote if at least as "
+    "good as the champion, and rescore.",
+    executor_def=EXECUTOR,
+)
+
+jobs = [ingestion_job, warehouse_job, nightly_job, retrain_job]

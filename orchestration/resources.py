@@ -45,7 +45,7 @@ class Settings:
         return cls(
             landing_dir=Path(env.get("LANDING_DIR", "data/landing")).resolve(),
             warehouse_url=env.get("WAREHOUSE_URL", "duckdb:///data/warehouse.duckdb"),
-            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", "sqlite:///data/mlflow/mlflow.db"),
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{Path('data/mlflow/mlflow.db').resolve()}"),
             ticketing_url=env.get("TICKETING_URL") or None,
             partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
         )
@@ -69,6 +69,19 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def parsed(self) -> WarehouseUrl:
         return parse_warehouse_url(self.url)
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """The MLflow tracking store and model registry (local SQLite under data/ by default)."""
+
+    tracking_uri: str
+
+    @property
+    def uri(self) -> str:
+        """The tracking URI, with the folder of a local SQLite store created on first use."""
+        if self.tracking_uri.startswith("sqlite:///"):
+            Path(self.tracking_uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        return self.tracking_uri
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -115,6 +128,7 @@ def build_resources(settings: Settings = SETTINGS) -> dict:
     return {
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
+        "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 
-from orchestration.jobs import nightly_job
+from orchestration.jobs import nightly_job, retrain_job
 from orchestration.lib.landing.contract import DATASETS
 from orchestration.lib.landing.files import discover
 from orchestration.resources import LandingResource
@@ -45,5 +45,13 @@ def new_day_sensor(context: dg.SensorEvaluationContext, landing: LandingResource
         context.update_cursor(new[-1])
 
 
-schedules = [nightly_schedule]
+# Agents label new interactions every day; a week of labels is enough to be worth a retraining run.
+weekly_retrain_schedule = dg.ScheduleDefinition(
+    job=retrain_job,
+    cron_schedule="0 4 * * 0",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+schedules = [nightly_schedule, weekly_retrain_schedule]
 sensors = [new_day_sensor]

@@ -1,0 +1,1 @@
+"""Plain-Python machine-learning library of the platform (no dagster, no orchestration imports)."""

@@ -1,0 +1,202 @@
+"""MLflow helpers shared by every model of the platform: log a run, register a version, promote the champion.
+
+Model-agnostic: the caller passes an `mlflow.pyfunc.PythonModel`, its artifacts, flat metrics and the name of
+the metric that decides promotion, so the intent classifier, the Prophet fault model and the consumption
+forecaster register the same way. The tracking URI is always an argument; nothing here reads the environment.
+
+Promotion rule: a new version becomes the alias `champion` when its evaluation metric is at least as good as
+the current champion's (ties promote: the newer model has seen newer data). The first version of a model is
+champion. The metric value is stored on each version as tags, so the comparison never needs the runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+import mlflow.pyfunc
+import pandas as pd
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+CHAMPION = "champion"
+# Tags written on every registered version.
+TAG_EVAL_METRIC = "eval_metric"
+TAG_EVAL_VALUE = "eval_metric_value"
+TAG_GREATER_IS_BETTER = "greater_is_better"
+TAG_DATA_VERSION = "data_version"
+TAG_PROMOTED = "promoted"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What `log_and_register` did: the run, the new model version, and whether it became champion."""
+
+    run_id: str
+    version: int
+    promoted: bool
+    eval_value: float
+    previous_champion: int | None  # the champion version before this registration, if any
+    model_uri: str  # "models:/<name>/<version>"
+
+
+@contextmanager
+def tracking(tracking_uri: str) -> Iterator[MlflowClient]:
+    """Point MLflow's fluent tracking API at `tracking_uri` for the block, then restore the previous setting.
+
+    MLflow keeps the URI in process-global state; restoring it keeps a Dagster worker that logs to several
+    stores (or a test suite) from leaking one caller's store into the next. The registry URI is never set
+    globally (MLflow would also export it to the environment): every registry call goes through the yielded
+    client, whose registry is the same store.
+    """
+    previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
+    mlflow.set_tracking_uri(tracking_uri)
+    try:
+        yield MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def champion_version(client: MlflowClient, model_name: str, alias: str = CHAMPION) -> Any | None:
+    """The ModelVersion holding `alias`, or None when the model or the alias does not exist yet."""
+    try:
+        return client.get_model_version_by_alias(model_name, alias)
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            return None
+        raise
+
+
+def is_better_or_equal(new: float, current: float | None, greater_is_better: bool = True) -> bool:
+    """Promotion test: `new` at least as good as `current`; anything beats a missing or NaN current value."""
+    if current is None or math.isnan(current):
+        return True
+    if math.isnan(new):
+        return False
+    return new >= current if greater_is_better else new <= current
+
+
+def _experiment_id(client: MlflowClient, experiment: str, artifact_location: str | None) -> str:
+    existing = client.get_experiment_by_name(experiment)
+    if existing is not None:
+        return existing.experiment_id
+    return client.create_experiment(experiment, artifact_location=artifact_location)
+
+
+def log_and_register(
+    tracking_uri: str,
+    experiment: str,
+    model_name: str,
+    python_model: mlflow.pyfunc.PythonModel,
+    artifacts: Mapping[str, str],
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    data_version: str,
+    eval_metric: str,
+    *,
+    greater_is_better: bool = True,
+    figures: Mapping[str, Figure] | None = None,
+    json_artifacts: Mapping[str, Any] | None = None,
+    input_example: pd.DataFrame | None = None,
+    pip_requirements: Sequence[str] | None = None,
+    code_paths: Sequence[str] | None = None,
+    artifact_location: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    alias: str = CHAMPION,
+) -> Registration:
+    """Log one training run, register its model as a new version, and promote it if it is at least as good.
+
+    Args:
+        tracking_uri: MLflow tracking (and registry) URI, e.g. `sqlite:///…/mlflow.db` or `http://mlflow:5000`.
+        experiment: experiment name; created (at `artifact_location`) when missing.
+        model_name: registered model name, e.g. `intent_classifier`.
+        python_model: the pyfunc wrapper to log.
+        artifacts: pyfunc artifacts (name -> local path) that `python_model.load_context` reads.
+        params: run parameters (values are stringified by MLflow).
+        metrics: flat numeric metrics; must contain `eval_metric`.
+        data_version: fingerprint or partition of the training data, tagged on the run and the version.
+        eval_metric: the key of `metrics` compared with the champion's, e.g. `eval/macro_f1` or `eval/mape`.
+        greater_is_better: False for error metrics (MAPE, RMSE).
+        figures: artifact file name -> matplotlib figure (logged as PNG, then closed).
+        json_artifacts: artifact file name -> JSON-serialisable object (confusion matrices, label order).
+        input_example: a small model input; it also lets MLflow infer the signature.
+        pip_requirements: requirements recorded with the model; passing them skips MLflow's slow inference.
+        code_paths: local code shipped inside the model, for serving outside this repository.
+        artifact_location: where a newly created experiment stores artifacts (tests use a tmp dir).
+        tags: extra run tags.
+        alias: the alias to move on promotion.
+
+    Returns:
+        A Registration with the run id, the new version number and whether the alias moved to it.
+
+    Raises:
+        KeyError: `eval_metric` is not in `metrics`.
+    """
+    if eval_metric not in metrics:
+        raise KeyError(f"eval_metric {eval_metric!r} not in metrics {sorted(metrics)}")
+    eval_value = float(metrics[eval_metric])
+    with tracking(tracking_uri) as client:
+        experiment_id = _experiment_id(client, experiment, artifact_location)
+        with mlflow.start_run(experiment_id=experiment_id) as run:
+            mlflow.set_tags({TAG_DATA_VERSION: data_version, TAG_EVAL_METRIC: eval_metric, **(tags or {})})
+            mlflow.log_params(dict(params))
+            mlflow.log_metrics({key: float(value) for key, value in metrics.items()})
+            for file_name, figure in (figures or {}).items():
+                mlflow.log_figure(figure, file_name)
+                plt.close(figure)
+            for file_name, payload in (json_artifacts or {}).items():
+                mlflow.log_dict(payload, file_name)
+            info = mlflow.pyfunc.log_model(
+                name=model_name,
+                python_model=python_model,
+                artifacts=dict(artifacts),
+                input_example=input_example,
+                pip_requirements=list(pip_requirements) if pip_requirements is not None else None,
+                code_paths=list(code_paths) if code_paths is not None else None,
+            )
+        if not client.search_registered_models(filter_string=f"name = '{model_name}'"):
+            client.create_registered_model(model_name)
+        version = str(
+            client.create_model_version(
+                model_name, source=info.model_uri, run_id=run.info.run_id, model_id=info.model_id
+            ).version
+        )
+        current = champion_version(client, model_name, alias)
+        current_value = None
+        if current is not None and current.tags.get(TAG_EVAL_METRIC) == eval_metric:
+            current_value = float(current.tags.get(TAG_EVAL_VALUE, "nan"))
+        # A champion scored on another metric (or promoted by hand, without the tags) cannot be compared; the
+        # new version, scored as asked, replaces it.
+        promoted = is_better_or_equal(eval_value, current_value, greater_is_better)
+        version_tags = {
+            TAG_EVAL_METRIC: eval_metric,
+            TAG_EVAL_VALUE: repr(eval_value),
+            TAG_GREATER_IS_BETTER: str(greater_is_better).lower(),
+            TAG_DATA_VERSION: data_version,
+            TAG_PROMOTED: str(promoted).lower(),
+        }
+        for key, value in version_tags.items():
+            client.set_model_version_tag(model_name, version, key, value)
+        if promoted:
+            client.set_registered_model_alias(model_name, alias, version)
+        return Registration(
+            run_id=run.info.run_id,
+            version=int(version),
+            promoted=promoted,
+            eval_value=eval_value,
+            previous_champion=int(current.version) if current is not None else None,
+            model_uri=f"models:/{model_name}/{version}",
+        )
+
+
+def load_model(tracking_uri: str, model_name: str, alias: str = CHAMPION) -> mlflow.pyfunc.PyFuncModel:
+    """Load the version of `model_name` holding `alias` (default `champion`) from the store at `tracking_uri`."""
+    with tracking(tracking_uri) as client:
+        version = client.get_model_version_by_alias(model_name, alias)
+        return mlflow.pyfunc.load_model(version.source)

@@ -1,0 +1,163 @@
+"""ML: train and register models in MLflow, then score into the warehouse's `ml` schema.
+
+Training assets keep the registered champion unless asked to retrain (the weekly job does, and so does a
+store without a champion, so a fresh MLflow store with new landing data works end to end). Promotion to
+`champion` happens only when the new version is at least as good on its evaluation split (`ml.tracking`).
+"""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+
+from ml.forecast.train import FaultRiskConfig
+from ml.forecast.train import train as train_fault_risk
+from ml.intent import MODEL_NAME as INTENT_MODEL
+from ml.intent import IntentTrainConfig, register_intent_model
+from ml.intent import train as train_intent
+from ml.tracking import champion_version, load_model, log_and_register, tracking
+from orchestration.resources import MlflowResource, WarehouseResource
+
+FAULT_MODEL = "transformer_fault_risk"
+ML_SCHEMA = "ml"
+
+
+class TrainingConfig(dg.Config):
+    """Run config of the training assets."""
+
+    retrain: bool = False  # train a new version even when a champion exists (weekly retraining, on demand)
+    quick: bool = False  # a small, fast configuration (tests, smoke runs); never for the champion in production
+
+
+def _champion(uri: str, model: str):
+    with tracking(uri) as client:
+        return champion_version(client, model)
+
+
+def _frame(warehouse: WarehouseResource, sql: str, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(warehouse.get().query(sql), columns=columns)
+
+
+def _kept(version) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={"trained": False, "champion_version": int(version.version), "champion_run_id": version.run_id}
+    )
+
+
+@dg.asset(group_name="ml", deps=["stg_crm__interactions"], kinds={"pytorch", "mlflow"})
+def intent_classifier(
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource, mlflow: MlflowResource
+) -> dg.MaterializeResult:
+    """Chinese intent classifier (char BiLSTM, Lightning) registered as `intent_classifier`; agents' labels on
+    interactions are added to the repo's training corpus, so each retraining learns from them."""
+    champion = _champion(mlflow.uri, INTENT_MODEL)
+    if champion is not None and not config.retrain:
+        return _kept(champion)
+    labelled = _frame(
+        warehouse,
+        "SELECT message_text, agent_intent FROM staging.stg_crm__interactions WHERE agent_intent IS NOT NULL",
+        ["text", "intent"],
+    )
+    # One epoch proves the path from warehouse to registry to scores; quality is tested in tests/ml.
+    cfg = IntentTrainConfig.small(epochs=1) if config.quick else IntentTrainConfig()
+    metrics, objects = train_intent(cfg, extra_labelled=labelled)
+    reg = register_intent_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
+    return dg.MaterializeResult(
+        metadata={
+            "trained": True,
+            "mlflow_run_id": reg.run_id,
+            "version": reg.version,
+            "promoted": reg.promoted,
+            "agent_labels_used": len(labelled),
+            **{k: float(v) for k, v in metrics.items() if isinstance(v, float)},
+        }
+    )
+
+
+@dg.asset(group_name="ml", deps=["intent_classifier", "stg_crm__interactions"], kinds={"mlflow", "duckdb"})
+def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+    """ml.interaction_intents: every interaction with the champion's predicted intent and confidence (one row
+    per interaction; the message text stays in staging, it may hold personal data)."""
+    frame = _frame(
+        warehouse,
+        "SELECT interaction_id, customer_id, channel, interaction_at, message_text, agent_intent "
+        "FROM staging.stg_crm__interactions",
+        ["interaction_id", "customer_id", "channel", "interaction_at", "text", "agent_intent"],
+    )
+    champion = _champion(mlflow.uri, INTENT_MODEL)
+    predicted = load_model(mlflow.uri, INTENT_MODEL).predict(frame[["text"]])
+    out = frame.drop(columns=["text"]).assign(
+        predicted_intent=predicted["intent"].to_numpy(),
+        confidence=predicted["confidence"].astype(float).to_numpy(),
+        model_version=int(champion.version),
+        scored_at=pd.Timestamp.now().floor("s"),
+    )
+    rows = warehouse.get().replace_table(ML_SCHEMA, "interaction_intents", out)
+    labelled = out["agent_intent"].notna()
+    agreement = float((out.loc[labelled, "agent_intent"] == out.loc[labelled, "predicted_intent"]).mean()) if labelled.any() else None
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "model_version": int(champion.version), "agreement_with_agents": agreement,
+                  "mlflow_run_id": champion.run_id}
+    )
+
+
+TELEMETRY_SQL = (
+    "SELECT transformer_id, measured_at, oil_temp_c, load_pct, voltage_v, ambient_temp_c "
+    "FROM staging.stg_scada__transformer_telemetry"
+)
+TELEMETRY_COLUMNS = ["transformer_id", "ts", "oil_temp_c", "load_pct", "voltage_v", "ambient_temp_c"]
+
+
+@dg.asset(
+    group_name="ml",
+    deps=["stg_scada__transformer_telemetry", "stg_scada__equipment_faults"],
+    kinds={"prophet", "mlflow"},
+)
+def transformer_fault_model(
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource, mlflow: MlflowResource
+) -> dg.MaterializeResult:
+    """Prophet fault-risk model per transformer, backtested against recorded faults and registered as
+    `transformer_fault_risk` (promotion by backtest F1 of alerts)."""
+    champion = _champion(mlflow.uri, FAULT_MODEL)
+    if champion is not None and not config.retrain:
+        return _kept(champion)
+    telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
+    faults = _frame(
+        warehouse, "SELECT fault_id, transformer_id, fault_at, fault_type FROM staging.stg_scada__equipment_faults",
+        ["fault_id", "transformer_id", "fault_at", "fault_type"],
+    )
+    cfg = FaultRiskConfig(backtest_step_days=7) if config.quick else FaultRiskConfig()
+    metrics, objects = train_fault_risk(cfg, telemetry, faults)
+    numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    precision, recall = numeric.get("precision", 0.0), numeric.get("recall", 0.0)
+    numeric["f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    reg = log_and_register(
+        mlflow.uri, FAULT_MODEL, FAULT_MODEL, objects["model"], artifacts={},
+        params={k: v for k, v in vars(cfg).items() if isinstance(v, int | float | str | bool)},
+        metrics=numeric, data_version=f"run-{context.run_id[:8]}", eval_metric="f1",
+        figures={"backtest.png": objects["figure"]} if objects.get("figure") is not None else None,
+    )
+    return dg.MaterializeResult(
+        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
+                  **numeric}
+    )
+
+
+@dg.asset(group_name="ml", deps=["transformer_fault_model", "stg_scada__transformer_telemetry"],
+          kinds={"prophet", "duckdb"})
+def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+    """ml.transformer_fault_risk: per transformer, the 7-day risk score, alert and predicted max oil
+    temperature as of the latest telemetry day, from the registered champion."""
+    telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
+    as_of: dt.date = pd.to_datetime(telemetry["ts"]).max().date()
+    champion = _champion(mlflow.uri, FAULT_MODEL)
+    scores = load_model(mlflow.uri, FAULT_MODEL).predict(telemetry.assign(as_of=as_of.isoformat()))
+    out = scores.assign(model_version=int(champion.version))
+    rows = warehouse.get().replace_table(ML_SCHEMA, "transformer_fault_risk", out)
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "as_of": as_of.isoformat(), "alerts": int(out["alert"].sum()),
+                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+    )
+
+
+ml_assets = [intent_classifier, interaction_intents, transformer_fault_model, transformer_fault_risk]

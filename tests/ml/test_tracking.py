@@ -1,0 +1,92 @@
+"""The champion promotion rule of ml.tracking, on real intent models and on a model-agnostic stand-in."""
+
+from __future__ import annotations
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from ml.intent.registry import MODEL_NAME, register_intent_model
+from ml.tracking import TAG_EVAL_VALUE, is_better_or_equal, load_model, log_and_register
+
+
+def _champion(tracking_uri: str, name: str) -> int:
+    return int(MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(name, "champion").version)
+
+
+def test_champion_moves_only_to_an_equal_or_better_model(
+    small_run: tuple[dict, dict], tiny_run: tuple[dict, dict], mlflow_store: tuple[str, str]
+) -> None:
+    tracking_uri, artifact_location = mlflow_store
+    good_metrics, good_objects = small_run
+    bad_metrics, bad_objects = tiny_run
+    assert bad_metrics["eval/macro_f1"] < good_metrics["eval/macro_f1"]
+
+    first = register_intent_model(tracking_uri, good_metrics, good_objects, artifact_location=artifact_location)
+    assert (first.version, first.promoted, first.previous_champion) == (1, True, None)
+    assert _champion(tracking_uri, MODEL_NAME) == 1
+
+    worse = register_intent_model(tracking_uri, bad_metrics, bad_objects, artifact_location=artifact_location)
+    assert (worse.version, worse.promoted, worse.previous_champion) == (2, False, 1)
+    assert _champion(tracking_uri, MODEL_NAME) == 1
+
+    equal = register_intent_model(tracking_uri, good_metrics, good_objects, artifact_location=artifact_location)
+    assert (equal.version, equal.promoted, equal.previous_champion) == (3, True, 1)
+    assert _champion(tracking_uri, MODEL_NAME) == 3
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    assert float(client.get_model_version(MODEL_NAME, "2").tags[TAG_EVAL_VALUE]) == bad_metrics["eval/macro_f1"]
+    run = client.get_run(first.run_id)
+    assert run.data.metrics["eval/accuracy"] == good_metrics["eval/accuracy"]
+    artifacts = {a.path for a in client.list_artifacts(first.run_id)}
+    assert {"confusion_matrices.json", "eval_confusion_matrix.png"} <= artifacts
+
+
+class _Constant(mlflow.pyfunc.PythonModel):
+    """Stand-in for a forecaster: predicts a constant, to exercise a lower-is-better metric."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        return pd.DataFrame({"yhat": [self.value] * len(model_input)})
+
+
+def test_lower_is_better_metrics_promote_the_smaller_error(mlflow_store: tuple[str, str]) -> None:
+    tracking_uri, artifact_location = mlflow_store
+    registrations = [
+        log_and_register(
+            tracking_uri, "forecast", "consumption_forecast", _Constant(value), artifacts={}, params={"value": value},
+            metrics={"eval/mape": mape}, data_version="2024-06", eval_metric="eval/mape", greater_is_better=False,
+            artifact_location=artifact_location, pip_requirements=["pandas"],
+        )
+        for value, mape in ((1.0, 0.20), (2.0, 0.25), (3.0, 0.10))
+    ]
+    assert [r.promoted for r in registrations] == [True, False, True]
+    champion = load_model(tracking_uri, "consumption_forecast")
+    assert champion.predict(pd.DataFrame({"ds": ["2024-07-01"]}))["yhat"].tolist() == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("new", "current", "greater_is_better", "expected"),
+    [
+        (0.9, None, True, True),
+        (0.9, 0.9, True, True),
+        (0.89, 0.9, True, False),
+        (0.1, 0.2, False, True),
+        (0.3, 0.2, False, False),
+        (float("nan"), 0.5, True, False),
+        (0.5, float("nan"), True, True),
+    ],
+)
+def test_is_better_or_equal(new: float, current: float | None, greater_is_better: bool, expected: bool) -> None:
+    assert is_better_or_equal(new, current, greater_is_better) is expected
+
+
+def test_missing_eval_metric_is_an_error(mlflow_store: tuple[str, str]) -> None:
+    with pytest.raises(KeyError, match="eval/mape"):
+        log_and_register(
+            mlflow_store[0], "forecast", "m", _Constant(0.0), artifacts={}, params={}, metrics={"eval/rmse": 1.0},
+            data_version="x", eval_metric="eval/mape",
+        )
