@@ -14,7 +14,8 @@ from ml.forecast.train import FaultRiskConfig
 def test_training_cutoff_holds_out_a_week_and_is_shared_by_the_days_of_a_week():
     config = FaultRiskConfig()
     cutoffs = [training_cutoff(dt.date(2026, 8, d), config) for d in range(9, 17)]
-    assert [str(c) for c in cutoffs] == ["2026-07-29"] * 6 + ["2026-08-05"] * 2
+    # Ordinals divisible by 7 are Sundays: scoring days Sun 08-09 .. Sat 08-15 share the fit up to Sun 08-02.
+    assert [str(c) for c in cutoffs] == ["2026-08-02"] * 7 + ["2026-08-09"]
     assert all(dt.date(2026, 8, d) - c.astype(dt.date) >= dt.timedelta(days=7) for d, c in zip(range(9, 17), cutoffs))
 
 
