@@ -103,3 +103,11 @@ def test_dbt_build_args_carry_the_partition_range():
     ) == ["build", "--vars", '{"min_date": "2026-05-01", "max_date": "2026-05-03"}']
     assert dbt_build_args({"dagster/partition": "2026-05-02"}) == [
         "build", "--vars", '{"min_date": "2026-05-02", "max_date": "2026-05-02"}']
+
+
+def test_ml_intent_codes_equal_the_landing_contract():
+    # ml/ may not import orchestration, so it keeps its own copy of the codes: this keeps the two equal.
+    from ml.intent.labels import INTENTS as ML_INTENTS
+    from orchestration.lib.landing.contract import INTENTS
+
+    assert tuple(ML_INTENTS) == INTENTS
