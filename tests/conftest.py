@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +66,45 @@ def warehouse_url(request, tmp_path):
         yield f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     else:
         yield request.getfixturevalue("pg_url")
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltPlatform:
+    """A small generated utility run through the whole nightly job on DuckDB (models trained quick)."""
+
+    settings: object  # orchestration.resources.Settings pointing at this build's files
+    manifest: dict  # the generator's _manifest.json
+    result: object  # dagster ExecuteInProcessResult of the run
+    root: Path  # folder holding landing/, warehouse.duckdb and mlflow/
+    end: dt.date  # last generated day
+
+
+BUILT_CUSTOMERS, BUILT_DAYS, BUILT_END, BUILT_SEED = 300, 40, dt.date(2026, 10, 31), 11
+
+
+@pytest.fixture(scope="session")
+def built_platform(tmp_path_factory) -> BuiltPlatform:
+    """One nightly run shared by every test that reads a built warehouse (e2e, notebooks, PII scan, BI).
+
+    Tests must treat it as read-only: open the DuckDB file with read_only=True or copy it first.
+    """
+    import dagster as dg
+
+    from orchestration.cli import run_pipeline
+    from orchestration.lib.synthetic import generate
+    from orchestration.resources import SETTINGS
+
+    root = tmp_path_factory.mktemp("built_platform")
+    landing = root / "landing"
+    generate(landing, BUILT_CUSTOMERS, BUILT_DAYS, BUILT_SEED, BUILT_END, progress=lambda *_: None)
+    (root / "mlflow").mkdir()
+    settings = dataclasses.replace(
+        SETTINGS,
+        landing_dir=landing,
+        warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}",
+        mlflow_tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}",
+        ticketing_url=None,
+    )
+    result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
+    manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
+    return BuiltPlatform(settings=settings, manifest=manifest, result=result, root=root, end=BUILT_END)

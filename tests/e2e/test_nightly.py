@@ -3,40 +3,35 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from orchestration.cli import run_pipeline, summary
-from orchestration.lib.synthetic import generate
 from orchestration.lib.warehouse import Warehouse
 from orchestration.resources import SETTINGS
 
-CUSTOMERS, DAYS, END = 300, 40, dt.date(2026, 10, 31)
 _TAGS = {}
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("landing")
-    generate(out, CUSTOMERS, DAYS, 11, END, progress=lambda *_: None)
-    return out, json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
-
-
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
-def test_nightly_builds_every_mart(engine, landing, request, tmp_path):
-    landing_dir, manifest = landing
-    url = f"duckdb:///{tmp_path / 'wh.duckdb'}" if engine == "duckdb" else request.getfixturevalue("pg_url")
-    settings = dataclasses.replace(
-        SETTINGS, landing_dir=landing_dir, warehouse_url=url, mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}"
-    )
-    # Models train once, on the embedded default; PostgreSQL builds the warehouse (ml tables are written through
-    # Warehouse.replace_table, tested on both engines in tests/orchestration/lib).
-    job = "nightly" if engine == "duckdb" else "build_warehouse"
-    result = run_pipeline(settings, job_name=job, instance=dg.DagsterInstance.ephemeral(), quick_training=True)
+def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
+    if engine == "duckdb":
+        # The embedded default runs the whole nightly job (models trained quick) once for the session.
+        landing_dir, manifest, settings, result = (
+            built_platform.settings.landing_dir, built_platform.manifest, built_platform.settings, built_platform.result)
+        url = settings.warehouse_url
+    else:
+        # The same landing files as the session's DuckDB build.
+        landing_dir, manifest = built_platform.settings.landing_dir, built_platform.manifest
+        url = request.getfixturevalue("pg_url")
+        settings = dataclasses.replace(
+            SETTINGS, landing_dir=landing_dir, warehouse_url=url,
+            mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        )
+        # PostgreSQL builds the warehouse (ml tables are written through Warehouse.replace_table, tested on both
+        # engines in tests/orchestration/lib).
+        result = run_pipeline(settings, job_name="build_warehouse", instance=dg.DagsterInstance.ephemeral())
     assert result.success
     wh = Warehouse(url)
     customers = manifest["summary"]["rows"]["customers"]
@@ -44,7 +39,7 @@ def test_nightly_builds_every_mart(engine, landing, request, tmp_path):
     assert wh.query("SELECT count(*) FROM marts.fct_service_tickets") == wh.query(
         "SELECT count(DISTINCT ticket_id) FROM raw.raw_crm__service_tickets"
     )
-    assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(END.isoformat(),)]
+    assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(built_platform.end.isoformat(),)]
     # dbt tests ran as asset checks, and all passed.
     checks = result.get_asset_check_evaluations()
     assert len(checks) > 50 and [c.asset_check_key for c in checks if not c.passed] == []
