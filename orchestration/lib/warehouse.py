@@ -201,6 +201,20 @@ class Warehouse:
             cur.execute(sql.replace("?", "%s"), tuple(params))
             return cur.fetchall() if cur.description else []
 
+    def frame(self, sql: str, params: Sequence = ()):
+        """`query` as a pandas DataFrame with the result's column names (notebooks, ML training reads)."""
+        import pandas as pd
+
+        if self.engine == "duckdb":
+            con = duckdb.connect(str(self.url.path), read_only=self.url.path.exists())
+            try:
+                return con.execute(sql, list(params)).df()
+            finally:
+                con.close()
+        with self.pg() as con, con.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), tuple(params))
+            return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
     # -- schema ------------------------------------------------------------------------------
     def _ddl(self) -> list[str]:
         types = SQL_TYPES[self.engine]
