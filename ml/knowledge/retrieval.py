@@ -1,0 +1,182 @@
+"""Search the knowledge articles: jieba words and character bigrams ranked by BM25, synonyms folded to concepts.
+
+Customers rarely use the articles' words: "闸掉了", "空开跳了" mean 跳闸; "谷电" and "分时" mean 峰谷电价.
+`synonyms.txt` lists such groups; any member found in a text (article or question) adds the group's concept
+token, so both sides meet on the concept whatever wording they use. Two BM25 indexes are summed: jieba's
+search-mode words (titles and keywords repeated, so they weigh more than the body) and character bigrams,
+which still match when a word is mistyped or jieba cuts an unknown word differently.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+from rank_bm25 import BM25Okapi
+
+from ml.knowledge.articles import Article, load_articles
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# ml/knowledge -> repository root; the articles are documentation, so they live under docs/.
+DEFAULT_ARTICLES_DIR = PACKAGE_DIR.parents[1] / "docs" / "knowledge"
+SYNONYMS_FILE = PACKAGE_DIR / "synonyms.txt"
+STOPWORDS_FILE = PACKAGE_DIR / "stopwords.txt"
+
+TITLE_WEIGHT = 3  # times the title's tokens are repeated in the index
+KEYWORD_WEIGHT = 2
+BIGRAM_WEIGHT = 0.5  # bigram BM25 is added at half weight: it backs words up, it should not outvote them
+CONCEPT_PREFIX = "@"
+# Below this combined score a question shares too little with any article to show it (see docs/knowledge.md).
+MIN_SCORE = 6.0
+
+_KEEP_RE = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
+jieba.setLogLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked article: what a work order or the CLI shows to the agent."""
+
+    article_id: str
+    title: str
+    category: str
+    steps: list[str]
+    score: float
+
+
+@dataclass(frozen=True)
+class SynonymGroup:
+    """Words that mean the same thing to a customer; `concept` is the first word of its line."""
+
+    concept: str
+    words: tuple[str, ...]
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> list[SynonymGroup]:
+    """Read `concept = word word …` lines (`#` starts a comment).
+
+    Raises:
+        ValueError: a line without `=` or without words, naming the file and line.
+    """
+    groups = []
+    for no, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise ValueError(f"{path}:{no}: expected 'concept = word word …', got {raw!r}")
+        concept, rest = (part.strip() for part in line.split("=", 1))
+        words = tuple(normalize(w) for w in rest.split() if w.strip())
+        if not concept or not words:
+            raise ValueError(f"{path}:{no}: a group needs a concept and at least one word")
+        groups.append(SynonymGroup(normalize(concept), (normalize(concept), *words)))
+    return groups
+
+
+def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
+    """Question words and fillers ("怎么", "请问", "一下") that say nothing about which article is meant."""
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() for w in line.split() if w)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width forms folded) and lower case: customers type ＡＰＰ and １２３ from Chinese IMEs."""
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+class Analyzer:
+    """Turns text into word tokens, concept tokens and character bigrams, the same way for articles and questions."""
+
+    def __init__(self, synonyms: list[SynonymGroup], stopwords: frozenset[str]) -> None:
+        self.synonyms = synonyms
+        self.stopwords = stopwords
+        # A private tokenizer, so the synonym words added here do not change jieba's global dictionary.
+        self._jieba = jieba.Tokenizer()
+        for group in synonyms:
+            for word in group.words:
+                if len(word) > 1:
+                    self._jieba.add_word(word, freq=20000)
+
+    def concepts(self, text: str) -> list[str]:
+        """Concept tokens of every synonym group with a member in `text`."""
+        return [CONCEPT_PREFIX + g.concept for g in self.synonyms if any(w in text for w in g.words)]
+
+    def words(self, text: str) -> list[str]:
+        """jieba search-mode words of two or more characters, stopwords removed, then the concept tokens."""
+        text = normalize(text)
+        tokens = [
+            t
+            for chunk in _KEEP_RE.findall(text)
+            for t in self._jieba.lcut_for_search(chunk, HMM=True)
+            if len(t) > 1 and t not in self.stopwords
+        ]
+        return tokens + self.concepts(text)
+
+    def bigrams(self, text: str) -> list[str]:
+        """Overlapping character pairs inside each run of Chinese characters, letters and digits."""
+        grams = []
+        for chunk in _KEEP_RE.findall(normalize(text)):
+            grams += [chunk[i : i + 2] for i in range(len(chunk) - 1)]
+        return [g for g in grams if g not in self.stopwords]
+
+
+class KnowledgeBase:
+    """The articles and their two BM25 indexes; `search` ranks, `best` picks one or says none fits."""
+
+    def __init__(self, articles: list[Article], analyzer: Analyzer | None = None) -> None:
+        if not articles:
+            raise ValueError("a knowledge base needs at least one article")
+        self.articles = list(articles)
+        self.analyzer = analyzer or Analyzer(load_synonyms(), load_stopwords())
+        word_docs, gram_docs = [], []
+        for a in self.articles:
+            keywords = " ".join(a.keywords)
+            main = " ".join([a.body, *a.steps])
+            word_docs.append(
+                self.analyzer.words(a.title) * TITLE_WEIGHT
+                + self.analyzer.words(keywords) * KEYWORD_WEIGHT
+                + self.analyzer.words(main)
+            )
+            gram_docs.append(
+                self.analyzer.bigrams(a.title) * TITLE_WEIGHT
+                + self.analyzer.bigrams(keywords) * KEYWORD_WEIGHT
+                + self.analyzer.bigrams(main)
+            )
+        self._words = BM25Okapi(word_docs)
+        self._grams = BM25Okapi(gram_docs)
+
+    @classmethod
+    def from_dir(cls, path: str | Path | None = None) -> "KnowledgeBase":
+        """Load and index every article under `path` (default: the repository's docs/knowledge)."""
+        return cls(load_articles(Path(path) if path is not None else DEFAULT_ARTICLES_DIR))
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def scores(self, text: str) -> list[float]:
+        """Combined score of every article for `text`, in article order."""
+        words, grams = self.analyzer.words(text), self.analyzer.bigrams(text)
+        if not words and not grams:
+            return [0.0] * len(self.articles)
+        w = self._words.get_scores(words) if words else [0.0] * len(self.articles)
+        g = self._grams.get_scores(grams) if grams else [0.0] * len(self.articles)
+        return [float(a) + BIGRAM_WEIGHT * float(b) for a, b in zip(w, g)]
+
+    def search(self, text: str, k: int = 3) -> list[Hit]:
+        """The `k` best articles for `text`, best first (articles scoring zero are left out)."""
+        scored = sorted(zip(self.scores(text), range(len(self.articles))), key=lambda p: (-p[0], p[1]))
+        hits = []
+        for score, i in scored[:k]:
+            if score <= 0:
+                break
+            a = self.articles[i]
+            hits.append(Hit(a.article_id, a.title, a.category, list(a.steps), round(score, 4)))
+        return hits
+
+    def best(self, text: str, min_score: float = MIN_SCORE) -> Hit | None:
+        """The best article, or None when even the best shares too little with the question to be shown."""
+        hits = self.search(text, k=1)
+        return hits[0] if hits and hits[0].score >= min_score else None
