@@ -30,8 +30,8 @@ TITLE_WEIGHT = 3  # times the title's tokens are repeated in the index
 KEYWORD_WEIGHT = 2
 BIGRAM_WEIGHT = 0.5  # bigram BM25 is added at half weight: it backs words up, it should not outvote them
 CONCEPT_PREFIX = "@"
-# Below this combined score a question shares too little with any article to show it (see docs/knowledge.md).
-MIN_SCORE = 6.0
+# Below this combined score the best article is a coincidence of common words (see docs/knowledge.md).
+MIN_SCORE = 1.5
 
 _KEEP_RE = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
 jieba.setLogLevel(logging.WARNING)
@@ -104,7 +104,7 @@ class Analyzer:
         """Concept tokens of every synonym group with a member in `text`."""
         return [CONCEPT_PREFIX + g.concept for g in self.synonyms if any(w in text for w in g.words)]
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str, concepts: bool = True) -> list[str]:
         """jieba search-mode words of two or more characters, stopwords removed, then the concept tokens."""
         text = normalize(text)
         tokens = [
@@ -113,7 +113,7 @@ class Analyzer:
             for t in self._jieba.lcut_for_search(chunk, HMM=True)
             if len(t) > 1 and t not in self.stopwords
         ]
-        return tokens + self.concepts(text)
+        return tokens + (self.concepts(text) if concepts else [])
 
     def bigrams(self, text: str) -> list[str]:
         """Overlapping character pairs inside each run of Chinese characters, letters and digits."""
@@ -132,14 +132,20 @@ class KnowledgeBase:
         self.articles = list(articles)
         self.analyzer = analyzer or Analyzer(load_synonyms(), load_stopwords())
         word_docs, gram_docs = [], []
+        self._anchors: list[tuple[frozenset[str], tuple[str, ...]]] = []
         for a in self.articles:
             keywords = " ".join(a.keywords)
             main = " ".join([a.body, *a.steps])
+            # Concepts come from the title and keywords only: a body that mentions 报装 in passing is not
+            # about 新装, and letting it earn the concept made such articles outrank the one that is.
+            concepts = self.analyzer.concepts(normalize(a.title + " " + keywords))
             word_docs.append(
-                self.analyzer.words(a.title) * TITLE_WEIGHT
-                + self.analyzer.words(keywords) * KEYWORD_WEIGHT
-                + self.analyzer.words(main)
+                (self.analyzer.words(a.title, concepts=False) + concepts) * TITLE_WEIGHT
+                + self.analyzer.words(keywords, concepts=False) * KEYWORD_WEIGHT
+                + self.analyzer.words(main, concepts=False)
             )
+            terms = {normalize(k) for k in a.keywords} | set(self.analyzer.words(a.title, concepts=False))
+            self._anchors.append((frozenset(concepts), tuple(t for t in terms if len(t) > 1)))
             gram_docs.append(
                 self.analyzer.bigrams(a.title) * TITLE_WEIGHT
                 + self.analyzer.bigrams(keywords) * KEYWORD_WEIGHT
@@ -177,6 +183,17 @@ class KnowledgeBase:
         return hits
 
     def best(self, text: str, min_score: float = MIN_SCORE) -> Hit | None:
-        """The best article, or None when even the best shares too little with the question to be shown."""
+        """The best article, or None when it does not fit the question.
+
+        It fits when its score reaches `min_score` and the question names what the article is about: a concept
+        of its title or keywords, one of its keywords, or a word of its title. Body words alone do not count,
+        so "今天天气不错" does not earn the repair article through "恶劣天气" in its fine print.
+        """
         hits = self.search(text, k=1)
-        return hits[0] if hits and hits[0].score >= min_score else None
+        if not hits or hits[0].score < min_score:
+            return None
+        index = next(i for i, a in enumerate(self.articles) if a.article_id == hits[0].article_id)
+        concepts, terms = self._anchors[index]
+        question = normalize(text)
+        named = set(self.analyzer.concepts(question)) & concepts or any(t in question for t in terms)
+        return hits[0] if named else None
