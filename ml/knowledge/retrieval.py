@@ -26,12 +26,23 @@ DEFAULT_ARTICLES_DIR = PACKAGE_DIR.parents[1] / "docs" / "knowledge"
 SYNONYMS_FILE = PACKAGE_DIR / "synonyms.txt"
 STOPWORDS_FILE = PACKAGE_DIR / "stopwords.txt"
 
+# BM25 parameters and weights were chosen on dev_questions.jsonl (a small grid; top-1 stayed on a plateau
+# around these values, so they are not a knife-edge fit). k1 above rank-bm25's 1.5 lets the repeated title and
+# keyword tokens count for more.
+BM25_K1 = 2.0
+BM25_B = 0.75
 TITLE_WEIGHT = 3  # times the title's tokens are repeated in the index
 KEYWORD_WEIGHT = 2
 BIGRAM_WEIGHT = 0.5  # bigram BM25 is added at half weight: it backs words up, it should not outvote them
 CONCEPT_PREFIX = "@"
+# A concept in a question counts twice: it is the customer's meaning, while a shared word like 没电 is also
+# in many articles that answer other questions.
+CONCEPT_QUERY_WEIGHT = 2
 # Below this combined score the best article is a coincidence of common words (see docs/knowledge.md).
 MIN_SCORE = 1.5
+# Above this score the best article is shown even when the question names none of its title words or
+# keywords: so many words match that it is no coincidence (unrelated questions stayed below 7 in tuning).
+STRONG_SCORE = 10.0
 
 _KEEP_RE = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
 jieba.setLogLevel(logging.WARNING)
@@ -101,8 +112,24 @@ class Analyzer:
                     self._jieba.add_word(word, freq=20000)
 
     def concepts(self, text: str) -> list[str]:
-        """Concept tokens of every synonym group with a member in `text`."""
-        return [CONCEPT_PREFIX + g.concept for g in self.synonyms if any(w in text for w in g.words)]
+        """Concept tokens of every synonym group with a member in `text`.
+
+        A match inside a longer match of another group does not count: 充电桩报装 is about 充电桩, not about
+        新装, although 报装 is one of 新装's words.
+        """
+        spans = []
+        for g in self.synonyms:
+            for w in g.words:
+                start = text.find(w)
+                while start >= 0:
+                    spans.append((start, start + len(w), g.concept))
+                    start = text.find(w, start + 1)
+        found = {
+            concept
+            for start, end, concept in spans
+            if not any(s <= start and end <= e and e - s > end - start and c != concept for s, e, c in spans)
+        }
+        return [CONCEPT_PREFIX + g.concept for g in self.synonyms if g.concept in found]
 
     def words(self, text: str, concepts: bool = True) -> list[str]:
         """jieba search-mode words of two or more characters, stopwords removed, then the concept tokens."""
@@ -151,8 +178,8 @@ class KnowledgeBase:
                 + self.analyzer.bigrams(keywords) * KEYWORD_WEIGHT
                 + self.analyzer.bigrams(main)
             )
-        self._words = BM25Okapi(word_docs)
-        self._grams = BM25Okapi(gram_docs)
+        self._words = BM25Okapi(word_docs, k1=BM25_K1, b=BM25_B)
+        self._grams = BM25Okapi(gram_docs, k1=BM25_K1, b=BM25_B)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None) -> "KnowledgeBase":
@@ -165,6 +192,7 @@ class KnowledgeBase:
     def scores(self, text: str) -> list[float]:
         """Combined score of every article for `text`, in article order."""
         words, grams = self.analyzer.words(text), self.analyzer.bigrams(text)
+        words += [t for t in words if t.startswith(CONCEPT_PREFIX)] * (CONCEPT_QUERY_WEIGHT - 1)
         if not words and not grams:
             return [0.0] * len(self.articles)
         w = self._words.get_scores(words) if words else [0.0] * len(self.articles)
@@ -192,6 +220,8 @@ class KnowledgeBase:
         hits = self.search(text, k=1)
         if not hits or hits[0].score < min_score:
             return None
+        if hits[0].score >= STRONG_SCORE:
+            return hits[0]
         index = next(i for i, a in enumerate(self.articles) if a.article_id == hits[0].article_id)
         concepts, terms = self._anchors[index]
         question = normalize(text)
