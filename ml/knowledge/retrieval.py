@@ -35,9 +35,9 @@ TITLE_WEIGHT = 3  # times the title's tokens are repeated in the index
 KEYWORD_WEIGHT = 2
 BIGRAM_WEIGHT = 0.5  # bigram BM25 is added at half weight: it backs words up, it should not outvote them
 CONCEPT_PREFIX = "@"
-# A concept in a question counts twice: it is the customer's meaning, while a shared word like 没电 is also
+# A concept in a question counts three times: it is the customer's meaning, while a shared word like 没电 is also
 # in many articles that answer other questions.
-CONCEPT_QUERY_WEIGHT = 2
+CONCEPT_QUERY_WEIGHT = 3
 # Below this combined score the best article is a coincidence of common words (see docs/knowledge.md).
 MIN_SCORE = 1.5
 # Above this score the best article is shown even when the question names none of its title words or
