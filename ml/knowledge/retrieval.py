@@ -9,6 +9,7 @@ which still match when a word is mistyped or jieba cuts an unknown word differen
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -38,7 +39,7 @@ CONCEPT_PREFIX = "@"
 # A concept in a question counts three times: it is the customer's meaning, while a shared word like 没电 is also
 # in many articles that answer other questions.
 CONCEPT_QUERY_WEIGHT = 3
-# Below this combined score the best article is a coincidence of common words (see docs/knowledge.md).
+# Below this combined score the best article is a coincidence of common words (see docs/knowledge/README.md).
 MIN_SCORE = 1.5
 # Above this score the best article is shown even when the question names none of its title words or
 # keywords: so many words match that it is no coincidence (unrelated questions stayed below 7 in tuning).
@@ -150,6 +151,13 @@ class Analyzer:
         return [g for g in grams if g not in self.stopwords]
 
 
+@functools.lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    """The analyzer of the repo's synonym and stopword lists, built once per process: loading jieba's
+    dictionary is most of an index build, and serving builds a knowledge base per run."""
+    return Analyzer(load_synonyms(), load_stopwords())
+
+
 class KnowledgeBase:
     """The articles and their two BM25 indexes; `search` ranks, `best` picks one or says none fits."""
 
@@ -157,7 +165,7 @@ class KnowledgeBase:
         if not articles:
             raise ValueError("a knowledge base needs at least one article")
         self.articles = list(articles)
-        self.analyzer = analyzer or Analyzer(load_synonyms(), load_stopwords())
+        self.analyzer = analyzer or default_analyzer()
         word_docs, gram_docs = [], []
         self._anchors: list[tuple[frozenset[str], tuple[str, ...]]] = []
         for a in self.articles:

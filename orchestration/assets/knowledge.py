@@ -34,6 +34,7 @@ def knowledge_base(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "eval_top1": figures["top1"],
             "eval_top3": figures["top3"],
             "eval_questions": figures["n"],
+            "search_ms_per_query": round(figures["ms_per_query"], 2),
             "index_build_s": round(build_s, 3),
         }
     )
