@@ -38,6 +38,7 @@ def kb() -> KnowledgeBase:
         ("路上有根电线掉下来了", "kb-fault-line-down"),
         ("农村报修多长时间能到", "kb-repair-commitment"),
         ("欠费停电了交完钱多久来电", "kb-arrears-restore"),
+        ("变压器 T0042 未来 7 天故障风险 0.82，请安排预防性检修", "kb-transformer-preventive"),
     ],
 )
 def test_colloquial_questions_find_their_article(kb: KnowledgeBase, question: str, article_id: str) -> None:
@@ -51,10 +52,10 @@ def test_held_out_questions_meet_the_accuracy_goal(kb: KnowledgeBase) -> None:
     assert figures["top3"] >= 0.97
 
 
-def test_eval_questions_are_not_dev_questions_and_cover_every_article(kb: KnowledgeBase) -> None:
+def test_eval_questions_are_not_dev_questions_and_cover_every_customer_facing_article(kb: KnowledgeBase) -> None:
     held_out, dev = load_questions(EVAL_FILE), load_questions(DEV_FILE)
     assert {q.question for q in held_out} & {q.question for q in dev} == set()
-    assert {q.article_id for q in held_out} == {a.article_id for a in kb.articles}
+    assert {q.article_id for q in held_out} == {a.article_id for a in kb.articles if a.category != "运维作业"}
 
 
 @pytest.mark.parametrize("question", ["", "   ", "？？？", "asdfgh", "今天天气不错", "手机屏幕碎了", "帮我订张机票"])
@@ -73,9 +74,9 @@ def test_search_ranks_best_first_and_returns_the_articles_steps(kb: KnowledgeBas
 
 
 def test_repo_has_at_least_25_complete_articles(kb: KnowledgeBase) -> None:
-    assert len(kb) == len(list(DEFAULT_ARTICLES_DIR.glob("kb-*.md"))) == 32
+    assert len(kb) == len(list(DEFAULT_ARTICLES_DIR.glob("kb-*.md"))) == 33
     assert all(len(a.steps) >= 4 and len(a.keywords) >= 4 for a in kb.articles)
-    assert {a.category for a in kb.articles} == {"业务办理", "服务规范", "故障处理", "安全用电", "电费服务", "电价政策", "投诉与建议"}
+    assert {a.category for a in kb.articles} == {"业务办理", "服务规范", "故障处理", "安全用电", "电费服务", "电价政策", "投诉与建议", "运维作业"}
 
 
 def test_article_without_steps_is_rejected_with_file_and_line(tmp_path: Path) -> None:
