@@ -99,8 +99,21 @@ def _topological(nodes: list[str], edges: dict[str, list[str]], start: str) -> l
             if indegree[nxt] == 0:
                 ready.append(nxt)
     if len(order) < len(reachable):
-        raise ValueError(sorted(n for n in reachable if n not in order))
+        stuck = [n for n in reachable if n not in order]
+        raise ValueError(sorted(n for n in stuck if _reaches(edges, n, n)))
     return order
+
+
+def _reaches(edges: dict[str, list[str]], start: str, goal: str) -> bool:
+    seen, stack = set(), list(edges[start])
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(edges[node])
+    return False
 
 
 def _reaches_end(edges: dict[str, list[str]], start: str, ends: set[str], without: str) -> bool:
