@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
 from lxml import etree
 
 from orchestration.lib.landing.contract import DATASETS, TICKET_TYPES
+from orchestration.lib.warehouse import RAW_SCHEMA, Warehouse
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 GRIDCARE_NS = "https://gridcare.example/schema/bpmn/1.0"
@@ -240,22 +242,18 @@ def parse_process_dir(folder: Path) -> list[ProcessStep]:
     return steps
 
 
-def steps_frame(steps: Iterable[ProcessStep]):
+def steps_frame(steps: Iterable[ProcessStep]) -> pd.DataFrame:
     """The steps as the pandas frame written to raw.raw_bpmn__process_steps (types fixed for both engines)."""
-    import pandas as pd
-
     frame = pd.DataFrame([asdict(s) for s in steps], columns=list(STEP_COLUMNS))
     types = {c: "string" for c in STEP_COLUMNS} | {"step_order": "int32", "is_optional": "bool",
                                                    "commitment_minutes": "Int32"}
     return frame.astype(types)
 
 
-def write_process_steps(warehouse, folder: Path) -> list[ProcessStep]:
+def write_process_steps(warehouse: Warehouse, folder: Path) -> list[ProcessStep]:
     """Parse every process of `folder` and replace raw.raw_bpmn__process_steps with its steps."""
-    import pandas as pd
-
     steps = parse_process_dir(folder)
     # Stamped like every raw table, so dbt's source freshness reads the same column.
     frame = steps_frame(steps).assign(_loaded_at=pd.Timestamp.now().floor("s"))
-    warehouse.replace_table("raw", PROCESS_STEPS_TABLE, frame)
+    warehouse.replace_table(RAW_SCHEMA, PROCESS_STEPS_TABLE, frame)
     return steps
