@@ -350,12 +350,13 @@ def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
         with wh.pg() as pg, pg.cursor() as cur:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             cur.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                "ORDER BY ordinal_position", (schema, table),
+                "SELECT column_name, upper(data_type) FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table),
             )
-            if [r[0] for r in cur.fetchall()] == [n for n, _ in cols]:
-                # Same columns: keep the table, so views built on it (dbt staging) survive the reload;
-                # PostgreSQL refuses to drop a table a view depends on.
+            existing = [(n, t.replace(" WITHOUT TIME ZONE", "")) for n, t in cur.fetchall()]
+            if existing == cols:
+                # Same columns and types: keep the table, so views built on it (dbt staging) survive the
+                # reload; PostgreSQL refuses to drop a table a view depends on.
                 cur.execute(f"DELETE FROM {schema}.{table}")
             else:
                 cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
