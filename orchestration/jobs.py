@@ -23,7 +23,7 @@ ingestion_job = dg.define_asset_job(
 
 warehouse_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.groups("ingestion", "warehouse"),
+    selection=dg.AssetSelection.groups("ingestion", "process", "warehouse"),
     partitions_def=daily_partitions,
     description="Ingestion and the dbt build, without models: the data mid-platform alone.",
     executor_def=EXECUTOR,

@@ -27,6 +27,8 @@ from orchestration.lib.warehouse import Warehouse, WarehouseUrl, parse_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The service processes as BPMN 2.0 files: part of the code, versioned with it, not an environment setting.
+PROCESS_DIR = PROJECT_ROOT / "docs" / "process"
 
 
 @dataclass(frozen=True)

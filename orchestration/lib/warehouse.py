@@ -363,8 +363,20 @@ def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
         cols = [(name, _PG_FROM_DUCKDB.get(str(kind).split("(")[0], "TEXT")) for name, kind, *_ in described]
         with wh.pg() as pg, pg.cursor() as cur:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
-            cur.execute(f"CREATE TABLE {schema}.{table} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in cols)})")
+            cur.execute(
+                "SELECT column_name, upper(data_type) FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table),
+            )
+            existing = [(n, t.replace(" WITHOUT TIME ZONE", "")) for n, t in cur.fetchall()]
+            if existing == cols:
+                # Same columns and types: keep the table, so views built on it (dbt staging) survive the
+                # reload; PostgreSQL refuses to drop a table a view depends on.
+                cur.execute(f"DELETE FROM {schema}.{table}")
+            else:
+                cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+                cur.execute(
+                    f"CREATE TABLE {schema}.{table} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in cols)})"
+                )
             _copy_into(con, cur, "_rows", f"{schema}.{table}", [n for n, _ in cols])
         return rows
     finally:

@@ -23,6 +23,7 @@ from tests.dbt.raw_tables import as_tuples, columns, create_tables_sql, insert_s
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
+PROCESS_DIR = REPO_ROOT / "docs" / "process"
 
 ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -86,9 +87,25 @@ class Warehouse:
             for statement in statements:
                 cursor.execute(statement.replace("%s", self.placeholder), params)
 
-    def create_raw_tables(self) -> None:
-        """Create schema raw with every raw table, empty."""
+    def create_raw_tables(self, process_dir: Path = PROCESS_DIR) -> None:
+        """Create schema raw with every raw table, empty, and the process steps parsed from `process_dir`."""
         self.execute(*create_tables_sql(self.engine))
+        self.load_process_steps(process_dir)
+
+    @property
+    def url(self) -> str:
+        """This database as a WAREHOUSE_URL, for the platform's own Warehouse."""
+        if self.engine == "duckdb":
+            return f"duckdb:///{self.connect_kwargs['path']}"
+        kw = self.connect_kwargs
+        return f"postgresql://{kw['user']}@{kw['host']}:{kw['port']}/{kw['dbname']}"
+
+    def load_process_steps(self, process_dir: Path) -> None:
+        """(Re)write raw.raw_bpmn__process_steps from BPMN files, through the asset's own library code."""
+        from orchestration.lib.process import write_process_steps
+        from orchestration.lib.warehouse import Warehouse as PlatformWarehouse
+
+        write_process_steps(PlatformWarehouse(self.url), process_dir)
 
     def insert(self, tables: Mapping[str, list[Mapping[str, Any]]]) -> None:
         """Insert dict rows into the named raw tables (missing columns null, lineage defaulted)."""

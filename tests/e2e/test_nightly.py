@@ -40,6 +40,11 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     assert wh.query("SELECT count(*) FROM marts.fct_service_tickets") == wh.query(
         "SELECT count(DISTINCT ticket_id) FROM raw.raw_crm__service_tickets"
     )
+    # Every ticket a BPMN process governs has one conformance verdict (inspections have no process).
+    assert wh.query("SELECT count(*) FROM marts.ticket_process_conformance") == wh.query(
+        "SELECT count(DISTINCT ticket_id) FROM raw.raw_crm__service_tickets WHERE ticket_type <> 'preventive_maintenance'"
+    )
+    assert wh.query("SELECT count(*) FROM raw.raw_bpmn__process_steps") == [(32,)]
     assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(built_platform.end.isoformat(),)]
     # dbt tests ran as asset checks, and all passed.
     checks = result.get_asset_check_evaluations()

@@ -107,7 +107,8 @@ def _day_messages(seed: int, world: World, tickets: pl.DataFrame, i: int) -> dic
     u = rng.random(k)
     ivr, wechat = out["channel"] == _IVR, out["channel"] == _WECHAT
     out["phone_kind"] = np.select(
-        [ivr & (u < np.where(anonymous, 0.5, 0.2)), ivr, wechat & (u < 0.8) & ~anonymous],
+        # A WeChat account bound to a phone shows it even when the customer did not log in to an account.
+        [ivr & (u < np.where(anonymous, 0.5, 0.2)), ivr, wechat & (u < np.where(anonymous, 0.6, 0.8))],
         [PHONE_UNKNOWN, PHONE_OWN, PHONE_OWN],
         PHONE_NONE,
     ).astype(np.int8)

@@ -5,7 +5,8 @@ ticket created on one day changes state on later days; `ticket_snapshots` then g
 state at the end of that day of each ticket that was created or changed on it. Volume follows the weather
 (heat, cold snaps, storms) and outages (a transformer's customers call in a burst). Field work for fault
 repairs is timed by area type against the repair commitment (urban 45, rural 90, remote 120 minutes), and
-the process has the deviations of a real CRM: skipped steps, out-of-order timestamps, reopened tickets.
+the process has the deviations of a real CRM: skipped steps (an arrival or a dispatch never entered, a
+repair talked through on the phone), out-of-order timestamps, reopened tickets.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _OUTAGE_CALL_SHARE = np.array([0.35, 0.35, 0.25, 0.08])
 _OUTAGE_REPAIR_SHARE = np.array([0.45, 0.45, 0.40, 0.05])  # the rest ask when power comes back
 FREQUENT_REPAIR_DAILY = 0.04
 FREQUENT_COMPLAINT_DAILY = 0.015
+DISPATCH_UNRECORDED_SHARE = 0.02  # dispatched tickets whose dispatch time never reaches the CRM
 
 
 @dataclass
@@ -221,6 +223,15 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict) 
     }
 
 
+def _recorded_dispatch(rng: np.random.Generator, dispatch: np.ndarray) -> np.ndarray:
+    """The dispatch time the CRM shows: a crew sent by phone is sometimes never entered (a skipped step).
+
+    Drawn from a stream of its own, so adding this left every other simulated value as it was.
+    """
+    unrecorded = (dispatch < NEVER) & (rng.random(len(dispatch)) < DISPATCH_UNRECORDED_SHARE)
+    return np.where(unrecorded, NEVER, dispatch)
+
+
 def simulate_tickets(seed: int, world: World, events: Events, weather: Weather) -> Tickets:
     """Every ticket created in the period, ordered by creation time, with its whole lifecycle."""
     calendar = holiday_calendar(world.start, world.end)["is_holiday"].to_list()
@@ -229,6 +240,8 @@ def simulate_tickets(seed: int, world: World, events: Events, weather: Weather) 
     for i in range(world.days):
         t = _new_tickets(seed, world, events, weather, i, calendar[i])
         life = _lifecycle(t["rng"], world, events, t)
+        life["dispatch_rec"] = _recorded_dispatch(rng_for(seed, "tickets.dispatch", world.start + dt.timedelta(days=i)),
+                                                  life["dispatch"])
         types = [TICKET_TYPES[k] for k in t["ticket_type"]]
         transformer = world.transformers.ids.gather(world.transformer_of[t["customer"]]).to_list()
         descriptions = compose_descriptions(
@@ -282,7 +295,9 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
     dispatched = phase2 | (pl.col("dispatch") < end)
     c = world.customers
     s = s.with_columns(
-        dispatched_at=pl.when(phase2).then(pl.col("reopen")).otherwise(_when(pl.col("dispatch"), end)),
+        dispatched_at=pl.when(phase2).then(pl.col("reopen")).otherwise(
+            pl.when(pl.col("dispatch") < end).then(_when(pl.col("dispatch_rec"), pl.lit(NEVER)))
+        ),
         arrived_at=pl.when(phase2).then(_when(pl.col("arrive2"), end)).otherwise(
             pl.when(pl.col("arrive") < end).then(_when(pl.col("arrive_rec"), pl.lit(NEVER)))
         ),

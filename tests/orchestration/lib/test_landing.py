@@ -272,3 +272,21 @@ def test_replace_table_writes_a_frame_on_both_engines(wh):
     assert wh.query("SELECT interaction_id, confidence, scored_on, alert, n FROM ml.scores") == [
         ("I1", 0.9, dt.date(2026, 5, 1), True, 1)
     ]
+
+
+def test_replace_table_keeps_a_view_built_on_the_table(wh):
+    """raw.raw_bpmn__process_steps is reloaded every run under dbt's staging view; PostgreSQL cannot drop it."""
+    import pandas as pd
+
+    wh.replace_table("raw", "steps", pd.DataFrame({"step_id": ["a", "b"], "step_order": [1, 2]}))
+    import duckdb
+
+    view = "CREATE VIEW raw.steps_view AS SELECT step_id FROM raw.steps"
+    if wh.engine == "duckdb":
+        with duckdb.connect(str(wh.url.path)) as con:
+            con.execute(view)
+    else:
+        with wh.pg() as pg, pg.cursor() as cur:
+            cur.execute(view)
+    assert wh.replace_table("raw", "steps", pd.DataFrame({"step_id": ["c"], "step_order": [1]})) == 1
+    assert wh.query("SELECT step_id FROM raw.steps_view") == [("c",)]

@@ -1,0 +1,149 @@
+-- Every contact of an identified customer in time order: interactions (messages, calls) and the tickets
+-- they led to, with the previous contact and, for interactions, the flags channel_kpis counts.
+-- Topics are the agents' intent labels, not ml.interaction_intents: the ML scores are written after the
+-- dbt build by a Python asset that itself reads staging, so a model here reading them would close a
+-- loop through the one dbt multi-asset (docs/process/README.md).
+
+with
+
+interactions as (
+
+    select * from {{ ref('int_interactions_resolved_to_customers') }}
+    where customer_id is not null
+
+),
+
+tickets as (
+
+    -- Preventive maintenance is logged by crews against an account, not raised by the customer.
+    select * from {{ ref('stg_crm__service_tickets') }}
+    where ticket_type <> 'preventive_maintenance'
+
+),
+
+customers as (
+
+    select customer_id, district from {{ ref('stg_cis__customers') }}
+
+),
+
+as_of as (
+
+    select as_of_at from {{ ref('int_as_of_dates_derived') }}
+
+),
+
+contacts as (
+
+    select
+        customer_id,
+        interaction_id as contact_id,
+        cast('interaction' as {{ dbt.type_string() }}) as contact_kind,
+        interaction_at as contact_at,
+        channel,
+        agent_intent as topic,
+        cast(case when agent_intent is not null then 'agent_label' end as {{ dbt.type_string() }}) as topic_source,
+        identity_resolution
+
+    from interactions
+
+    union all
+
+    select
+        customer_id,
+        ticket_id as contact_id,
+        cast('ticket' as {{ dbt.type_string() }}) as contact_kind,
+        created_at as contact_at,
+        channel,
+        ticket_type as topic,
+        cast('ticket_type' as {{ dbt.type_string() }}) as topic_source,
+        cast('customer_id' as {{ dbt.type_string() }}) as identity_resolution
+
+    from tickets
+    where customer_id is not null
+
+),
+
+sequenced as (
+
+    select
+        *,
+        row_number() over (partition by customer_id order by contact_at, contact_kind, contact_id) as contact_seq,
+        lag(contact_at) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_contact_at,
+        lag(channel) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_channel,
+        lag(contact_kind) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_contact_kind,
+        lag(topic) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_topic
+
+    from contacts
+
+),
+
+flagged as (
+
+    select
+        sequenced.*,
+        case
+            when sequenced.contact_kind = 'interaction' and sequenced.topic is not null then exists (
+                select 1 from interactions as earlier
+                where earlier.customer_id = sequenced.customer_id
+                    and earlier.agent_intent = sequenced.topic
+                    and earlier.interaction_at >= {{ dbt.dateadd('day', -7, 'sequenced.contact_at') }}
+                    and (earlier.interaction_at < sequenced.contact_at
+                         or (earlier.interaction_at = sequenced.contact_at
+                             and earlier.interaction_id < sequenced.contact_id))
+            )
+        end as is_repeat_contact,
+        -- Decided once the 7 days after the contact have passed by the end of the as-of day.
+        case
+            when sequenced.contact_kind = 'interaction' and sequenced.topic is not null
+                and {{ dbt.dateadd('day', 7, 'sequenced.contact_at') }} <= as_of.as_of_at then not exists (
+                select 1 from interactions as later
+                where later.customer_id = sequenced.customer_id
+                    and later.agent_intent = sequenced.topic
+                    and later.interaction_at <= {{ dbt.dateadd('day', 7, 'sequenced.contact_at') }}
+                    and (later.interaction_at > sequenced.contact_at
+                         or (later.interaction_at = sequenced.contact_at
+                             and later.interaction_id > sequenced.contact_id))
+            )
+        end as is_first_contact_resolved,
+        case
+            when sequenced.contact_kind = 'interaction' then exists (
+                select 1 from interactions as later
+                where later.customer_id = sequenced.customer_id
+                    and later.channel <> sequenced.channel
+                    and later.interaction_at <= {{ dbt.dateadd('hour', 24, 'sequenced.contact_at') }}
+                    and (later.interaction_at > sequenced.contact_at
+                         or (later.interaction_at = sequenced.contact_at
+                             and later.interaction_id > sequenced.contact_id))
+            )
+        end as is_channel_switch
+
+    from sequenced
+    cross join as_of
+
+)
+
+select
+    flagged.customer_id,
+    cast(flagged.contact_seq as integer) as contact_seq,
+    flagged.contact_id,
+    flagged.contact_kind,
+    flagged.contact_at,
+    cast(flagged.contact_at as date) as contact_date,
+    flagged.channel,
+    flagged.topic,
+    flagged.topic_source,
+    flagged.identity_resolution,
+    customers.district,
+    flagged.previous_contact_at,
+    flagged.previous_channel,
+    flagged.previous_contact_kind,
+    flagged.previous_topic,
+    {{ minutes_between('flagged.previous_contact_at', 'flagged.contact_at') }} as minutes_since_previous,
+    flagged.is_repeat_contact,
+    flagged.is_first_contact_resolved,
+    flagged.is_channel_switch
+
+from flagged
+left join customers
+    on flagged.customer_id = customers.customer_id

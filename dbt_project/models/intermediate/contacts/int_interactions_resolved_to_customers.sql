@@ -1,0 +1,64 @@
+-- Who wrote or called: the customer_id the channel recorded, else the one customer whose registered
+-- phone matches the caller's number. A number shared by several accounts (family members, a landlord)
+-- or known to no account is left unresolved, with the reason, rather than guessed.
+
+with
+
+interactions as (
+
+    select * from {{ ref('stg_crm__interactions') }}
+
+),
+
+customers as (
+
+    select customer_id, {{ phone_key('phone') }} as phone_key from {{ ref('stg_cis__customers') }}
+
+),
+
+phone_owners as (
+
+    select
+        phone_key,
+        count(*) as owners,
+        min(customer_id) as customer_id
+
+    from customers
+    where phone_key is not null
+    group by phone_key
+
+),
+
+keyed as (
+
+    select
+        interactions.*,
+        {{ phone_key('interactions.phone') }} as phone_key
+
+    from interactions
+
+)
+
+select
+    keyed.interaction_id,
+    case
+        when keyed.customer_id is not null then keyed.customer_id
+        when phone_owners.owners = 1 then phone_owners.customer_id
+    end as customer_id,
+    cast(case
+        when keyed.customer_id is not null then 'customer_id'
+        when keyed.phone_key is null then 'unresolved_no_phone'
+        when phone_owners.owners is null then 'unresolved_unknown_phone'
+        when phone_owners.owners > 1 then 'unresolved_ambiguous_phone'
+        else 'phone_match'
+    end as {{ dbt.type_string() }}) as identity_resolution,
+    cast(phone_owners.owners as integer) as phone_owner_count,
+    keyed.channel,
+    keyed.interaction_at,
+    keyed.interaction_date,
+    keyed.agent_intent
+
+from keyed
+left join phone_owners
+    on keyed.customer_id is null
+    and keyed.phone_key = phone_owners.phone_key
