@@ -271,3 +271,9 @@ def test_holiday_calendar_has_the_2026_festivals():
     assert cal["is_holiday"].sum() == 1 + 8 + 1 + 5 + 1 + 1 + 7
     with pytest.raises(ValueError, match="2031"):
         holiday_calendar(dt.date(2031, 1, 1), dt.date(2031, 1, 2))
+
+
+def test_a_single_day_without_outages_generates(tmp_path):
+    # A one-day period holds no outage: tickets must not index into the empty outage list.
+    generate(tmp_path, 50, 1, 3, dt.date(2026, 10, 31), progress=lambda *_: None)
+    assert len(list((tmp_path / "meter_readings").iterdir())) == 1

@@ -176,7 +176,8 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict) 
     resolve = np.where(is_["fault_repair"], arrive + _lognormal_s(rng, 50 * MINUTE, 0.7, n), resolve)
     resolve = np.where(remote_fix, created + rng.integers(15, 60, n) * MINUTE, resolve)
     linked = t["outage"] >= 0
-    outage_end = np.where(linked, events.end[np.maximum(t["outage"], 0)], 0)
+    # A short period can hold no outage at all: nothing to index then.
+    outage_end = np.where(linked, events.end[np.maximum(t["outage"], 0)], 0) if len(events.end) else np.zeros(n, np.int64)
     inquiry = np.where(linked, np.maximum(outage_end + rng.integers(0, 45, n) * MINUTE, created + 5 * MINUTE),
                        created + _lognormal_s(rng, 30 * MINUTE, 0.8, n))
     resolve = np.where(is_["outage_inquiry"], inquiry, resolve)
