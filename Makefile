@@ -72,7 +72,7 @@ daemon: venv dagster-home ## Run the Dagster daemon alone: fires schedules and s
 
 worker: venv dagster-home ## Start a Celery worker for DAGSTER_EXECUTOR=celery (CELERY_BROKER_URL, DAGSTER_CELERY_QUEUE)
 	$(VENV)/bin/celery -A dagster_celery.app worker -Q $${DAGSTER_CELERY_QUEUE:-dagster} -n $${CELERY_WORKER_NAME:-gridcare@%h} \
-		--prefetch-multiplier 1 --loglevel INFO -I orchestration.definitions
+		--prefetch-multiplier 1 --loglevel INFO -I orchestration.definitions,great_expectations
 
 docs: venv ## Generate the dbt docs site (dbt_project/target)
 	$(PY) -m orchestration dbt-docs

@@ -29,7 +29,7 @@ from orchestration.cli import resolve_job, run_pipeline
 from orchestration.lib.landing.contract import DATASETS
 from orchestration.lib.synthetic import generate
 from orchestration.lib.warehouse import Warehouse
-from orchestration.resources import SETTINGS
+from orchestration.resources import PRELOAD_MODULES, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Seed 1 is one whose five days include a transformer outage (the generator needs one; see the report).
@@ -147,7 +147,7 @@ def celery_worker(env: dict, queue: str, name: str, log: Path):
         proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("celery")), "-A", "dagster_celery.app", "worker", "-Q", queue,
              "-n", name, "--concurrency", "2", "--prefetch-multiplier", "1", "--without-mingle",
-             "--without-gossip", "--loglevel", "INFO", "-I", "orchestration.definitions"],
+             "--without-gossip", "--loglevel", "INFO", "-I", ",".join(PRELOAD_MODULES)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:

@@ -23,7 +23,7 @@ def test_executor_follows_the_warehouse_unless_told():
     name, config = _executor(warehouse_url=PG, executor="", max_concurrent_steps=3)
     assert name == "multiprocess"
     assert (config["max_concurrent"], config["start_method"]) == (
-        3, {"forkserver": {"preload_modules": ["orchestration.definitions"]}})
+        3, {"forkserver": {"preload_modules": ["orchestration.definitions", "great_expectations"]}})
 
 
 def test_celery_and_kubernetes_executors_take_their_settings():
