@@ -16,6 +16,8 @@ END_DATE ?= 2026-10-31
 export LANDING_DIR ?= data/landing
 export WAREHOUSE_URL ?= duckdb:///data/warehouse.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+# Which Dagster instance DAGSTER_HOME gets: local (SQLite files under it) or postgres (storage at DAGSTER_PG_URL).
+DAGSTER_INSTANCE ?= local
 # Quiet third-party start-up noise, never our own output.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 
@@ -23,7 +25,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui docs fuzz venv dagster-home clean kb
+.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -47,7 +49,13 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP) && echo "environment ready in $$(( $$(date +%s) - t0 )) s"
 
 dagster-home:
-	@mkdir -p $(DAGSTER_HOME) && cp orchestration/instance/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@case "$(DAGSTER_INSTANCE)" in \
+	  local) src=orchestration/instance/dagster.yaml ;; \
+	  postgres) test -n "$$DAGSTER_PG_URL" || { echo "DAGSTER_INSTANCE=postgres needs" \
+	    "DAGSTER_PG_URL=postgresql+psycopg2://user:password@host:5432/dbname (docs/operations.md)" >&2; exit 1; }; \
+	    src=orchestration/instance/dagster.postgres.yaml ;; \
+	  *) echo "DAGSTER_INSTANCE is local or postgres, not '$(DAGSTER_INSTANCE)'" >&2; exit 1 ;; \
+	esac; mkdir -p $(DAGSTER_HOME) && cp $$src $(DAGSTER_HOME)/dagster.yaml
 
 data: venv ## Generate the synthetic utility into LANDING_DIR (CUSTOMERS, DAYS, SEED, END_DATE)
 	$(PY) -m orchestration.lib.synthetic --out $(LANDING_DIR) --customers $(CUSTOMERS) --days $(DAYS) \
@@ -59,8 +67,15 @@ run: venv dagster-home ## Run the whole pipeline on whatever is in LANDING_DIR (
 kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"
 	$(PY) -m orchestration kb search "$(q)"
 
-ui: venv dagster-home ## Start the Dagster UI on http://127.0.0.1:3000
+ui: venv dagster-home ## Start the Dagster UI and daemon (schedules, sensors, run queue) on http://127.0.0.1:3000
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+daemon: venv dagster-home ## Run the Dagster daemon alone: fires schedules and sensors, starts queued runs
+	$(VENV)/bin/dagster-daemon run -w workspace.yaml
+
+worker: venv dagster-home ## Start a Celery worker for DAGSTER_EXECUTOR=celery (CELERY_BROKER_URL, DAGSTER_CELERY_QUEUE)
+	$(VENV)/bin/celery -A dagster_celery.app worker -Q $${DAGSTER_CELERY_QUEUE:-dagster} -n $${CELERY_WORKER_NAME:-gridcare@%h} \
+		--prefetch-multiplier 1 --loglevel INFO -I orchestration.definitions,great_expectations
 
 docs: venv ## Generate the dbt docs site (dbt_project/target)
 	$(PY) -m orchestration dbt-docs

@@ -1,7 +1,8 @@
 """Command line: `python -m orchestration run` runs the whole pipeline on what is in LANDING_DIR.
 
 The run goes through the Dagster instance in DAGSTER_HOME (data/dagster by default via the Makefile), so
-every run started here appears in the Dagster UI with its logs, metadata and asset checks.
+every run started here appears in the Dagster UI with its logs, metadata and asset checks. Its steps execute
+where the jobs' executor sends them (DAGSTER_EXECUTOR, see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import dagster as dg
 from orchestration.lib.landing.contract import DAILY
 from orchestration.lib.landing.files import discover
 from orchestration.lib.warehouse import RAW_SCHEMA, Warehouse
-from orchestration.resources import DBT_PROJECT_DIR, SETTINGS, Settings
+from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT, SETTINGS, Settings
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"
 
@@ -46,13 +47,31 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
         "dagster/asset_partition_range_start": days[0].isoformat(),
         "dagster/asset_partition_range_end": days[-1].isoformat(),
     }
-    return job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(),
-        tags=tags,
-        run_config={**QUIET_LOGS, **(_quick_training(job) if quick_training else {})},
-        resources=build_resources(settings),
-        raise_on_error=False,
+    run_config = {**QUIET_LOGS, **(_quick_training(job) if quick_training else {})}
+    instance = instance or dg.DagsterInstance.get()
+    # Steps in other processes (multiprocess, Celery workers, Kubernetes pods) rebuild the job by importing
+    # this module and build their resources from their own environment, and report to a persistent instance:
+    # settings other than the environment's (tests, notebooks) or an ephemeral instance keep the run here.
+    if job.executor_def.name == dg.in_process_executor.name or settings != SETTINGS or instance.is_ephemeral:
+        return job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            run_config=run_config,
+            resources=build_resources(settings),
+            raise_on_error=False,
+        )
+    recon_job = dg.build_reconstructable_job(
+        "orchestration.cli", "resolve_job", reconstructable_args=(job_name,),
+        reconstructor_working_directory=str(PROJECT_ROOT),
     )
+    return dg.execute_job(recon_job, instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
+
+
+def resolve_job(name: str) -> dg.JobDefinition:
+    """The code location's job `name`: how step processes of an out-of-process run rebuild it."""
+    from orchestration.definitions import defs
+
+    return defs.resolve_job_def(name)
 
 
 def _quick_training(job) -> dict:

@@ -3,15 +3,14 @@
 import dagster as dg
 
 from orchestration.partitions import daily_partitions
-from orchestration.resources import SETTINGS
+from orchestration.resources import build_executor
 
-# DuckDB admits one writing process per file, so on the embedded default a run's steps share one process;
-# on PostgreSQL they run in parallel processes (and scale out with the Celery or Kubernetes executors).
-EXECUTOR = (
-    dg.in_process_executor
-    if SETTINGS.warehouse.engine == "duckdb"
-    else dg.multiprocess_executor.configured({"max_concurrent": 2})
-)
+# In-process on DuckDB, parallel processes on PostgreSQL, Celery or Kubernetes when DAGSTER_EXECUTOR says so.
+EXECUTOR = build_executor()
+
+# Runs carrying this tag rebuild tables in place (dbt marts, ML scores); the production instance lets one
+# such run at a time proceed (orchestration/instance/dagster.postgres.yaml), ingestion-only runs in parallel.
+WRITES_WAREHOUSE = {"gridcare/writes": "warehouse"}
 
 ingestion_job = dg.define_asset_job(
     "ingestion",
@@ -26,6 +25,7 @@ warehouse_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("ingestion", "process", "warehouse"),
     partitions_def=daily_partitions,
     description="Ingestion and the dbt build, without models: the data mid-platform alone.",
+    tags=WRITES_WAREHOUSE,
     executor_def=EXECUTOR,
 )
 
@@ -34,6 +34,7 @@ nightly_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     description="Everything, for the selected days: ingestion, then the warehouse, ML scoring and serving.",
+    tags=WRITES_WAREHOUSE,
     executor_def=EXECUTOR,
 )
 
@@ -45,6 +46,7 @@ retrain_job = dg.define_asset_job(
     config={"ops": {name: {"config": {"retrain": True}} for name in TRAINING_ASSETS}},
     description="Retrain every model on the latest data (agents' labels included), promote if at least as "
     "good as the champion, and rescore.",
+    tags=WRITES_WAREHOUSE,
     executor_def=EXECUTOR,
 )
 

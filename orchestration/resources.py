@@ -8,6 +8,11 @@
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
 | TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
+| DAGSTER_EXECUTOR | (by engine) | how a run's steps execute: in_process (DuckDB default), multiprocess (PostgreSQL default), celery, k8s |
+| DAGSTER_MAX_CONCURRENT_STEPS | 2 | steps at once per run under the multiprocess and k8s executors |
+| CELERY_BROKER_URL | pyamqp://guest:guest@127.0.0.1:5672// | broker of the celery executor (Celery's own variable: workers read it too) |
+| CELERY_RESULT_BACKEND | rpc:// | where celery workers report step results |
+| DAGSTER_CELERY_QUEUE | dagster | the broker queue steps are sent to; start workers with `-Q` and the same name |
 
 Relative paths are relative to the working directory (the repo root when run through `make`).
 """
@@ -40,6 +45,11 @@ class Settings:
     mlflow_tracking_uri: str
     ticketing_url: str | None
     partitions_start: str
+    executor: str = ""
+    max_concurrent_steps: int = 2
+    celery_broker_url: str = "pyamqp://guest:guest@127.0.0.1:5672//"
+    celery_result_backend: str = "rpc://"
+    celery_queue: str = "dagster"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -50,6 +60,11 @@ class Settings:
             mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{Path('data/mlflow/mlflow.db').resolve()}"),
             ticketing_url=env.get("TICKETING_URL") or None,
             partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
+            executor=env.get("DAGSTER_EXECUTOR", ""),
+            max_concurrent_steps=int(env.get("DAGSTER_MAX_CONCURRENT_STEPS", "2")),
+            celery_broker_url=env.get("CELERY_BROKER_URL", cls.celery_broker_url),
+            celery_result_backend=env.get("CELERY_RESULT_BACKEND", cls.celery_result_backend),
+            celery_queue=env.get("DAGSTER_CELERY_QUEUE", cls.celery_queue),
         )
 
     @property
@@ -140,3 +155,47 @@ def build_resources(settings: Settings = SETTINGS) -> dict:
             warehouse_url=settings.warehouse_url,
         ),
     }
+
+
+EXECUTORS = ("in_process", "multiprocess", "celery", "k8s")
+# Imported once by the process that forks step processes (the multiprocess executor's forkserver, a Celery
+# worker's `-I`), so a step starts at once instead of importing dagster, dbt, torch and Lightning (6-25 s), and
+# Great Expectations, which every ingestion step needs but the code location imports lazily.
+PRELOAD_MODULES = ("orchestration.definitions", "great_expectations")
+
+
+def build_executor(settings: Settings = SETTINGS) -> dg.ExecutorDefinition:
+    """How a run's steps execute, chosen once for every job.
+
+    Unset, DAGSTER_EXECUTOR follows the warehouse: DuckDB admits one writing process per file, so its steps
+    share the run's process; on PostgreSQL they run in parallel processes. `celery` hands each step to the
+    Celery workers listening on CELERY_BROKER_URL (queue DAGSTER_CELERY_QUEUE), `k8s` to one Kubernetes Job per step.
+    Every executor but in_process needs a persistent instance (DAGSTER_HOME) that all step processes reach.
+    """
+    kind = settings.executor or ("in_process" if settings.warehouse.engine == "duckdb" else "multiprocess")
+    if kind not in EXECUTORS:
+        raise ValueError(f"DAGSTER_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")
+    if kind != "in_process" and settings.warehouse.engine == "duckdb":
+        raise ValueError(
+            f"DAGSTER_EXECUTOR={kind} needs a PostgreSQL warehouse: a DuckDB file admits one writing process, "
+            "so its steps must share one (in_process). Set WAREHOUSE_URL=postgresql://..."
+        )
+    if kind == "in_process":
+        return dg.in_process_executor
+    if kind == "multiprocess":
+        return dg.multiprocess_executor.configured({
+            "max_concurrent": settings.max_concurrent_steps,
+            "start_method": {"forkserver": {"preload_modules": list(PRELOAD_MODULES)}},
+        })
+    if kind == "celery":
+        from dagster_celery import celery_executor
+
+        # A queue per deployment lets staging and production share a broker without taking each other's steps.
+        return celery_executor.configured({
+            "broker": settings.celery_broker_url,
+            "backend": settings.celery_result_backend,
+            "config_source": {"task_default_queue": settings.celery_queue},
+        })
+    from dagster_k8s import k8s_job_executor
+
+    return k8s_job_executor.configured({"max_concurrent": settings.max_concurrent_steps})

@@ -1,6 +1,7 @@
 """When the platform runs unattended: the nightly schedule and the new-files sensor."""
 
 import datetime as dt
+import json
 
 import dagster as dg
 
@@ -30,19 +31,35 @@ def complete_days(landing: LandingResource) -> list[str]:
     return sorted({f.day.isoformat() for f in files})
 
 
+# A day whose meter readings land up to a week late still starts its own run; older deliveries are a backfill
+# someone starts on purpose, and turning the sensor on replays at most the last week, not the whole history.
+LATE_DAYS = 7
+
+
+def days_to_run(landed: list[str], cursor: str | None) -> tuple[list[str], str]:
+    """The landed days not yet started and the sensor's next cursor (the days started within the window).
+
+    The cursor is a set of days rather than the last one, so a day that lands after a later day still runs.
+    """
+    if not landed:
+        return [], cursor or "[]"
+    horizon = (dt.date.fromisoformat(max(landed)) - dt.timedelta(days=LATE_DAYS)).isoformat()
+    seen = set(json.loads(cursor)) if cursor else set()
+    new = sorted(d for d in set(landed) - seen if d >= horizon)
+    return new, json.dumps(sorted(d for d in seen | set(new) if d >= horizon))
+
+
 @dg.sensor(job=nightly_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
 def new_day_sensor(context: dg.SensorEvaluationContext, landing: LandingResource):
-    """Start the nightly job for each day whose meter readings land after the last day it started.
+    """Start the nightly job for each day whose meter readings land, once per day, late days included.
 
     Stopped by default: the schedule covers the usual night; turn the sensor on where files arrive late or
-    irregularly, and runs start as soon as a day is there (run keys keep each day to one run).
+    irregularly, and runs start as soon as a day is there (run keys keep each day to one run of the sensor's).
     """
-    last = context.cursor or ""
-    new = [d for d in complete_days(landing) if d > last]
+    new, cursor = days_to_run(complete_days(landing), context.cursor)
     for day in new:
         yield dg.RunRequest(run_key=f"nightly-{day}", partition_key=day)
-    if new:
-        context.update_cursor(new[-1])
+    context.update_cursor(cursor)
 
 
 # Agents label new interactions every day; a week of labels is enough to be worth a retraining run.

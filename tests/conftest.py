@@ -59,6 +59,22 @@ def pg_url():
         _pg_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture
+def make_pg_database():
+    """Fresh PostgreSQL databases on demand, for a test that needs more than `pg_url`; all dropped afterwards."""
+    require_postgres()
+    names: list[str] = []
+
+    def make() -> str:
+        name = f"gridcare_test_{uuid.uuid4().hex[:10]}"
+        _pg_admin_execute(f'CREATE DATABASE "{name}"')
+        names.append(name)
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    _pg_admin_execute(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names))
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse_url(request, tmp_path):
     """The same test on the embedded DuckDB file and on PostgreSQL."""
