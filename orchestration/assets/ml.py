@@ -10,13 +10,12 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from ml.forecast.train import FaultRiskConfig
-from ml.forecast.train import train as train_fault_risk
-from ml.intent import MODEL_NAME as INTENT_MODEL
-from ml.intent import IntentTrainConfig, register_intent_model
-from ml.intent import train as train_intent
-from ml.tracking import champion_version, load_model, log_and_register, tracking
 from orchestration.resources import MlflowResource, WarehouseResource
+
+# The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the
+# code location (the UI's, the daemon's, each multiprocess step, each Celery worker) would otherwise pay ~8 s of
+# CPU importing it, whether or not it runs a model. tests/orchestration/test_definitions.py pins these names.
+INTENT_MODEL = "intent_classifier"
 
 FAULT_MODEL = "transformer_fault_risk"
 ML_SCHEMA = "ml"
@@ -30,6 +29,8 @@ class TrainingConfig(dg.Config):
 
 
 def _champion(uri: str, model: str):
+    from ml.tracking import champion_version, tracking
+
     with tracking(uri) as client:
         return champion_version(client, model)
 
@@ -50,6 +51,9 @@ def intent_classifier(
 ) -> dg.MaterializeResult:
     """Chinese intent classifier (char BiLSTM, Lightning) registered as `intent_classifier`; agents' labels on
     interactions are added to the repo's training corpus, so each retraining learns from them."""
+    from ml.intent import IntentTrainConfig, register_intent_model
+    from ml.intent import train as train_intent
+
     champion = _champion(mlflow.uri, INTENT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
@@ -84,6 +88,8 @@ def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) ->
         "FROM staging.stg_crm__interactions",
         ["interaction_id", "customer_id", "channel", "interaction_at", "text", "agent_intent"],
     )
+    from ml.tracking import load_model
+
     champion = _champion(mlflow.uri, INTENT_MODEL)
     predicted = load_model(mlflow.uri, INTENT_MODEL).predict(frame[["text"]])
     out = frame.drop(columns=["text"]).assign(
@@ -118,6 +124,10 @@ def transformer_fault_model(
 ) -> dg.MaterializeResult:
     """Prophet fault-risk model per transformer, backtested against recorded faults and registered as
     `transformer_fault_risk` (promotion by backtest F1 of alerts)."""
+    from ml.forecast.train import FaultRiskConfig
+    from ml.forecast.train import train as train_fault_risk
+    from ml.tracking import log_and_register
+
     champion = _champion(mlflow.uri, FAULT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
@@ -152,6 +162,8 @@ def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource)
     temperature as of the latest telemetry day, from the registered champion."""
     telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
     as_of: dt.date = pd.to_datetime(telemetry["ts"]).max().date()
+    from ml.tracking import load_model
+
     champion = _champion(mlflow.uri, FAULT_MODEL)
     scores = load_model(mlflow.uri, FAULT_MODEL).predict(telemetry.assign(as_of=as_of.isoformat()))
     out = scores.assign(model_version=int(champion.version))

@@ -111,3 +111,21 @@ def test_ml_intent_codes_equal_the_landing_contract():
     from orchestration.lib.landing.contract import INTENTS
 
     assert tuple(ML_INTENTS) == INTENTS
+
+
+def test_asset_modules_name_the_models_ml_registers():
+    """The ML assets name registered models without importing ml/ at load time; the names must stay equal."""
+    from ml.intent import MODEL_NAME
+    from orchestration.assets import ml as ml_assets
+
+    assert ml_assets.INTENT_MODEL == MODEL_NAME
+
+
+def test_loading_the_code_location_does_not_import_torch():
+    """Every step process and worker loads the code location; torch/Lightning cost seconds of CPU to import."""
+    import subprocess
+    import sys
+
+    code = "import sys, orchestration.definitions; print('torch' in sys.modules, 'lightning' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
