@@ -365,3 +365,30 @@ def _memo(hint: Hint) -> Hint:
         return cache[text]
 
     return lookup
+
+
+ORDER_COLUMNS = {
+    "external_id": "string", "kind": "string", "priority": "string", "district": "string",
+    "transformer_id": "string", "customer_id": "string", "interaction_id": "string", "intent": "string",
+    "confidence": "float64", "assigned_worker_id": "string", "distance_km": "float64",
+    "assignment_reason": "string", "due_by": "datetime64[us]", "kb_article_id": "string", "hints": "string",
+    "summary": "string", "is_new": "bool",
+}
+
+
+def orders_frame(orders: list[WorkOrder], new_ids: Iterable[str]):
+    """serving.work_orders: one row per order built this run, flat for dashboards; `is_new` when it entered
+    the outbox in this run (the others were there from an earlier run)."""
+    import pandas as pd
+
+    new = set(new_ids)
+    rows = [{
+        "external_id": o.external_id, "kind": o.kind, "priority": o.priority, "district": o.district,
+        "transformer_id": o.transformer_id, "customer_id": o.customer_id, "interaction_id": o.interaction_id,
+        "intent": o.intent, "confidence": o.confidence, "assigned_worker_id": o.assignment.worker_id,
+        "distance_km": o.assignment.distance_km, "assignment_reason": o.assignment.reason, "due_by": o.due_by,
+        "kb_article_id": o.kb_article_id, "hints": "、".join(h["label_zh"] for h in o.hints),
+        "summary": o.summary, "is_new": o.external_id in new,
+    } for o in orders]
+    frame = pd.DataFrame(rows, columns=list(ORDER_COLUMNS))
+    return frame.astype({c: ("object" if t == "string" else t) for c, t in ORDER_COLUMNS.items()})
