@@ -2,7 +2,8 @@
 
 Retry policy (docs/serving.md): 2xx → delivered (409 too: the ticketing system already holds this
 Idempotency-Key); timeouts, connection errors, 5xx, 408 and 429 → retried with exponential backoff up to
-`max_attempts` per run, then left pending for the next run; any other 4xx → dead letter with the response
+`max_attempts` per run, then left pending for the next run; 401 and 403 refuse the caller, not the order, so
+the order stays pending (fix TICKETING_TOKEN, the next run sends it); any other 4xx → dead letter with the response
 body, since sending the same body again cannot succeed. When `open_circuit_after` orders in a row exhaust
 their retries the ticketing system is taken to be down: the rest of the run sends nothing more, and every
 unsent order stays pending.
@@ -23,6 +24,8 @@ from requests.adapters import HTTPAdapter
 from orchestration.lib.serving.outbox import DEAD_LETTER, DELIVERED, PENDING, Outbox, Outcome, utcnow
 
 RETRYABLE_4XX = (408, 429)
+# Refusals of the caller, not of the order: a wrong or expired token must not dead-letter the whole night.
+AUTH_4XX = (401, 403)
 MAX_BODY_CHARS = 4000  # a dead letter keeps the ticketing system's explanation, not a whole HTML error page
 
 
@@ -140,6 +143,10 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
             if 200 <= status < 300 or status == 409:
                 circuit.result(True)
                 return Outcome(external_id, DELIVERED, attempt, None, status, None, utcnow())
+            if status in AUTH_4XX:
+                circuit.result(False)
+                return Outcome(external_id, PENDING, attempt, f"HTTP {status}: check TICKETING_TOKEN", status, text,
+                               utcnow())
             if 400 <= status < 500 and status not in RETRYABLE_4XX:
                 circuit.result(True)  # the system is up, it refused this order
                 return Outcome(external_id, DEAD_LETTER, attempt, f"HTTP {status}", status, text, utcnow())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -59,6 +60,19 @@ class Outcome:
     at: dt.datetime | None = None  # when the last attempt ended (UTC)
 
 
+def _connect_when_free(path: str, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file for writing, waiting while another process briefly holds it (a notebook's or the
+    dashboard's read): losing a delivery batch to a lock would only cost resends, but failing the run is worse."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def utcnow() -> dt.datetime:
     """Now in UTC, naive like every timestamp column of the warehouse."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -72,7 +86,7 @@ class Outbox:
 
     @contextlib.contextmanager
     def _duck(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.wh.url.path))
+        con = _connect_when_free(str(self.wh.url.path))
         try:
             con.execute("BEGIN TRANSACTION")
             yield con
