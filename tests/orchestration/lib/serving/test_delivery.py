@@ -102,7 +102,7 @@ def test_ticketing_down_for_whole_runs_then_recovers_without_duplicates(warehous
     server.behaviour.fail_status, server.behaviour.delay_after_store_s = None, 0.6
     slow = deliver_pending(outbox, client)
     assert slow.delivered == 0 and slow.circuit_open and outbox.counts()["pending"] == 20
-    assert "timeout: ReadTimeout" in slow.errors
+    assert "timeout: ReadTimeoutError" in slow.errors
     received_while_slow = set(server.orders)
     assert len(received_while_slow) >= 3
 
