@@ -110,7 +110,7 @@ class TicketingResource(dg.ConfigurableResource):
     max_attempts: int = 4
     backoff_s: float = 0.5
     open_circuit_after: int = 5
-    threads: int = 8
+    threads: int = 4
 
     def client(self) -> TicketingClient | None:
         """A client for the configured URL, or None when no ticketing system is configured."""

@@ -39,7 +39,7 @@ class RetryPolicy:
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 10.0
     open_circuit_after: int = 5  # orders in a row that exhausted their retries
-    threads: int = 8
+    threads: int = 4
     batch_size: int = 200  # outcomes per outbox write
 
     def backoff(self, attempt: int, retry_after: str | None = None) -> float:
