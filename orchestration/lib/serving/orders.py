@@ -194,11 +194,8 @@ def _with_hint(order: WorkOrder, hint: Hint | None, text: str) -> WorkOrder:
     found = hint(text) if hint is not None and text else None
     if found is None:
         return order
-    return _replace(order, kb_article_id=found.article_id, kb_title=found.title, kb_steps=tuple(found.steps))
-
-
-def _replace(order: WorkOrder, **changes) -> WorkOrder:
-    return dataclasses.replace(order, **changes)
+    return dataclasses.replace(order, kb_article_id=found.article_id, kb_title=found.title,
+                               kb_steps=tuple(found.steps))
 
 
 def preventive_orders(alerts: Iterable[tuple], workers: list[Worker], config: BuildConfig,
@@ -284,7 +281,7 @@ def request_orders(rows: Iterable[tuple], workers: list[Worker], tags: dict[str,
             priority = "urgent"
             minutes = commitments.get(area_type, config.default_arrival_minutes)
             due_by = at + dt.timedelta(minutes=minutes)
-            deadline = f"按{'到达时限 ' + str(minutes) + ' 分钟'}于 {due_by:%m-%d %H:%M} 前到达现场"
+            deadline = f"按到达时限 {minutes} 分钟于 {due_by:%m-%d %H:%M} 前到达现场"
         else:
             priority = "urgent" if sensitive else "high"
             due_by = at + dt.timedelta(hours=config.complaint_response_hours)
