@@ -23,7 +23,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui docs fuzz venv dagster-home clean
+.PHONY: help demo test run data ui docs fuzz venv dagster-home clean kb
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ data: venv ## Generate the synthetic utility into LANDING_DIR (CUSTOMERS, DAYS, 
 
 run: venv dagster-home ## Run the whole pipeline on whatever is in LANDING_DIR (no generation)
 	$(PY) -m orchestration run
+
+kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"
+	$(PY) -m orchestration kb search "$(q)"
 
 ui: venv dagster-home ## Start the Dagster UI on http://127.0.0.1:3000
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -100,6 +100,29 @@ def dbt_docs(settings: Settings = SETTINGS) -> int:
     return 0 if invocation.is_successful() else 1
 
 
+def kb_search(question: str) -> tuple[str, bool]:
+    """The best knowledge article for `question` with its numbered steps, then the next two candidates.
+
+    Returns the text to print and whether an article fitted (`KnowledgeBase.best`).
+    """
+    from ml.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase.from_dir()
+    hits = kb.search(question, k=3)
+    best = kb.best(question)
+    lines = []
+    if best is None:
+        lines.append(f"没有找到与“{question}”匹配的知识文章。")
+    else:
+        lines += [f"{best.title}  [{best.article_id} · {best.category} · 得分 {best.score:.2f}]"]
+        lines += [f"  {i}. {step}" for i, step in enumerate(best.steps, start=1)]
+    others = [h for h in hits if best is None or h.article_id != best.article_id][:2]
+    if others:
+        lines.append("其他候选：")
+        lines += [f"  {h.title}  [{h.article_id} · 得分 {h.score:.2f}]" for h in others]
+    return "\n".join(lines), best is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,7 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--job", default="nightly")
     sub.add_parser("summary", help="print rows per table and quarantine counts")
     sub.add_parser("dbt-docs", help="generate the dbt docs site into dbt_project/target")
+    kb = sub.add_parser("kb", help="the knowledge base of service articles")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("search", help="best article for a question, e.g. kb search 如何申请峰谷电价？").add_argument("question")
     args = parser.parse_args(argv)
+    if args.command == "kb":
+        text, found = kb_search(args.question)
+        print(text)
+        return 0 if found else 1
     if args.command == "dbt-docs":
         return dbt_docs()
     if args.command == "run":

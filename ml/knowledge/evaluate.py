@@ -8,6 +8,7 @@ before tuning and is only measured, so its figures say how the search does on wo
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def evaluate(kb: KnowledgeBase, questions: list[Question]) -> dict:
-    """Top-1 and top-3 accuracy of `kb.search` on `questions`, plus the misses for reading.
+    """Top-1 and top-3 accuracy of `kb.search` on `questions`, mean search time, and the misses for reading.
 
     Raises:
         ValueError: a question names an article the knowledge base does not have (a stale set).
@@ -56,6 +57,7 @@ def evaluate(kb: KnowledgeBase, questions: list[Question]) -> dict:
         raise ValueError(f"questions name articles that do not exist: {unknown}")
     top1 = top3 = 0
     misses = []
+    start = time.perf_counter()
     for q in questions:
         ids = [h.article_id for h in kb.search(q.question, k=3)]
         top1 += bool(ids) and ids[0] == q.article_id
@@ -63,4 +65,6 @@ def evaluate(kb: KnowledgeBase, questions: list[Question]) -> dict:
         if not ids or ids[0] != q.article_id:
             misses.append({"question": q.question, "expected": q.article_id, "got": ids})
     n = len(questions)
-    return {"top1": top1 / n if n else 0.0, "top3": top3 / n if n else 0.0, "n": n, "misses": misses}
+    ms = (time.perf_counter() - start) * 1000 / n if n else 0.0
+    return {"top1": top1 / n if n else 0.0, "top3": top3 / n if n else 0.0, "n": n, "ms_per_query": ms,
+            "misses": misses}

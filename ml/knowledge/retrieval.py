@@ -9,6 +9,7 @@ which still match when a word is mistyped or jieba cuts an unknown word differen
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -26,12 +27,23 @@ DEFAULT_ARTICLES_DIR = PACKAGE_DIR.parents[1] / "docs" / "knowledge"
 SYNONYMS_FILE = PACKAGE_DIR / "synonyms.txt"
 STOPWORDS_FILE = PACKAGE_DIR / "stopwords.txt"
 
+# BM25 parameters and weights were chosen on dev_questions.jsonl (a small grid; top-1 stayed on a plateau
+# around these values, so they are not a knife-edge fit). k1 above rank-bm25's 1.5 lets the repeated title and
+# keyword tokens count for more.
+BM25_K1 = 2.0
+BM25_B = 0.75
 TITLE_WEIGHT = 3  # times the title's tokens are repeated in the index
 KEYWORD_WEIGHT = 2
 BIGRAM_WEIGHT = 0.5  # bigram BM25 is added at half weight: it backs words up, it should not outvote them
 CONCEPT_PREFIX = "@"
-# Below this combined score a question shares too little with any article to show it (see docs/knowledge.md).
-MIN_SCORE = 6.0
+# A concept in a question counts three times: it is the customer's meaning, while a shared word like 没电 is also
+# in many articles that answer other questions.
+CONCEPT_QUERY_WEIGHT = 3
+# Below this combined score the best article is a coincidence of common words (see docs/knowledge/README.md).
+MIN_SCORE = 1.5
+# Above this score the best article is shown even when the question names none of its title words or
+# keywords: so many words match that it is no coincidence (unrelated questions stayed below 7 in tuning).
+STRONG_SCORE = 10.0
 
 _KEEP_RE = re.compile(r"[\u4e00-\u9fffa-z0-9]+")
 jieba.setLogLevel(logging.WARNING)
@@ -101,10 +113,26 @@ class Analyzer:
                     self._jieba.add_word(word, freq=20000)
 
     def concepts(self, text: str) -> list[str]:
-        """Concept tokens of every synonym group with a member in `text`."""
-        return [CONCEPT_PREFIX + g.concept for g in self.synonyms if any(w in text for w in g.words)]
+        """Concept tokens of every synonym group with a member in `text`.
 
-    def words(self, text: str) -> list[str]:
+        A match inside a longer match of another group does not count: 充电桩报装 is about 充电桩, not about
+        新装, although 报装 is one of 新装's words.
+        """
+        spans = []
+        for g in self.synonyms:
+            for w in g.words:
+                start = text.find(w)
+                while start >= 0:
+                    spans.append((start, start + len(w), g.concept))
+                    start = text.find(w, start + 1)
+        found = {
+            concept
+            for start, end, concept in spans
+            if not any(s <= start and end <= e and e - s > end - start and c != concept for s, e, c in spans)
+        }
+        return [CONCEPT_PREFIX + g.concept for g in self.synonyms if g.concept in found]
+
+    def words(self, text: str, concepts: bool = True) -> list[str]:
         """jieba search-mode words of two or more characters, stopwords removed, then the concept tokens."""
         text = normalize(text)
         tokens = [
@@ -113,7 +141,7 @@ class Analyzer:
             for t in self._jieba.lcut_for_search(chunk, HMM=True)
             if len(t) > 1 and t not in self.stopwords
         ]
-        return tokens + self.concepts(text)
+        return tokens + (self.concepts(text) if concepts else [])
 
     def bigrams(self, text: str) -> list[str]:
         """Overlapping character pairs inside each run of Chinese characters, letters and digits."""
@@ -123,6 +151,13 @@ class Analyzer:
         return [g for g in grams if g not in self.stopwords]
 
 
+@functools.lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    """The analyzer of the repo's synonym and stopword lists, built once per process: loading jieba's
+    dictionary is most of an index build, and serving builds a knowledge base per run."""
+    return Analyzer(load_synonyms(), load_stopwords())
+
+
 class KnowledgeBase:
     """The articles and their two BM25 indexes; `search` ranks, `best` picks one or says none fits."""
 
@@ -130,23 +165,29 @@ class KnowledgeBase:
         if not articles:
             raise ValueError("a knowledge base needs at least one article")
         self.articles = list(articles)
-        self.analyzer = analyzer or Analyzer(load_synonyms(), load_stopwords())
+        self.analyzer = analyzer or default_analyzer()
         word_docs, gram_docs = [], []
+        self._anchors: list[tuple[frozenset[str], tuple[str, ...]]] = []
         for a in self.articles:
             keywords = " ".join(a.keywords)
             main = " ".join([a.body, *a.steps])
+            # Concepts come from the title and keywords only: a body that mentions 报装 in passing is not
+            # about 新装, and letting it earn the concept made such articles outrank the one that is.
+            concepts = self.analyzer.concepts(normalize(a.title + " " + keywords))
             word_docs.append(
-                self.analyzer.words(a.title) * TITLE_WEIGHT
-                + self.analyzer.words(keywords) * KEYWORD_WEIGHT
-                + self.analyzer.words(main)
+                (self.analyzer.words(a.title, concepts=False) + concepts) * TITLE_WEIGHT
+                + self.analyzer.words(keywords, concepts=False) * KEYWORD_WEIGHT
+                + self.analyzer.words(main, concepts=False)
             )
+            terms = {normalize(k) for k in a.keywords} | set(self.analyzer.words(a.title, concepts=False))
+            self._anchors.append((frozenset(concepts), tuple(t for t in terms if len(t) > 1)))
             gram_docs.append(
                 self.analyzer.bigrams(a.title) * TITLE_WEIGHT
                 + self.analyzer.bigrams(keywords) * KEYWORD_WEIGHT
                 + self.analyzer.bigrams(main)
             )
-        self._words = BM25Okapi(word_docs)
-        self._grams = BM25Okapi(gram_docs)
+        self._words = BM25Okapi(word_docs, k1=BM25_K1, b=BM25_B)
+        self._grams = BM25Okapi(gram_docs, k1=BM25_K1, b=BM25_B)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None) -> "KnowledgeBase":
@@ -159,6 +200,7 @@ class KnowledgeBase:
     def scores(self, text: str) -> list[float]:
         """Combined score of every article for `text`, in article order."""
         words, grams = self.analyzer.words(text), self.analyzer.bigrams(text)
+        words += [t for t in words if t.startswith(CONCEPT_PREFIX)] * (CONCEPT_QUERY_WEIGHT - 1)
         if not words and not grams:
             return [0.0] * len(self.articles)
         w = self._words.get_scores(words) if words else [0.0] * len(self.articles)
@@ -177,6 +219,19 @@ class KnowledgeBase:
         return hits
 
     def best(self, text: str, min_score: float = MIN_SCORE) -> Hit | None:
-        """The best article, or None when even the best shares too little with the question to be shown."""
+        """The best article, or None when it does not fit the question.
+
+        It fits when its score reaches `min_score` and the question names what the article is about: a concept
+        of its title or keywords, one of its keywords, or a word of its title. Body words alone do not count,
+        so "今天天气不错" does not earn the repair article through "恶劣天气" in its fine print.
+        """
         hits = self.search(text, k=1)
-        return hits[0] if hits and hits[0].score >= min_score else None
+        if not hits or hits[0].score < min_score:
+            return None
+        if hits[0].score >= STRONG_SCORE:
+            return hits[0]
+        index = next(i for i, a in enumerate(self.articles) if a.article_id == hits[0].article_id)
+        concepts, terms = self._anchors[index]
+        question = normalize(text)
+        named = set(self.analyzer.concepts(question)) & concepts or any(t in question for t in terms)
+        return hits[0] if named else None

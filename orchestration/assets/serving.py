@@ -18,7 +18,7 @@ SERVING_SCHEMA = "serving"
 @dg.asset(
     group_name="serving",
     deps=["transformer_fault_risk", "interaction_intents", "dim_transformers", "dim_customers", "dim_workers",
-          "customer_tags", "fct_service_tickets", "stg_crm__interactions", "repair_commitments"],
+          "customer_tags", "fct_service_tickets", "stg_crm__interactions", "repair_commitments", "knowledge_base"],
     kinds={"python"},
 )
 def work_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
