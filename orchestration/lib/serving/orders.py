@@ -57,6 +57,9 @@ class BuildConfig:
     # The fault-risk score reads the unit's trend `trend_lead_days` ahead, so the earliest expected fault is
     # that many days after the scoring day; the window closes at the end of the model's horizon.
     fault_window_lead_days: int = _FAULT_MODEL.trend_lead_days
+    # Below this confidence the intent is a guess: the order still goes out (a missed outage is worse than a
+    # wasted call) but at `normal` priority, asking the crew to call the customer first.
+    min_confidence: float = 0.5
     # A complaint is answered within a working day (first contact with the complainant).
     complaint_response_hours: int = 24
     # Repair arrival when the customer's area type is unknown: the strictest (urban) commitment.
@@ -287,13 +290,18 @@ def request_orders(rows: Iterable[tuple], workers: list[Worker], tags: dict[str,
             due_by = at + dt.timedelta(hours=config.complaint_response_hours)
             deadline = f"于 {due_by:%m-%d %H:%M} 前联系客户"
         confidence = round(float(confidence), 4)
+        if confidence < config.min_confidence:
+            priority = "normal"
+            deadline = f"先联系客户核实诉求，并{deadline}"
+            customer_tags += ({"code": "low_confidence", "label_zh": "意图置信度低",
+                               "detail": f"置信度 {confidence:.2f}，请先核实"},)
         labels = "、".join(t["label_zh"] for t in customer_tags)
         # The message itself stays in the CRM (it may hold names, phone numbers, addresses): the order points
         # at it by interaction_id.
         summary = (
             f"客户 {cid} {at:%m-%d %H:%M} 经{CHANNEL_ZH.get(channel, channel)}来信，识别为{INTENT_ZH[intent]}"
             f"（置信度 {confidence:.2f}），尚无工单，请{deadline}。"
-            + (f"客户标签：{labels}。" if labels else "")
+            + (f"处理提示：{labels}。" if labels else "")
         )
         order = WorkOrder(
             external_id=oid, kind=CUSTOMER_REQUEST, subject_id=iid, priority=priority, district=district,

@@ -59,6 +59,9 @@ def test_orders_built_from_crafted_warehouse(warehouse_url):
     assert i1.payload()["related_interaction_ids"] == ["I6"]
     assert [h["code"] for h in i1.hints] == ["frequent_repair"]
     assert [h["code"] for h in i4.hints] == ["complaint_sensitive", "high_consumption"]
+    assert [h["code"] for h in i9.hints] == ["low_confidence"]
+    assert i9.summary == ("客户 C7 10-30 08:00 经微信来信，识别为故障报修（置信度 0.45），尚无工单，"
+                          "请先联系客户核实诉求，并按到达时限 90 分钟于 10-30 09:30 前到达现场。处理提示：意图置信度低。")
     assert i1.payload()["interaction_at"] == "2026-10-30T10:00:00+08:00"
     assert i1.payload()["due_by"] == "2026-10-30T10:45:00+08:00"
     assert "空开" not in i1.summary  # the message (possibly personal) stays in the CRM
