@@ -70,18 +70,21 @@ def test_orders_built_from_crafted_warehouse(warehouse_url):
         "家里突然停电了，空开跳了合不上", "电费怎么突然翻倍了，我要投诉", "电表冒烟了"}
 
 
-def test_knowledge_hint_is_attached(tmp_path):
+def test_knowledge_base_article_travels_with_each_order(tmp_path):
     from ml.knowledge import KnowledgeBase
 
     wh = Warehouse(f"duckdb:///{tmp_path / 'wh.duckdb'}")
     crafted.load(wh)
-    kb = KnowledgeBase.from_dir()
-    built = build_work_orders(wh, hint=kb.best)
-    i1 = next(o for o in built.orders if o.subject_id == "I1")
-    expected = kb.best("家里突然停电了，空开跳了合不上")
-    assert i1.kb_article_id == (expected.article_id if expected else None)
-    if expected:
-        assert i1.payload()["kb_article"]["steps"] == list(expected.steps)
+    built = build_work_orders(wh, hint=KnowledgeBase.from_dir().best)
+    assert {o.subject_id: o.kb_article_id for o in built.orders} == {
+        "TA": "kb-transformer-preventive", "TB": "kb-transformer-preventive", "TC": "kb-transformer-preventive",
+        "TE": "kb-transformer-preventive",
+        "I1": "kb-fault-breaker-trip",  # 家里突然停电了，空开跳了合不上
+        "I4": "kb-complaint-handling",  # 电费怎么突然翻倍了，我要投诉
+        "I9": "kb-fault-meter",  # 电表冒烟了
+    }
+    i1 = next(o for o in built.orders if o.subject_id == "I1").payload()
+    assert i1["kb_article"]["title"] == "家中空气开关跳闸怎么处理" and len(i1["kb_article"]["steps"]) >= 3
 
 
 def test_rerun_and_next_night_do_not_duplicate(tmp_path):
