@@ -5,14 +5,18 @@
 the states and the exactly-once argument.
 """
 
+import datetime as dt
+
 import dagster as dg
 
 from ml.knowledge import KnowledgeBase
 from orchestration.lib.serving import TABLE, Outbox, build_work_orders, deliver_pending
 from orchestration.lib.serving.orders import orders_frame
+from orchestration.lib.serving.outbox import utcnow
 from orchestration.resources import TicketingResource, WarehouseResource
 
 SERVING_SCHEMA = "serving"
+RECENT_ORDERS_DAYS = 30
 
 
 @dg.asset(
@@ -28,7 +32,9 @@ def work_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     wh = warehouse.get()
     outbox = Outbox(wh)
     outbox.ensure()
-    built = build_work_orders(wh, hint=KnowledgeBase.from_dir().best, outbox_payloads=outbox.payloads())
+    # Earlier orders matter only while their fault window or request lookback can still overlap tonight's.
+    recent = outbox.payloads(since=utcnow() - dt.timedelta(days=RECENT_ORDERS_DAYS))
+    built = build_work_orders(wh, hint=KnowledgeBase.from_dir().best, outbox_payloads=recent)
     new_ids = outbox.add(built.orders)
     wh.replace_table(SERVING_SCHEMA, "work_orders", orders_frame(built.orders, new_ids))
     kinds = [o.kind for o in built.orders]

@@ -141,10 +141,10 @@ class Outbox:
         sql = f"SELECT external_id, payload FROM {TABLE} WHERE state = ? ORDER BY created_at, external_id"
         return self.wh.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (PENDING,))
 
-    def payloads(self, kind: str | None = None) -> list[dict]:
-        """Payloads of every order not dead-lettered (of one kind if given)."""
-        sql = f"SELECT payload FROM {TABLE} WHERE state <> ?" + (" AND kind = ?" if kind else "")
-        return [json.loads(p) for (p,) in self.wh.query(sql, (DEAD_LETTER, kind) if kind else (DEAD_LETTER,))]
+    def payloads(self, since: dt.datetime | None = None) -> list[dict]:
+        """Payloads of the orders not dead-lettered, created at or after `since` (UTC) if given."""
+        sql = f"SELECT payload FROM {TABLE} WHERE state <> ?" + (" AND created_at >= ?" if since else "")
+        return [json.loads(p) for (p,) in self.wh.query(sql, (DEAD_LETTER, since) if since else (DEAD_LETTER,))]
 
     def counts(self) -> dict[str, int]:
         """Orders per state (every state present, zeros included)."""
