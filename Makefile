@@ -82,3 +82,7 @@ docs: venv ## Generate the dbt docs site (dbt_project/target)
 
 clean: ## Remove generated data (keeps .venv)
 	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow
+
+.PHONY: bench-serving
+bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in
+	$(PY) bench/serving_delivery.py --orders $${ORDERS:-5000} --threads $${THREADS:-4}

@@ -22,12 +22,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.lib.serving.delivery import RetryPolicy, TicketingClient
 from orchestration.lib.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,7 @@ class Settings:
     celery_broker_url: str = "pyamqp://guest:guest@127.0.0.1:5672//"
     celery_result_backend: str = "rpc://"
     celery_queue: str = "dagster"
+    ticketing_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -65,6 +67,7 @@ class Settings:
             celery_broker_url=env.get("CELERY_BROKER_URL", cls.celery_broker_url),
             celery_result_backend=env.get("CELERY_RESULT_BACKEND", cls.celery_result_backend),
             celery_queue=env.get("DAGSTER_CELERY_QUEUE", cls.celery_queue),
+            ticketing_token=env.get("TICKETING_TOKEN") or None,
         )
 
     @property
@@ -111,6 +114,38 @@ class LandingResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
 
+class TicketingResource(dg.ConfigurableResource):
+    """The ticketing system (工单系统) that receives work orders; without a URL, orders wait in the outbox.
+
+    The token comes from TICKETING_TOKEN as a `dg.EnvVar`, so the Dagster UI shows the variable's name and
+    never its value; the client keeps it in its request headers only.
+    """
+
+    url: str | None = None
+    token: str | None = None
+    read_timeout_s: float = 10.0
+    max_attempts: int = 4
+    backoff_s: float = 0.5
+    open_circuit_after: int = 5
+    threads: int = 4
+
+    def client(self) -> TicketingClient | None:
+        """A client for the configured URL, or None when no ticketing system is configured."""
+        if not self.url:
+            return None
+        policy = RetryPolicy(max_attempts=self.max_attempts, backoff_s=self.backoff_s,
+                             read_timeout_s=self.read_timeout_s, open_circuit_after=self.open_circuit_after,
+                             threads=self.threads)
+        return TicketingClient(self.url, self.token, policy)
+
+
+def _ticketing_token(settings: Settings):
+    """The token as an EnvVar when it is the environment's (hidden in the UI), else as given (tests)."""
+    if settings.ticketing_token and settings.ticketing_token == os.environ.get("TICKETING_TOKEN"):
+        return dg.EnvVar("TICKETING_TOKEN")
+    return settings.ticketing_token
+
+
 @contextlib.contextmanager
 def _environ(extra: dict[str, str]):
     """Set variables for a child process started inside the block, and restore them after."""
@@ -146,6 +181,7 @@ def build_resources(settings: Settings = SETTINGS) -> dict:
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
+        "ticketing": TicketingResource(url=settings.ticketing_url, token=_ticketing_token(settings)),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

@@ -54,6 +54,7 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     assert len(rows) == customers
     if engine == "duckdb":
         _assert_models_scored(wh, manifest, settings)
+        _assert_work_orders_queued(wh)
     # Nothing outside raw/staging holds clear personal data, on either engine (issue 10).
     assert [str(f) for f in privacy.scan(wh)] == []
     _TAGS[engine] = set(wh.query("SELECT customer_id, tag FROM marts.customer_tags"))
@@ -73,6 +74,16 @@ def _assert_models_scored(wh, manifest, settings):
     model = load_model(settings.mlflow_tracking_uri, "intent_classifier")
     out = model.predict(pd.DataFrame({"text": ["家里停电了，邻居家有电", "这个月电费怎么这么高"]}))
     assert list(out.columns) == ["intent", "confidence"] and len(out) == 2
+
+
+def _assert_work_orders_queued(wh):
+    """No TICKETING_URL in the session's build: every order built is queued once, pending."""
+    alerts = wh.query("SELECT count(*) FROM ml.transformer_fault_risk WHERE alert")[0][0]
+    assert wh.query("SELECT count(*) FROM serving.work_orders WHERE kind = 'preventive_maintenance'") == [(alerts,)]
+    built = wh.query("SELECT count(*), count(DISTINCT external_id) FROM serving.work_orders WHERE is_new")
+    assert built[0][0] == built[0][1] and built == wh.query(
+        "SELECT count(*), count(DISTINCT external_id) FROM serving.work_order_outbox WHERE state = 'pending'")
+    assert wh.query("SELECT count(*) FROM serving.work_orders WHERE assigned_worker_id IS NULL") == [(0,)]
 
 
 def test_both_engines_tag_the_same_customers():
