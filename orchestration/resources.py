@@ -8,6 +8,7 @@
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
 | TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
+| BI_READER_PASSWORD | (unset) | password given to PostgreSQL's read-only `bi_reader` role (Superset's login) |
 
 Relative paths are relative to the working directory (the repo root when run through `make`).
 """
@@ -38,6 +39,7 @@ class Settings:
     mlflow_tracking_uri: str
     ticketing_url: str | None
     partitions_start: str
+    bi_reader_password: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -48,6 +50,7 @@ class Settings:
             mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{Path('data/mlflow/mlflow.db').resolve()}"),
             ticketing_url=env.get("TICKETING_URL") or None,
             partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
+            bi_reader_password=env.get("BI_READER_PASSWORD") or None,
         )
 
     @property
@@ -69,6 +72,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def parsed(self) -> WarehouseUrl:
         return parse_warehouse_url(self.url)
+
+
+class BiResource(dg.ConfigurableResource):
+    """What BI (Superset) reads: the published DuckDB copy, or PostgreSQL's `bi_reader` role."""
+
+    bi_reader_password: str | None = None
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -129,6 +138,7 @@ def build_resources(settings: Settings = SETTINGS) -> dict:
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
+        "bi": BiResource(bi_reader_password=settings.bi_reader_password),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

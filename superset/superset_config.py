@@ -1,0 +1,51 @@
+"""Superset's configuration for gridcare (loaded through SUPERSET_CONFIG_PATH by `make superset` and the tests).
+
+Nothing secret lives here: the secret key comes from SUPERSET_SECRET_KEY or, on a workstation, from a key
+generated once into data/superset/secret_key; the admin's password comes from the environment at provisioning
+(superset/provision.py). Superset's own metadata (users, charts, dashboards) is a SQLite file under data/.
+
+| variable | default | what |
+|---|---|---|
+| SUPERSET_SECRET_KEY | generated once into data/superset/secret_key | signs sessions, encrypts connection secrets |
+| SUPERSET_METADATA_URI | sqlite:///data/superset/superset.db | Superset's own metadata database |
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SUPERSET_DATA_DIR = PROJECT_ROOT / "data" / "superset"
+
+
+def _secret_key() -> str:
+    """The key from the environment, else one generated on first start and kept beside the metadata."""
+    if os.environ.get("SUPERSET_SECRET_KEY"):
+        return os.environ["SUPERSET_SECRET_KEY"]
+    path = SUPERSET_DATA_DIR / "secret_key"
+    if not path.exists():
+        SUPERSET_DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_DATA_DIR / 'superset.db'}"
+)
+
+# The analysts read Chinese; English stays one click away.
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
+
+# Served on 127.0.0.1 only, behind no proxy: no HTTPS to enforce, and no example data to load.
+TALISMAN_ENABLED = False
+RATELIMIT_STORAGE_URI = "memory://"
+FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True}
+# No internet map tiles on the utility's network: deck.gl maps stay off (the heat map is an ECharts grid).
+MAPBOX_API_KEY = ""
+# Superset must never write the warehouse: the connections are read-only, and SQL Lab may not run DML.
+PREVENT_UNSAFE_DB_CONNECTIONS = True
+# The UI would otherwise call a telemetry pixel on the internet from every analyst's browser.
+SCARF_ANALYTICS = False
