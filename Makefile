@@ -98,4 +98,4 @@ docs: venv ## Generate the dbt docs site (dbt_project/target)
 	$(PY) -m orchestration dbt-docs
 
 clean: ## Remove generated data (keeps .venv)
-	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow
+	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow data/bi data/test-artifacts

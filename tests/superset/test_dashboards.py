@@ -27,6 +27,8 @@ SUPERSET_BIN = ROOT / "superset" / ".venv" / "bin"
 CHROMIUM = Path("/usr/bin/chromium")
 ASSETS = ROOT / "superset" / "assets"
 ARTIFACTS = ROOT / "data" / "test-artifacts" / "superset"
+# What Superset draws where a chart failed: its error alert, or an error message in the chart's place.
+CHART_ERRORS = '[data-test="chart-error"], .ant-alert-error, [role="alert"], .alert-danger'
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--disable-quic", "--no-first-run",
@@ -164,41 +166,44 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
-            page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(superset.url) else None)
+            context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
+            context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(superset.url) else None)
+            page = context.new_page()
+            # Log in by posting the login form with its CSRF token: typing into the React form races its
+            # hydration on a loaded machine.
             page.goto(f"{superset.url}/login/")
-            page.fill("#username", superset.user)
-            page.fill("#password", superset.password)
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+            csrf = page.locator("#csrf_token").input_value()
+            context.request.post(f"{superset.url}/login/", form={
+                "csrf_token": csrf, "username": superset.user, "password": superset.password})
+            assert context.request.get(f"{superset.url}/api/v1/me/").status == 200, "browser login failed"
             for dash in dashboards:
                 expected = sum(1 for n in dash["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
                 page.goto(f"{superset.url}/superset/dashboard/{dash['slug']}/")
-                # Rendered = every chart container holds a drawing (canvas/svg) or a table, and none is loading.
+                # Done = every chart container holds a drawing (canvas/svg), a table or a big number and none is
+                # loading, or some chart shows an error.
                 page.wait_for_function(
-                    """n => {
+                    """([n, errors]) => {
                         const cs = [...document.querySelectorAll('[data-test="chart-container"]')];
-                        return cs.length === n && !document.querySelector('.loading')
+                        const drawn = cs.length === n && !document.querySelector('.loading')
                             && cs.every(c => c.querySelector('canvas, svg, table, .header-line'));
+                        return drawn || document.querySelector(errors) !== null;
                     }""",
-                    arg=expected, timeout=60_000,
+                    arg=[expected, CHART_ERRORS], timeout=90_000,
                 )
                 state = page.evaluate(
-                    """() => ({
-                        errors: [...document.querySelectorAll(
-                            '[data-test="chart-error"], .ant-alert-error, [role="alert"], .alert-danger')]
-                            .map(e => e.innerText.slice(0, 200)),
+                    """errors => ({
+                        errors: [...document.querySelectorAll(errors)].map(e => e.innerText.slice(0, 200)),
+                        charts: document.querySelectorAll('[data-test="chart-container"]').length,
                         empty: [...document.querySelectorAll('[data-test="chart-container"]')]
                             .filter(c => c.getBoundingClientRect().height < 20).length,
-                        title: document.querySelector('[data-test="editable-title-input"], .editable-title')
-                            ?.innerText || document.title,
-                    })"""
+                    })""",
+                    CHART_ERRORS,
                 )
                 shot = ARTIFACTS / f"{dash['slug']}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 print(f"screenshot: {shot}")
                 assert state["errors"] == [], f"{dash['dashboard_title']}: {state['errors']}"
-                assert state["empty"] == 0, dash["dashboard_title"]
+                assert (state["charts"], state["empty"]) == (expected, 0), dash["dashboard_title"]
         finally:
             browser.close()
     # Offline by design: no map tiles, fonts or telemetry fetched from the internet.
