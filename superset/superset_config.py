@@ -39,13 +39,29 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 BABEL_DEFAULT_LOCALE = "zh"
 LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
 
-# Served on 127.0.0.1 only, behind no proxy: no HTTPS to enforce, and no example data to load.
-TALISMAN_ENABLED = False
+# The analysts' browsers reach nothing but this server: Superset's default content security policy admits
+# map tiles and a telemetry pixel (compiled into the 6.1 frontend, SCARF_ANALYTICS cannot turn it off) from
+# the internet; this one admits only Superset itself. Served on 127.0.0.1, so no HTTPS to enforce.
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": {
+        "base-uri": ["'self'"],
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": "'none'",
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "font-src": ["'self'", "data:"],
+        "script-src": ["'self'", "'strict-dynamic'"],
+    },
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
 RATELIMIT_STORAGE_URI = "memory://"
 FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True}
 # No internet map tiles on the utility's network: deck.gl maps stay off (the heat map is an ECharts grid).
 MAPBOX_API_KEY = ""
 # Superset must never write the warehouse: the connections are read-only, and SQL Lab may not run DML.
 PREVENT_UNSAFE_DB_CONNECTIONS = True
-# The UI would otherwise call a telemetry pixel on the internet from every analyst's browser.
-SCARF_ANALYTICS = False

@@ -167,7 +167,9 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
-            context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(superset.url) else None)
+            # Nothing may leave the machine: record and refuse any request that is not to Superset itself.
+            context.route(lambda url: not url.startswith(superset.url),
+                          lambda route: (outside.append(route.request.url), route.abort()))
             page = context.new_page()
             # Log in by posting the login form with its CSRF token: typing into the React form races its
             # hydration on a loaded machine.
@@ -213,8 +215,9 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
 def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset, built_platform):
     import dagster as dg
 
+    from orchestration.assets.dashboards import bi_warehouse_snapshot
+    from orchestration.assets.warehouse import warehouse_dbt_assets
     from orchestration.cli import landed_days
-    from orchestration.definitions import defs
     from orchestration.resources import build_resources
 
     charts = superset.charts()
@@ -236,13 +239,13 @@ def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset,
         # A real run writing the warehouse file Superset's copy comes from: rebuild two marts and publish again.
         settings = dataclasses.replace(built_platform.settings, warehouse_url=f"duckdb:///{superset.warehouse}")
         days = landed_days(settings)
-        result = defs.resolve_job_def("nightly").execute_in_process(
+        result = dg.materialize(
+            [warehouse_dbt_assets, bi_warehouse_snapshot],
+            selection=[dg.AssetKey(k) for k in ("fct_service_tickets", "daily_service_kpis", "bi_warehouse_snapshot")],
             instance=dg.DagsterInstance.ephemeral(),
             tags={"dagster/asset_partition_range_start": days[0].isoformat(),
                   "dagster/asset_partition_range_end": days[-1].isoformat()},
             resources=build_resources(settings),
-            asset_selection=[dg.AssetKey(k) for k in ("fct_service_tickets", "daily_service_kpis",
-                                                      "bi_warehouse_snapshot")],
             raise_on_error=False,
         )
         time.sleep(2)  # queries against the newly published copy, too
