@@ -25,14 +25,14 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb
+.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on DuckDB
 
-test: venv ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
+test: venv superset-venv chromium ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
@@ -47,6 +47,41 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PIP) install -q $(if $(WHEELS),--find-links $(WHEELS)) "$(TORCH)" && \
 	$(PIP) install -q $(if $(WHEELS),--find-links $(WHEELS)) -c constraints.txt -e '.[dev]' && \
 	touch $(STAMP) && echo "environment ready in $$(( $$(date +%s) - t0 )) s"
+
+#### Superset: its own venv (its pins clash with the core's), provisioned from superset/ ####
+SUPERSET_VENV := superset/.venv
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+SUPERSET_WAREHOUSE_URI ?= duckdb:///$(CURDIR)/data/bi/warehouse.duckdb
+SUPERSET_BI_FILE := $(patsubst duckdb:///%,%,$(filter duckdb:%,$(SUPERSET_WAREHOUSE_URI)))
+SUPERSET_ENV := SUPERSET_CONFIG_PATH=$(CURDIR)/superset/superset_config.py
+
+superset-venv: $(SUPERSET_STAMP) ## Create superset/.venv with the pinned Superset (superset/constraints.txt)
+
+$(SUPERSET_STAMP): superset/constraints.txt
+	@t0=$$(date +%s); \
+	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV); \
+	$(SUPERSET_VENV)/bin/pip install -q --upgrade "pip<27" && \
+	$(SUPERSET_VENV)/bin/pip install -q -c superset/constraints.txt \
+		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching && \
+	touch $(SUPERSET_STAMP) && echo "superset environment ready in $$(( $$(date +%s) - t0 )) s"
+
+# The dashboard tests drive Debian's chromium (never a downloaded browser); a CJK font draws the Chinese labels.
+chromium: ## Install Debian's chromium and a CJK font (skipped when present)
+	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
+		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; fi
+
+superset: superset-venv ## Provision Superset (admin, the five dashboards) and serve it on http://127.0.0.1:8088
+	@if [ -n "$(SUPERSET_BI_FILE)" ] && [ ! -f "$(SUPERSET_BI_FILE)" ]; then \
+		echo "no BI copy at $(SUPERSET_BI_FILE): run make demo (or make run) first"; exit 1; fi
+	@mkdir -p data/superset; t0=$$(date +%s); \
+	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset db upgrade >data/superset/provision.log 2>&1 && \
+	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset init >>data/superset/provision.log 2>&1 && \
+	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/python superset/provision.py \
+		--warehouse-uri "$(SUPERSET_WAREHOUSE_URI)" 2>>data/superset/provision.log && \
+	echo "Superset provisioned in $$(( $$(date +%s) - t0 )) s (log: data/superset/provision.log); serving http://127.0.0.1:8088" || \
+	{ echo "provisioning failed, see data/superset/provision.log"; exit 1; }
+	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/gunicorn -w 2 --threads 4 -b 127.0.0.1:8088 --timeout 120 \
+		--error-logfile data/superset/server.log "superset.app:create_app()"
 
 dagster-home:
 	@case "$(DAGSTER_INSTANCE)" in \
@@ -81,7 +116,7 @@ docs: venv ## Generate the dbt docs site (dbt_project/target)
 	$(PY) -m orchestration dbt-docs
 
 clean: ## Remove generated data (keeps .venv)
-	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow
+	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow data/bi data/test-artifacts
 
 .PHONY: bench-serving
 bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in

@@ -13,6 +13,7 @@
 | CELERY_BROKER_URL | pyamqp://guest:guest@127.0.0.1:5672// | broker of the celery executor (Celery's own variable: workers read it too) |
 | CELERY_RESULT_BACKEND | rpc:// | where celery workers report step results |
 | DAGSTER_CELERY_QUEUE | dagster | the broker queue steps are sent to; start workers with `-Q` and the same name |
+| BI_READER_PASSWORD | (unset) | password given to PostgreSQL's read-only `bi_reader` role (Superset's login) |
 
 Relative paths are relative to the working directory (the repo root when run through `make`).
 """
@@ -52,6 +53,7 @@ class Settings:
     celery_result_backend: str = "rpc://"
     celery_queue: str = "dagster"
     ticketing_token: str | None = field(default=None, repr=False)
+    bi_reader_password: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -68,6 +70,7 @@ class Settings:
             celery_result_backend=env.get("CELERY_RESULT_BACKEND", cls.celery_result_backend),
             celery_queue=env.get("DAGSTER_CELERY_QUEUE", cls.celery_queue),
             ticketing_token=env.get("TICKETING_TOKEN") or None,
+            bi_reader_password=env.get("BI_READER_PASSWORD") or None,
         )
 
     @property
@@ -89,6 +92,12 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def parsed(self) -> WarehouseUrl:
         return parse_warehouse_url(self.url)
+
+
+class BiResource(dg.ConfigurableResource):
+    """What BI (Superset) reads: the published DuckDB copy, or PostgreSQL's `bi_reader` role."""
+
+    bi_reader_password: str | None = None
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -182,6 +191,7 @@ def build_resources(settings: Settings = SETTINGS) -> dict:
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
         "ticketing": TicketingResource(url=settings.ticketing_url, token=_ticketing_token(settings)),
+        "bi": BiResource(bi_reader_password=settings.bi_reader_password),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

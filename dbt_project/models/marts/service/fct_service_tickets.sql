@@ -19,6 +19,8 @@ select
     status,
     created_at,
     created_date,
+    -- The service heat map's grain (district x hour of day); extract() reads the same on both engines.
+    cast(extract(hour from created_at) as integer) as created_hour,
     dispatched_at,
     arrived_at,
     resolved_at,

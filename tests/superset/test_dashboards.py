@@ -1,0 +1,258 @@
+"""Superset from its own venv against the built warehouse's BI copy: every chart returns rows through the REST
+API, every dashboard renders in headless Chromium without chart errors, and a Dagster run writing the
+warehouse meanwhile does not break a query. Screenshots go to data/test-artifacts/superset/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import requests
+import yaml
+
+from orchestration.lib.bi import publish_duckdb_snapshot, snapshot_path
+
+ROOT = Path(__file__).resolve().parents[2]
+SUPERSET_BIN = ROOT / "superset" / ".venv" / "bin"
+CHROMIUM = Path("/usr/bin/chromium")
+ASSETS = ROOT / "superset" / "assets"
+ARTIFACTS = ROOT / "data" / "test-artifacts" / "superset"
+# What Superset draws where a chart failed: its error alert, or an error message in the chart's place.
+CHART_ERRORS = '[data-test="chart-error"], .ant-alert-error, [role="alert"], .alert-danger'
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-quic", "--no-first-run",
+]
+
+
+def _require(path: Path, how: str) -> None:
+    if path.exists():
+        return
+    why = f"{path} is missing ({how})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(why + " (CI=true: the Superset tests must run)")
+    pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _assets(kind: str) -> list[dict]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ASSETS / kind).glob("*.yaml"))]
+
+
+class Superset:
+    """A running Superset and an API session logged in as its admin."""
+
+    def __init__(self, url: str, user: str, password: str, warehouse: Path):
+        self.url, self.user, self.password, self.warehouse = url, user, password, warehouse
+        self.api = requests.Session()
+        token = self.api.post(f"{url}/api/v1/security/login", json={
+            "username": user, "password": password, "provider": "db", "refresh": False}, timeout=30)
+        token.raise_for_status()
+        self.api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    def charts(self) -> dict[str, int]:
+        """Chart title -> id."""
+        r = self.api.get(f"{self.url}/api/v1/chart/", params={"q": "(page_size:100)"}, timeout=30)
+        r.raise_for_status()
+        return {c["slice_name"]: c["id"] for c in r.json()["result"]}
+
+    def chart_rows(self, chart_id: int) -> list[dict]:
+        r = self.api.get(f"{self.url}/api/v1/chart/{chart_id}/data/", timeout=60)
+        assert r.status_code == 200, f"chart {chart_id}: HTTP {r.status_code} {r.text[:300]}"
+        return r.json()["result"][0]["data"]
+
+
+@pytest.fixture(scope="module")
+def superset(built_platform, tmp_path_factory):
+    """Superset provisioned like `make superset` (temp metadata DB, random port) on a working copy of the
+    built warehouse, so the concurrency test can write it."""
+    _require(SUPERSET_BIN / "superset", "run `make superset-venv`")
+    # The nightly run itself published the BI copy; the working copy below gets its own.
+    built = built_platform.settings.warehouse.path
+    assert snapshot_path(built).exists(), "the nightly run did not publish the BI copy"
+    work = tmp_path_factory.mktemp("superset")
+    warehouse = work / "warehouse.duckdb"
+    shutil.copy(built, warehouse)
+    publish_duckdb_snapshot(warehouse)
+    password = secrets.token_urlsafe(12)
+    env = {
+        **os.environ,
+        "SUPERSET_CONFIG_PATH": str(ROOT / "superset" / "superset_config.py"),
+        "SUPERSET_METADATA_URI": f"sqlite:///{work / 'superset.db'}",
+        "SUPERSET_SECRET_KEY": secrets.token_urlsafe(32),
+        "SUPERSET_ADMIN_USER": "admin",
+        "SUPERSET_ADMIN_PASSWORD": password,
+    }
+    log = open(work / "superset.log", "w", encoding="utf-8")
+    for step in (
+        [SUPERSET_BIN / "superset", "db", "upgrade"],
+        [SUPERSET_BIN / "superset", "init"],
+        [SUPERSET_BIN / "python", ROOT / "superset" / "provision.py",
+         "--warehouse-uri", f"duckdb:///{snapshot_path(warehouse)}"],
+    ):
+        done = subprocess.run([str(a) for a in step], env=env, cwd=ROOT, stdout=log, stderr=log, timeout=300)
+        assert done.returncode == 0, f"{step[1:]} failed, see {work / 'superset.log'}"
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(SUPERSET_BIN / "gunicorn"), "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
+         "superset.app:create_app()"],
+        env=env, cwd=ROOT, stdout=log, stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:  # not listening yet, or too busy starting to answer
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, f"Superset did not start: {work}"
+            time.sleep(0.5)
+        yield Superset(url, "admin", password, warehouse)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _bi(warehouse: Path, sql: str):
+    con = duckdb.connect(str(snapshot_path(warehouse)), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_chart_returns_rows(superset):
+    charts = superset.charts()
+    assert set(charts) == {c["slice_name"] for c in _assets("charts")}
+    rows = {title: superset.chart_rows(cid) for title, cid in charts.items()}
+    assert [t for t, r in rows.items() if not r] == []
+    # The numbers are the marts' own: tickets per day and channel add up to the tickets in the mart ...
+    (tickets,) = _bi(superset.warehouse, "SELECT count(*) FROM marts.fct_service_tickets")[0]
+    assert sum(r["工单量"] for r in rows["每日工单量（按渠道）"]) == tickets
+    assert sum(r["工单量"] for r in rows["工单量：区县 × 时段"]) == tickets
+    # ... the TOU list is exactly the tagged customers, and the heat map spans hours of the day.
+    tou = {r[0] for r in _bi(superset.warehouse, "SELECT customer_id FROM marts.customer_360 WHERE is_tou_candidate")}
+    assert {r["customer_id"] for r in rows["分时电价潜在用户"]} == tou
+    assert {r["created_hour"] for r in rows["工单量：区县 × 时段"]} <= set(range(24))
+    assert {r["channel_zh"] for r in rows["每日工单量（按渠道）"]} <= {
+        "掌上电力App", "微信", "电话（IVR）", "营业厅"}
+
+
+def test_dashboards_render_in_chromium_without_chart_errors(superset):
+    from playwright.sync_api import sync_playwright
+
+    _require(CHROMIUM, "run `make chromium`")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dashboards = _assets("dashboards")
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
+            # Nothing may leave the machine: record and refuse any request that is not to Superset itself.
+            context.route(lambda url: not url.startswith(superset.url),
+                          lambda route: (outside.append(route.request.url), route.abort()))
+            page = context.new_page()
+            # Log in by posting the login form with its CSRF token: typing into the React form races its
+            # hydration on a loaded machine.
+            page.goto(f"{superset.url}/login/")
+            csrf = page.locator("#csrf_token").input_value()
+            context.request.post(f"{superset.url}/login/", form={
+                "csrf_token": csrf, "username": superset.user, "password": superset.password})
+            assert context.request.get(f"{superset.url}/api/v1/me/").status == 200, "browser login failed"
+            for dash in dashboards:
+                expected = sum(1 for n in dash["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
+                page.goto(f"{superset.url}/superset/dashboard/{dash['slug']}/")
+                # Done = every chart container holds a drawing (canvas/svg), a table or a big number and none is
+                # loading, or some chart shows an error.
+                page.wait_for_function(
+                    """([n, errors]) => {
+                        const cs = [...document.querySelectorAll('[data-test="chart-container"]')];
+                        const drawn = cs.length === n && !document.querySelector('.loading')
+                            && cs.every(c => c.querySelector('canvas, svg, table, .header-line'));
+                        return drawn || document.querySelector(errors) !== null;
+                    }""",
+                    arg=[expected, CHART_ERRORS], timeout=90_000,
+                )
+                state = page.evaluate(
+                    """errors => ({
+                        errors: [...document.querySelectorAll(errors)].map(e => e.innerText.slice(0, 200)),
+                        charts: document.querySelectorAll('[data-test="chart-container"]').length,
+                        empty: [...document.querySelectorAll('[data-test="chart-container"]')]
+                            .filter(c => c.getBoundingClientRect().height < 20).length,
+                    })""",
+                    CHART_ERRORS,
+                )
+                shot = ARTIFACTS / f"{dash['slug']}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot: {shot}")
+                assert state["errors"] == [], f"{dash['dashboard_title']}: {state['errors']}"
+                assert (state["charts"], state["empty"]) == (expected, 0), dash["dashboard_title"]
+        finally:
+            browser.close()
+    # Offline by design: no map tiles, fonts or telemetry fetched from the internet.
+    assert outside == []
+
+
+def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset, built_platform):
+    import dagster as dg
+
+    from orchestration.assets.dashboards import bi_warehouse_snapshot
+    from orchestration.assets.warehouse import warehouse_dbt_assets
+    from orchestration.cli import landed_days
+    from orchestration.resources import build_resources
+
+    charts = superset.charts()
+    stop, answered, failures = threading.Event(), [], []
+
+    def query_all():
+        while not stop.is_set():
+            for title, cid in charts.items():
+                try:
+                    rows = superset.chart_rows(cid)
+                    (answered if rows else failures).append(title)
+                except Exception as exc:  # a failed query is what this test looks for
+                    failures.append(f"{title}: {exc}")
+
+    before = snapshot_path(superset.warehouse).stat().st_ino
+    reader = threading.Thread(target=query_all)
+    reader.start()
+    try:
+        # A real run writing the warehouse file Superset's copy comes from: rebuild two marts and publish again.
+        settings = dataclasses.replace(built_platform.settings, warehouse_url=f"duckdb:///{superset.warehouse}")
+        days = landed_days(settings)
+        result = dg.materialize(
+            [warehouse_dbt_assets, bi_warehouse_snapshot],
+            selection=[dg.AssetKey(k) for k in ("fct_service_tickets", "daily_service_kpis", "bi_warehouse_snapshot")],
+            instance=dg.DagsterInstance.ephemeral(),
+            tags={"dagster/asset_partition_range_start": days[0].isoformat(),
+                  "dagster/asset_partition_range_end": days[-1].isoformat()},
+            resources=build_resources(settings),
+            raise_on_error=False,
+        )
+        time.sleep(2)  # queries against the newly published copy, too
+    finally:
+        stop.set()
+        reader.join(timeout=120)
+    assert result.success
+    assert snapshot_path(superset.warehouse).stat().st_ino != before, "the run did not publish a new copy"
+    assert failures == []
+    assert len(answered) >= len(charts)
