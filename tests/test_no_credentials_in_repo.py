@@ -26,7 +26,7 @@ PATTERNS = {
 NOT_A_VALUE = re.compile(r"env_var|environ|\{\{|\$\{|^<.*>$|^\*+$|^(changeme|example|placeholder)", re.I)
 # In a URL: placeholder passwords, RabbitMQ's local default account, and the host names reserved for documentation
 # and tests (RFC 2606: .test, .example, .invalid, .localhost; and mDNS .local).
-PLACEHOLDER_PASSWORD = re.compile(r"^(pw|pass|password|secret|guest|<[^>]*>|\*+)$", re.I)
+PLACEHOLDER_PASSWORD = re.compile(r"^(pw|pass|password|secret|guest|<[^>]*>|\*+|\.\.\.|…)$", re.I)
 RESERVED_HOST = re.compile(r"(\.(test|example|invalid|localhost|local)|example\.(com|org|net))(:\d+)?$", re.I)
 SKIP_SUFFIXES = {".png", ".jpg", ".ico", ".parquet", ".duckdb", ".ipynb_checkpoints", ".gz", ".zip", ".whl"}
 
