@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 MARTS = {
     "customer_360", "customer_tags", "dim_customers", "fct_service_tickets", "daily_service_kpis",
-    "dim_workers", "fct_daily_consumption", "transformer_daily_load", "dim_transformers",
+    "dim_workers", "fct_daily_consumption", "transformer_daily_load", "dim_transformers", "bill_forecast",
 }
 INCREMENTAL = {"fct_daily_consumption", "transformer_daily_load"}
 
@@ -34,7 +34,7 @@ def manifest(parsed_project) -> dict:
 def test_parse_needs_no_database_and_warns_of_nothing(parsed_project, engine):
     parsed = parsed_project(engine)
     assert [m for m in parsed.messages if not m.startswith("[info]")] == []
-    assert len([n for n in parsed.manifest_json["nodes"].values() if n["resource_type"] == "model"]) == 22
+    assert len([n for n in parsed.manifest_json["nodes"].values() if n["resource_type"] == "model"]) == 25
     # The DuckDB target's file was never opened, so never created.
     assert list(parsed.workdir.glob("*.duckdb")) == []
 
@@ -63,11 +63,14 @@ def test_layers_folders_names_and_schemas(manifest):
 
 
 def test_one_staging_view_per_raw_table(manifest):
-    sources = {n["name"] for n in manifest["sources"].values()}
-    assert sources == set(RAW_TABLES)
-    staged = {n["name"].removeprefix("stg_") for n in _models(manifest).values() if n["name"].startswith("stg_")}
+    # Schema ml holds the platform's own predictions read back by marts, not landed data.
+    raw_sources = [n for n in manifest["sources"].values() if n["source_name"] != "ml"]
+    assert {n["name"] for n in raw_sources} == set(RAW_TABLES)
+    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {"consumption_forecast"}
+    staged = {n["name"].removeprefix("stg_") for n in _models(manifest).values()
+              if n["name"].startswith("stg_") and not n["name"].startswith("stg_ml__")}
     assert staged == {t.removeprefix("raw_") for t in RAW_TABLES}
-    for source in manifest["sources"].values():
+    for source in raw_sources:
         assert source["schema"] == "raw"
         assert source["loaded_at_field"] == "_loaded_at"
         assert source["freshness"]["warn_after"]["count"], source["name"]
