@@ -9,13 +9,13 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 from orchestration.assets.ingestion import ingestion_assets
 from orchestration.assets.ml import ml_assets
-from orchestration.assets.warehouse import warehouse_dbt_assets
+from orchestration.assets.warehouse import warehouse_dbt_assets, warehouse_ml_marts
 from orchestration.jobs import jobs
 from orchestration.resources import build_resources
 from orchestration.schedules import schedules, sensors
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets, warehouse_dbt_assets, *ml_assets],
+    assets=[*ingestion_assets, warehouse_dbt_assets, warehouse_ml_marts, *ml_assets],
     jobs=jobs,
     schedules=schedules,
     sensors=sensors,

@@ -64,6 +64,18 @@ def one_hot_codes(categories: pd.Series, tariffs: pd.Series) -> np.ndarray:
     return out
 
 
+EPOCH = dt.date(1970, 1, 1)
+
+
+def _day_numbers(values: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of dates given as dates, timestamps or ISO strings (vectorised)."""
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def _as_date(day_number: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(day_number))
+
+
 def build_panel(
     readings: pd.DataFrame,
     customers: pd.DataFrame,
@@ -79,15 +91,18 @@ def build_panel(
         temperature: `reading_date`, `ambient_temp_c` (the day's mean), or None when the data has none.
         first_day, last_day: the calendar; default the readings' first and last day.
     """
-    dates = pd.to_datetime(readings["reading_date"]).dt.date
-    first_day = first_day or (dates.min() if len(dates) else dt.date.today())
-    last_day = last_day or (dates.max() if len(dates) else first_day)
+    day_numbers = _day_numbers(readings["reading_date"])
+    if first_day is None:
+        first_day = _as_date(day_numbers.min()) if len(day_numbers) else dt.date.today()
+    if last_day is None:
+        last_day = _as_date(day_numbers.max()) if len(day_numbers) else first_day
     days = [first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    origin = (first_day - EPOCH).days
     ids = customers["customer_id"].astype(str).to_numpy()
     row_of = pd.Series(np.arange(len(ids)), index=ids)
     kwh = np.full((len(ids), len(days)), np.nan, dtype=np.float32)
     rows = row_of.reindex(readings["customer_id"].astype(str).to_numpy()).to_numpy()
-    cols = np.array([(d - first_day).days for d in dates], dtype=np.int64) if len(dates) else np.empty(0, np.int64)
+    cols = day_numbers - origin
     keep = ~np.isnan(rows) & (cols >= 0) & (cols < len(days))
     values = readings["kwh_total"].to_numpy(dtype=np.float32)
     # A meter never reads negative or infinite; such a value is a missing day, not a forecastable one.
@@ -95,11 +110,9 @@ def build_panel(
     kwh[rows[keep].astype(np.int64), cols[keep]] = values[keep]
     temp = np.full(len(days), np.nan, dtype=np.float32)
     if temperature is not None and len(temperature):
-        t_days = pd.to_datetime(temperature["reading_date"]).dt.date
-        t_cols = np.array([(d - first_day).days for d in t_days], dtype=np.int64)
-        ok = (t_cols >= 0) & (t_cols < len(days))
+        t_cols = _day_numbers(temperature["reading_date"]) - origin
         t_values = temperature["ambient_temp_c"].to_numpy(dtype=np.float32)
-        ok &= np.isfinite(t_values)
+        ok = (t_cols >= 0) & (t_cols < len(days)) & np.isfinite(t_values)
         temp[t_cols[ok]] = t_values[ok]
     return Panel(ids, days, kwh, one_hot_codes(customers["category"], customers["tariff"]), temp)
 
@@ -149,8 +162,9 @@ def make_windows(
     enc_cols_c = np.clip(enc_cols, 0, None)
     history = np.where(enc_ok, kwh[rows[:, None], enc_cols_c], np.nan)
     observed = ~np.isnan(history)
-    scale = np.where(observed.any(axis=1), np.nanmean(np.where(observed, history, np.nan), axis=1), 0.0)
-    scale = np.maximum(np.nan_to_num(scale), MIN_SCALE_KWH).astype(np.float32)
+    seen_days = observed.sum(axis=1)
+    scale = np.where(observed, history, 0.0).sum(axis=1) / np.maximum(seen_days, 1)
+    scale = np.maximum(scale, MIN_SCALE_KWH).astype(np.float32)
     scaled = np.where(observed, history / scale[:, None], 0.0).astype(np.float32)
     # Day-type prior for each decoder day: the mean scaled kWh of the same weekday in the input window.
     weekday_mean = np.zeros((len(rows), 7), dtype=np.float32)
@@ -209,14 +223,15 @@ def training_pairs(
 
 
 class ConsumptionDataModule(L.LightningDataModule):
-    """Training and validation windows from one Panel; validation = a seeded 10% of the training windows."""
+    """Training and validation windows from one Panel; validation = the 10% of windows anchored latest."""
 
     def __init__(
         self, panel: Panel, input_days: int, horizon: int, train_end: int, stride: int,
-        max_customers: int | None, batch_size: int, seed: int,
+        max_customers: int | None, batch_size: int, seed: int, weight_power: float = 0.0,
     ) -> None:
         """Keep the settings; windows are built in `setup`."""
         super().__init__()
+        self.weight_power = weight_power
         self.panel, self.input_days, self.horizon, self.train_end = panel, input_days, horizon, train_end
         self.stride, self.max_customers, self.batch_size, self.seed = stride, max_customers, batch_size, seed
 
@@ -232,13 +247,20 @@ class ConsumptionDataModule(L.LightningDataModule):
                 f"{len(self.panel.days) - self.train_end} held out leave none"
             )
         tensors = make_windows(self.panel, rows, anchors, self.input_days, self.horizon, self.train_end)
-        order = np.random.default_rng(self.seed).permutation(len(rows))
+        # Validation (and the interval calibration) uses the windows with the latest anchors, held out of
+        # training: the nearest thing to forecasting the unseen days that follow the training period.
         n_val = max(1, len(rows) // 10)
+        order = np.argsort(anchors, kind="stable")
+        val, fit = order[-n_val:], order[:-n_val]
         self.n_windows = len(rows)
         self.n_customers = len(np.unique(rows))
-        keys = ("encoder", "decoder", "static", "target", "mask")
-        self.val_set = TensorDataset(*(tensors[k][order[:n_val]] for k in keys))
-        self.train_set = TensorDataset(*(tensors[k][order[n_val:]] for k in keys))
+        # Each window's loss counts in proportion to scale ** weight_power: 0 weighs every customer alike
+        # (errors relative to their level), 1 weighs kWh alike (the absolute error the MAE measures).
+        weights = tensors["scale"] ** self.weight_power
+        weighted = tensors["mask"] * (weights / weights.mean())[:, None]
+        keys = ("encoder", "decoder", "static", "target")
+        self.val_set = TensorDataset(*(tensors[k][val] for k in keys), tensors["mask"][val])
+        self.train_set = TensorDataset(*(tensors[k][fit] for k in keys), weighted[fit])
 
     def train_dataloader(self) -> DataLoader:
         """Shuffled with a seeded generator, so equal configs give equal models."""

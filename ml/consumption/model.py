@@ -13,11 +13,14 @@ QUANTILES = (0.1, 0.5, 0.9)
 
 
 def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean quantile loss over observed targets; `predicted` (n, horizon, len(QUANTILES)), others (n, horizon)."""
+    """Mean quantile loss over observed targets; `predicted` (n, horizon, len(QUANTILES)), others (n, horizon).
+
+    `mask` is 0 for a missing target and otherwise the target's weight (1 unless weighted by scale).
+    """
     q = torch.tensor(QUANTILES, dtype=predicted.dtype, device=predicted.device)
     error = target.unsqueeze(-1) - predicted
     loss = torch.maximum(q * error, (q - 1) * error) * mask.unsqueeze(-1)
-    return loss.sum() / (mask.sum() * len(QUANTILES)).clamp(min=1.0)
+    return loss.sum() / ((mask > 0).sum() * len(QUANTILES)).clamp(min=1)
 
 
 class ConsumptionLSTM(L.LightningModule):

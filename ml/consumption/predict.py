@@ -28,11 +28,19 @@ OUTPUT_COLUMNS = ["customer_id", "forecast_date", "kwh_pred", "kwh_lo", "kwh_hi"
 class ConsumptionForecaster:
     """A trained ConsumptionLSTM with its window sizes: history in, 30 days of quantiles out."""
 
-    def __init__(self, model: ConsumptionLSTM, input_days: int, horizon: int) -> None:
-        """Wrap a trained network in eval mode (no dropout)."""
+    def __init__(self, model: ConsumptionLSTM, input_days: int, horizon: int, interval_scale: float = 1.0) -> None:
+        """Wrap a trained network in eval mode (no dropout); `interval_scale` widens (>1) the interval."""
         self.model = model.eval()
         self.input_days = input_days
         self.horizon = horizon
+        self.interval_scale = interval_scale
+
+    def scaled_quantiles(self, encoder, decoder, static) -> np.ndarray:
+        """Quantiles of kWh / scale (n, horizon, 3), the interval widened by `interval_scale` around the median."""
+        q = self.model(encoder, decoder, static).numpy()
+        median = q[:, :, 1:2]
+        q = median + self.interval_scale * (q - median)
+        return np.maximum(q, 0.0)
 
     def predict_panel(self, panel: Panel, anchor: int, batch_size: int = 4096) -> np.ndarray:
         """kWh quantiles (customers, horizon, 3) for the days after column `anchor` of `panel`."""
@@ -42,8 +50,8 @@ class ConsumptionForecaster:
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]
                 t = make_windows(panel, chunk, np.full(len(chunk), anchor), self.input_days, self.horizon)
-                scaled = self.model(t["encoder"], t["decoder"], t["static"]).numpy()
-                out[chunk] = np.maximum(scaled, 0.0) * t["scale"].numpy()[:, None, None]
+                scaled = self.scaled_quantiles(t["encoder"], t["decoder"], t["static"])
+                out[chunk] = scaled * t["scale"].numpy()[:, None, None]
         return out
 
     def forecast(
@@ -80,7 +88,8 @@ class ConsumptionForecaster:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         torch.save(self.model.state_dict(), directory / MODEL_FILE)
-        meta = {"hparams": dict(self.model.hparams), "input_days": self.input_days, "horizon": self.horizon}
+        meta = {"hparams": dict(self.model.hparams), "input_days": self.input_days, "horizon": self.horizon,
+                "interval_scale": self.interval_scale}
         (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return directory
 
@@ -91,7 +100,7 @@ class ConsumptionForecaster:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         model = ConsumptionLSTM(**meta["hparams"])
         model.load_state_dict(torch.load(directory / MODEL_FILE, weights_only=True))
-        return cls(model, meta["input_days"], meta["horizon"])
+        return cls(model, meta["input_days"], meta["horizon"], meta.get("interval_scale", 1.0))
 
 
 def split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dt.date]:
@@ -101,15 +110,15 @@ def split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     missing = {"customer_id", "reading_date", "kwh_total", "category", "tariff"} - set(frame.columns)
     if missing:
         raise ValueError(f"consumption_forecaster input lacks columns {sorted(missing)}")
-    dates = pd.to_datetime(frame["reading_date"]).dt.date
-    as_of = pd.to_datetime(frame["as_of"].iloc[0]).date() if "as_of" in frame else dates.max()
-    history = frame[["customer_id", "kwh_total"]].assign(reading_date=dates)
+    dates = pd.to_datetime(frame["reading_date"])
+    as_of = pd.to_datetime(frame["as_of"].iloc[0]).date() if "as_of" in frame else dates.max().date()
+    history = pd.DataFrame({"customer_id": frame["customer_id"], "reading_date": dates, "kwh_total": frame["kwh_total"]})
     customers = frame.drop_duplicates("customer_id")[["customer_id", "category", "tariff"]]
     temperature = None
     if "ambient_temp_c" in frame:
         temperature = (
-            frame.assign(reading_date=dates).dropna(subset=["ambient_temp_c"])
-            .groupby("reading_date", as_index=False)["ambient_temp_c"].mean()
+            pd.DataFrame({"reading_date": dates, "ambient_temp_c": pd.to_numeric(frame["ambient_temp_c"])})
+            .dropna().groupby("reading_date", as_index=False)["ambient_temp_c"].mean()
         )
     return history, customers, temperature, as_of
 

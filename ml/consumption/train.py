@@ -54,6 +54,8 @@ class ConsumptionTrainConfig:
     # Customers sampled for training: 2,000 × ~40 anchors is ~80k windows, about a minute an epoch on two
     # cores; the evaluation and the nightly scoring still cover every customer.
     max_customers: int | None = 2000
+    weight_power: float = 0.5  # loss weight scale ** power: between every customer alike and every kWh alike
+    interval_coverage: float = 0.8  # the 10%-90% quantiles are widened until they cover this on validation
     threads: int | None = None  # torch intra-op threads; None leaves the process setting alone
 
     @classmethod
@@ -105,7 +107,8 @@ def train(
         )
     train_end = n_days - holdout
     datamodule = ConsumptionDataModule(panel, config.input_days, config.horizon, train_end, config.stride,
-                                       config.max_customers, config.batch_size, config.seed)
+                                       config.max_customers, config.batch_size, config.seed,
+                                       config.weight_power)
     datamodule.setup("fit")
     model = ConsumptionLSTM(hidden_size=config.hidden_size, num_layers=config.num_layers, dropout=config.dropout,
                             learning_rate=config.learning_rate, weight_decay=config.weight_decay)
@@ -121,6 +124,7 @@ def train(
         trainer.fit(model, datamodule=datamodule)
     train_seconds = time.perf_counter() - started
     forecaster = ConsumptionForecaster(model, config.input_days, config.horizon)
+    forecaster.interval_scale = calibrate_interval(forecaster, datamodule.val_set, config.interval_coverage)
 
     metrics, evaluation = evaluate_holdout(forecaster, panel, customers, train_end, holdout)
     metrics.update(
@@ -133,11 +137,30 @@ def train(
             "train/seconds": round(train_seconds, 2),
             "train/final_loss": float(trainer.callback_metrics["train/loss"]),
             "val/loss": float(trainer.callback_metrics["val/loss"]),
+            "train/interval_scale": forecaster.interval_scale,
         }
     )
     objects = {"model": forecaster, "evaluation": evaluation, "config": config,
                "data_version": _data_version(readings)}
     return metrics, objects
+
+
+def calibrate_interval(forecaster: ConsumptionForecaster, windows, coverage: float) -> float:
+    """The factor by which the 10%-90% band must be stretched around the median to cover `coverage` of the
+    validation targets. The pinball loss fits the quantiles of the training windows; days further from the
+    training data drift more, so the raw band covers less than 80% of them.
+    """
+    encoder, decoder, static, target, mask = windows.tensors
+    forecaster.interval_scale = 1.0
+    with torch.inference_mode():
+        q = forecaster.scaled_quantiles(encoder, decoder, static)
+    seen = mask.numpy() > 0
+    y, lo, med, hi = target.numpy()[seen], q[..., 0][seen], q[..., 1][seen], q[..., 2][seen]
+    # Smallest k on a 0.05 grid whose band [med - k(med - lo), med + k(hi - med)] reaches the coverage.
+    for k in np.arange(0.5, 5.0001, 0.05):
+        if np.mean((y >= med - k * (med - lo)) & (y <= med + k * (hi - med))) >= coverage:
+            return round(float(k), 2)
+    return 5.0
 
 
 def evaluate_holdout(
