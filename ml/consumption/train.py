@@ -99,12 +99,7 @@ def train(
     L.seed_everything(config.seed, workers=True, verbose=False)
     panel = build_panel(readings, customers, temperature)
     n_days = len(panel.days)
-    holdout = min(config.holdout_days, config.horizon, n_days - config.input_days - config.min_train_days)
-    if holdout < 1:
-        raise ValueError(
-            f"{n_days} days of readings are too few: need more than input_days ({config.input_days}) + "
-            f"min_train_days ({config.min_train_days})"
-        )
+    holdout = holdout_days(n_days, config)
     train_end = n_days - holdout
     datamodule = ConsumptionDataModule(panel, config.input_days, config.horizon, train_end, config.stride,
                                        config.max_customers, config.batch_size, config.seed,
@@ -143,6 +138,33 @@ def train(
     objects = {"model": forecaster, "evaluation": evaluation, "config": config,
                "data_version": _data_version(readings)}
     return metrics, objects
+
+
+def holdout_days(n_days: int, config: ConsumptionTrainConfig) -> int:
+    """Days held out at the end: `holdout_days`, fewer when the history is short (a quick run on 40 days
+    holds out 19), never so many that no training window is left.
+
+    Raises:
+        ValueError: the history is too short for one training window.
+    """
+    holdout = min(config.holdout_days, config.horizon, n_days - config.input_days - config.min_train_days)
+    if holdout < 1:
+        raise ValueError(
+            f"{n_days} days of readings are too few: need more than input_days ({config.input_days}) + "
+            f"min_train_days ({config.min_train_days})"
+        )
+    return holdout
+
+
+def evaluate_history(
+    forecaster: ConsumptionForecaster, config: ConsumptionTrainConfig, readings: pd.DataFrame,
+    customers: pd.DataFrame, temperature: pd.DataFrame | None = None,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Re-run the held-out evaluation of a trained forecaster on history (notebooks, reports): the split is
+    the one `train` makes of the same data, so a champion re-evaluated on its training data scores the same."""
+    panel = build_panel(readings, customers, temperature)
+    holdout = holdout_days(len(panel.days), config)
+    return evaluate_holdout(forecaster, panel, customers, len(panel.days) - holdout, holdout)
 
 
 def calibrate_interval(forecaster: ConsumptionForecaster, windows, coverage: float) -> float:
