@@ -201,9 +201,12 @@ def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -
     day). Streams pages of customers from the warehouse into the table, so memory does not grow with them."""
     wh = warehouse.get()
     as_of = consumption_history.last_reading_day(wh)
+    if as_of is None:
+        raise dg.Failure("marts.fct_daily_consumption has no readings: nothing to forecast from")
     champion = _champion(mlflow.uri, CONSUMPTION_MODEL)
     with tracking(mlflow.uri) as client:
-        input_days = int(client.get_run(champion.run_id).data.params["input_days"])
+        params = client.get_run(champion.run_id).data.params
+    input_days, horizon = int(params["input_days"]), int(params["horizon"])
     model = load_model(mlflow.uri, CONSUMPTION_MODEL)
     started = time.perf_counter()
     chunks = (
@@ -212,7 +215,7 @@ def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -
     )
     rows = wh.replace_table_in_chunks(ML_SCHEMA, "consumption_forecast", chunks)
     seconds = time.perf_counter() - started
-    customers = rows // 30
+    customers = rows // horizon
     return dg.MaterializeResult(
         metadata={"rows": rows, "customers": customers, "as_of": as_of.isoformat(), "seconds": round(seconds, 2),
                   "customers_per_second": round(customers / seconds, 1) if seconds else None,
