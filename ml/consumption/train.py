@@ -54,7 +54,10 @@ class ConsumptionTrainConfig:
     # Customers sampled for training: 2,000 × ~40 anchors is ~80k windows, about a minute an epoch on two
     # cores; the evaluation and the nightly scoring still cover every customer.
     max_customers: int | None = 2000
-    weight_power: float = 0.5  # loss weight scale ** power: between every customer alike and every kWh alike
+    # Loss weight scale ** power: 0 weighs every customer alike, 1 every kWh alike (what MAE, the promotion
+    # metric, counts). On the demo data 0.5 against 0 cut the MAE from 4.9 to 4.5 kWh and raised the MAPE
+    # from 0.17 to 0.20; on 300 customers 0 barely beat the seasonal-naive MAE (a few factories dominate).
+    weight_power: float = 0.5
     interval_coverage: float = 0.8  # the 10%-90% quantiles are widened until they cover this on validation
     threads: int | None = None  # torch intra-op threads; None leaves the process setting alone
 
