@@ -31,8 +31,6 @@ from ml.consumption.evaluate import score, seasonal_naive, trailing_mean
 from ml.consumption.model import ConsumptionLSTM
 from ml.consumption.predict import ConsumptionForecaster
 
-BASELINES = ("seasonal_naive", "trailing_mean")
-
 
 @dataclass(frozen=True)
 class ConsumptionTrainConfig:
