@@ -38,7 +38,7 @@ nightly_job = dg.define_asset_job(
     executor_def=EXECUTOR,
 )
 
-TRAINING_ASSETS = ("intent_classifier", "transformer_fault_model")
+TRAINING_ASSETS = ("intent_classifier", "transformer_fault_model", "consumption_forecaster")
 
 retrain_job = dg.define_asset_job(
     "retrain_models",

@@ -6,16 +6,19 @@ store without a champion, so a fresh MLflow store with new landing data works en
 """
 
 import datetime as dt
+import time
 
 import dagster as dg
 import pandas as pd
 
+from orchestration.lib import consumption_history
 from orchestration.resources import MlflowResource, WarehouseResource
 
 # The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the
 # code location (the UI's, the daemon's, each multiprocess step, each Celery worker) would otherwise pay ~8 s of
 # CPU importing it, whether or not it runs a model. tests/orchestration/test_definitions.py pins these names.
 INTENT_MODEL = "intent_classifier"
+CONSUMPTION_MODEL = "consumption_forecaster"
 
 FAULT_MODEL = "transformer_fault_risk"
 ML_SCHEMA = "ml"
@@ -174,4 +177,66 @@ def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource)
     )
 
 
-ml_assets = [intent_classifier, interaction_intents, transformer_fault_model, transformer_fault_risk]
+# Customers read for training (and its held-out evaluation); 2,000 of them are sampled into windows.
+CONSUMPTION_TRAINING_CUSTOMERS = 20_000
+CONSUMPTION_DEPS = ["fct_daily_consumption", "dim_customers", "stg_scada__transformer_telemetry"]
+
+
+@dg.asset(group_name="ml", deps=CONSUMPTION_DEPS, kinds={"pytorch", "mlflow"})
+def consumption_forecaster(
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource, mlflow: MlflowResource
+) -> dg.MaterializeResult:
+    """Global LSTM forecasting every customer's next 30 days of kWh with an 80% interval, registered as
+    `consumption_forecaster` (promotion by MAE on the last 30 days, at most the champion's)."""
+    from ml.consumption.registry import register_consumption_model
+    from ml.consumption.train import ConsumptionTrainConfig
+    from ml.consumption.train import train as train_consumption
+
+    champion = _champion(mlflow.uri, CONSUMPTION_MODEL)
+    if champion is not None and not config.retrain:
+        return _kept(champion)
+    readings, customers, temperature = consumption_history.training_frames(
+        warehouse.get(), CONSUMPTION_TRAINING_CUSTOMERS
+    )
+    cfg = ConsumptionTrainConfig.small() if config.quick else ConsumptionTrainConfig()
+    metrics, objects = train_consumption(cfg, readings, customers, temperature)
+    reg = register_consumption_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
+    return dg.MaterializeResult(
+        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
+                  **{k: float(v) for k, v in metrics.items()}}
+    )
+
+
+@dg.asset(group_name="ml", deps=["consumption_forecaster", *CONSUMPTION_DEPS], kinds={"pytorch", "duckdb"})
+def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+    """ml.consumption_forecast: the champion's kWh forecast with 80% interval for each of the 30 days after
+    the latest reading day, for every customer with a reading in its input window (one row per customer and
+    day). Streams pages of customers from the warehouse into the table, so memory does not grow with them."""
+    from ml.tracking import load_model, tracking
+
+    wh = warehouse.get()
+    as_of = consumption_history.last_reading_day(wh)
+    if as_of is None:
+        raise dg.Failure("marts.fct_daily_consumption has no readings: nothing to forecast from")
+    champion = _champion(mlflow.uri, CONSUMPTION_MODEL)
+    with tracking(mlflow.uri) as client:
+        params = client.get_run(champion.run_id).data.params
+    input_days, horizon = int(params["input_days"]), int(params["horizon"])
+    model = load_model(mlflow.uri, CONSUMPTION_MODEL)
+    started = time.perf_counter()
+    chunks = (
+        model.predict(history).assign(model_version=int(champion.version), scored_on=as_of)
+        for history in consumption_history.scoring_histories(wh, as_of, input_days)
+    )
+    rows = wh.replace_table_in_chunks(ML_SCHEMA, "consumption_forecast", chunks)
+    seconds = time.perf_counter() - started
+    customers = rows // horizon
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "customers": customers, "as_of": as_of.isoformat(), "seconds": round(seconds, 2),
+                  "customers_per_second": round(customers / seconds, 1) if seconds else None,
+                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+    )
+
+
+ml_assets = [intent_classifier, interaction_intents, transformer_fault_model, transformer_fault_risk,
+             consumption_forecaster, consumption_forecast]

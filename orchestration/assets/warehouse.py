@@ -41,10 +41,32 @@ def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
     return args
 
 
+# Models reading the ML schema (the bill forecast, and customer_360 through it) run after the ML scoring,
+# which itself reads marts: one dbt op would sit both before and after the scoring asset. Two selections
+# keep the job graph acyclic: the warehouse first, then the marts that read predictions.
+ML_READERS = "source:ml+"
+# A relationships test between a model of each selection (customer_360 -> dim_customers) runs with the
+# selection that builds its last parent: dbt's default (eager) would run it with the first, before
+# customer_360 exists on a fresh warehouse.
+INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
+
+
 @dbt_assets(
     manifest=DBT_MANIFEST,
     dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    exclude=ML_READERS,
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    yield from dbt.cli(dbt_build_args(context.run.tags), context=context).stream()
+    yield from dbt.cli([*dbt_build_args(context.run.tags), *INDIRECT_SELECTION], context=context).stream()
+
+
+@dbt_assets(
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    select=ML_READERS,
+    name="warehouse_ml_marts",
+)
+def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+    """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
+    yield from dbt.cli([*dbt_build_args(context.run.tags), *INDIRECT_SELECTION], context=context).stream()

@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -271,6 +271,17 @@ class Warehouse:
         """
         return _replace_table(self, schema, table, frame)
 
+    def replace_table_in_chunks(self, schema: str, table: str, chunks: Iterable) -> int:
+        """Replace `schema.table` with the concatenation of `chunks` (frames of equal columns) without ever
+        holding more than one chunk; returns the row count.
+
+        Chunks are appended to `<table>__loading`, then swapped in with one transaction, so readers see the
+        old table until the last chunk is written. Each chunk opens and closes its own connection: producing
+        the next chunk may read the same DuckDB file (one process cannot hold it read-write and read-only).
+        An empty iterator leaves an existing table untouched and returns 0.
+        """
+        return _replace_table_in_chunks(self, schema, table, chunks)
+
     # -- the one write path ------------------------------------------------------------------
     def commit_delivery(
         self,
@@ -381,6 +392,52 @@ def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
         return rows
     finally:
         con.close()
+
+
+def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: Iterable) -> int:
+    """Body of `Warehouse.replace_table_in_chunks`."""
+    loading, rows, columns = f"{table}__loading", 0, None
+    for frame in chunks:
+        con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+        try:
+            con.register("_frame", frame)
+            rows += con.execute("SELECT count(*) FROM _frame").fetchone()[0]
+            if wh.engine == "duckdb":
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                if columns is None:
+                    con.execute(f"CREATE OR REPLACE TABLE {schema}.{loading} AS SELECT * FROM _frame")
+                    columns = [d[0] for d in con.execute("DESCRIBE _frame").fetchall()]
+                else:
+                    con.execute(f"INSERT INTO {schema}.{loading} BY NAME SELECT * FROM _frame")
+                continue
+            con.execute("CREATE TEMP TABLE _rows AS SELECT * FROM _frame")
+            described = con.execute("DESCRIBE _rows").fetchall()
+            with wh.pg() as pg, pg.cursor() as cur:
+                if columns is None:
+                    columns = [(n, _PG_FROM_DUCKDB.get(str(k).split("(")[0], "TEXT")) for n, k, *_ in described]
+                    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    cur.execute(f"DROP TABLE IF EXISTS {schema}.{loading}")
+                    cur.execute(f"CREATE TABLE {schema}.{loading} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in columns)})")
+                _copy_into(con, cur, "_rows", f"{schema}.{loading}", [n for n, _ in columns])
+        finally:
+            con.close()
+    if columns is None:
+        return 0
+    swap = [f"DROP TABLE IF EXISTS {schema}.{table}", f"ALTER TABLE {schema}.{loading} RENAME TO {table}"]
+    if wh.engine == "duckdb":
+        con = duckdb.connect(str(wh.url.path))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for stmt in swap:
+                con.execute(stmt)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+    else:
+        with wh.pg() as pg, pg.cursor() as cur:
+            for stmt in swap:
+                cur.execute(stmt)
+    return rows
 
 
 def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, columns: list[str]) -> None:

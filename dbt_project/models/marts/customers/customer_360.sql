@@ -42,6 +42,37 @@ interactions as (
 
 ),
 
+forecast as (
+
+    select
+        forecasts.customer_id,
+        sum(forecasts.kwh_pred) as kwh_next_30d
+
+    from {{ ref('stg_ml__consumption_forecasts') }} as forecasts
+    cross join as_of
+    where forecasts.forecast_date > as_of.as_of_date
+        and forecasts.forecast_date <= {{ date_offset('as_of.as_of_date', 30) }}
+    group by forecasts.customer_id
+
+),
+
+latest_bill as (
+
+    -- The newest month of the bill forecast: the month being estimated.
+    select customer_id, bill_month, estimated_bill_yuan, high_bill_alert
+    from (
+        select
+            customer_id,
+            bill_month,
+            estimated_bill_yuan,
+            high_bill_alert,
+            row_number() over (partition by customer_id order by bill_month desc) as recency
+        from {{ ref('bill_forecast') }}
+    ) as ranked
+    where recency = 1
+
+),
+
 customer_tags as (
 
     select
@@ -90,7 +121,11 @@ select
     {%- for tag in customer_tag_codes() %}
     coalesce(customer_tags.is_{{ tag }}, false) as is_{{ tag }},
     {%- endfor %}
-    tariff_costs.tou_yearly_saving_yuan
+    tariff_costs.tou_yearly_saving_yuan,
+    cast(forecast.kwh_next_30d as numeric(14, 3)) as forecast_kwh_next_30d,
+    latest_bill.bill_month as latest_bill_month,
+    latest_bill.estimated_bill_yuan as latest_estimated_bill_yuan,
+    coalesce(latest_bill.high_bill_alert, false) as high_bill_alert
 
 from customers
 cross join as_of
@@ -104,3 +139,7 @@ left join interactions
     on customers.customer_id = interactions.customer_id
 left join customer_tags
     on customers.customer_id = customer_tags.customer_id
+left join forecast
+    on customers.customer_id = forecast.customer_id
+left join latest_bill
+    on customers.customer_id = latest_bill.customer_id

@@ -1,0 +1,6 @@
+"""Consumption forecasting (用电量预测): one global LSTM for every customer's next 30 days of kWh.
+
+`ml.consumption.train` has `ConsumptionTrainConfig` and `train(config, readings, customers, temperature)`;
+`ml.consumption.predict` the fitted `ConsumptionForecaster` and its MLflow pyfunc; `ml.consumption.registry`
+registers it as `consumption_forecaster`. Nothing is imported here, so light callers do not pay for torch.
+"""

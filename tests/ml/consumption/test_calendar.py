@@ -1,0 +1,29 @@
+"""ml's copy of the holiday table agrees with the generator's, day by day, for every tabled year."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ml.consumption.calendar import CALENDAR_FEATURES, FESTIVALS, calendar_features, holidays_of_year
+from orchestration.lib.synthetic import holidays as generator_holidays
+
+
+def test_holiday_table_equals_the_generators():
+    assert FESTIVALS == generator_holidays._FESTIVALS
+    for year in FESTIVALS:
+        assert holidays_of_year(year) == generator_holidays.holidays_of_year(year), year
+
+
+def test_calendar_features_of_spring_festival_eve_and_a_plain_monday():
+    # 2026-02-16 is 除夕 (a Monday, first day of the 春节 break); 2026-03-02 a plain Monday.
+    features = dict(zip(CALENDAR_FEATURES, calendar_features([dt.date(2026, 2, 16)])[0]))
+    assert (features["dow_0"], features["is_holiday"], features["is_spring_festival"]) == (1.0, 1.0, 1.0)
+    plain = calendar_features([dt.date(2026, 3, 2)])[0]
+    assert plain[:9].tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert np.isclose(plain[9] ** 2 + plain[10] ** 2, 1.0)
+
+
+def test_a_year_beyond_the_table_has_weekdays_but_no_holidays():
+    assert holidays_of_year(2031) == {}
