@@ -58,6 +58,11 @@ REJECTS_COLUMNS = (
     ("delivery_date", "date"),
     ("rejected_at", "timestamp"),
 )
+# Steps of one run write the warehouse from parallel processes on PostgreSQL, and concurrent `CREATE SCHEMA IF NOT
+# EXISTS` of the same schema fails there (a unique violation in the catalog): every DDL transaction of the
+# platform takes this advisory lock first, so they run one after another.
+PG_DDL_LOCK = 7411
+
 LOAD_LOG_COLUMNS = (
     ("dataset", "text"),
     ("source_file", "text"),
@@ -238,7 +243,7 @@ class Warehouse:
         else:
             with self.pg() as con, con.cursor() as cur:
                 # Two processes creating the same schema race on PostgreSQL's catalog: serialise them.
-                cur.execute("SELECT pg_advisory_xact_lock(7411)")
+                cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
                 for stmt in self._ddl():
                     cur.execute(stmt)
 
@@ -373,6 +378,7 @@ def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
         described = con.execute("DESCRIBE _rows").fetchall()
         cols = [(name, _PG_FROM_DUCKDB.get(str(kind).split("(")[0], "TEXT")) for name, kind, *_ in described]
         with wh.pg() as pg, pg.cursor() as cur:
+            cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             cur.execute(
                 "SELECT column_name, upper(data_type) FROM information_schema.columns "
@@ -415,6 +421,7 @@ def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: I
             with wh.pg() as pg, pg.cursor() as cur:
                 if columns is None:
                     columns = [(n, _PG_FROM_DUCKDB.get(str(k).split("(")[0], "TEXT")) for n, k, *_ in described]
+                    cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
                     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
                     cur.execute(f"DROP TABLE IF EXISTS {schema}.{loading}")
                     cur.execute(f"CREATE TABLE {schema}.{loading} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in columns)})")

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.lib.serving.orders import WorkOrder
-from orchestration.lib.warehouse import Warehouse
+from orchestration.lib.warehouse import PG_DDL_LOCK, Warehouse
 
 SCHEMA = "serving"
 TABLE = f"{SCHEMA}.work_order_outbox"
@@ -108,7 +108,7 @@ class Outbox:
                     con.execute(s)
         else:
             with self.wh.pg() as con, con.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(7412)")  # two runs creating the schema race otherwise
+                cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")  # concurrent CREATE SCHEMA races otherwise
                 for s in stmts:
                     cur.execute(s)
 
