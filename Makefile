@@ -70,7 +70,7 @@ chromium: ## Install Debian's chromium and a CJK font (skipped when present)
 	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; fi
 
-superset: superset-venv ## Provision Superset (admin, the five dashboards) and serve it on http://127.0.0.1:8088
+superset: superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
 	@if [ -n "$(SUPERSET_BI_FILE)" ] && [ ! -f "$(SUPERSET_BI_FILE)" ]; then \
 		echo "no BI copy at $(SUPERSET_BI_FILE): run make demo (or make run) first"; exit 1; fi
 	@mkdir -p data/superset; t0=$$(date +%s); \

@@ -51,6 +51,15 @@ ML_COLUMNS = {
         ("predicted_max_oil_temp_c", "double", "Predicted maximum oil temperature over the horizon (°C)."),
         ("model_version", "bigint", "Registered model version that scored the row."),
     ],
+    "consumption_forecast": [
+        ("customer_id", "text", "Customer ID."),
+        ("forecast_date", "date", "Day forecast."),
+        ("kwh_pred", "double", "Forecast kWh of the day."),
+        ("kwh_lo", "double", "Lower bound of the 80% interval (kWh)."),
+        ("kwh_hi", "double", "Upper bound of the 80% interval (kWh)."),
+        ("model_version", "bigint", "Registered model version that scored the row."),
+        ("scored_on", "date", "Last reading day the forecast starts after."),
+    ],
 }
 
 # Chinese column names shown in Superset (verbose_name); columns not listed keep their own name.
@@ -63,6 +72,9 @@ LABELS = {
     "predicted_max_oil_temp_c": "预测最高油温（°C）", "load_date": "日期", "max_oil_temp_c": "最高油温（°C）",
     "predicted_intent": "识别意图", "interaction_at": "交互时间", "horizon_days": "预测天数",
     "max_load_pct": "最高负载率（%）", "rated_kva": "额定容量（kVA）",
+    "created_week": "受理周", "deviation": "偏离", "activity": "环节", "process_id": "流程", "event_at": "时间",
+    "contact_date": "接触日期", "forecast_date": "预测日期", "reading_date": "抄表日期", "bill_month": "账单月份",
+    "tariff": "电价", "high_bill_alert": "高电费预警",
 }
 
 TEMPORAL = {"date", "timestamp"}
@@ -253,6 +265,86 @@ DASHBOARDS = [
                 Chart("oil_temp_forecast", "预测最高油温（未来7天，°C）", "transformer_fault_risk", "category_bar",
                       [metric("MAX(predicted_max_oil_temp_c)", "预测最高油温（°C）")], x="transformer_id",
                       x_title="变压器", y_title="°C"),
+            ],
+        ],
+    ),
+]
+
+CONFORMANCE = metric("AVG(CASE WHEN is_conformant THEN 1.0 ELSE 0 END)", "规范执行率")
+CONTACTS = metric("SUM(contacts)", "接触次数")
+REPEAT_RATE = metric("SUM(repeat_contacts) * 1.0 / NULLIF(SUM(topic_contacts), 0)", "重复来电率")
+SWITCH_RATE = metric("SUM(channel_switch_contacts) * 1.0 / NULLIF(SUM(identified_contacts), 0)", "渠道切换率")
+FCR_RATE = metric(
+    "SUM(first_contact_resolved_contacts) * 1.0 / NULLIF(SUM(fcr_evaluated_contacts), 0)", "一次解决率"
+)
+SELF_SERVICE = metric("SUM(self_service_messages) * 1.0 / NULLIF(SUM(labelled_messages), 0)", "自助解决占比")
+ALERTS = metric("SUM(CASE WHEN high_bill_alert THEN 1 ELSE 0 END)", "高电费预警户数")
+
+DASHBOARDS += [
+    Dashboard(
+        "process_channels", "流程与渠道", "工单流程规范执行率、主要偏离、各环节耗时，以及重复来电与渠道切换。",
+        [
+            [
+                Chart("conformance_share", "流程规范执行率", "ticket_process_conformance", "big_number",
+                      [CONFORMANCE], time="created_at", width=3),
+                Chart("fcr", "一次解决率", "channel_kpis", "big_number", [FCR_RATE], time="contact_date", width=3),
+                Chart("self_service", "自助解决占比", "channel_kpis", "big_number", [SELF_SERVICE],
+                      time="contact_date", width=3),
+                Chart("contacts", "客户接触次数", "channel_kpis", "big_number", [CONTACTS], time="contact_date",
+                      width=3),
+            ],
+            [
+                Chart("conformance_weekly", "每周流程规范执行率（按区县）", "ticket_process_conformance",
+                      "timeseries_line", [CONFORMANCE], groupby=["district"], x="created_week", grain="P1W",
+                      time="created_at", x_title="受理周", y_title="规范执行率", y_format=".0%", width=12),
+            ],
+            [
+                Chart("top_deviations", "主要偏离（工单数）", "fct_ticket_deviations", "category_bar",
+                      [TICKET_COUNT], x="deviation", time="created_week", x_title="偏离", y_title="工单数"),
+                Chart("time_per_step", "各环节耗时（分钟）", "fct_ticket_events", "table",
+                      [metric("COUNT(*)", "事件数"),
+                       metric("percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes_in_step)", "耗时中位数（分钟）"),
+                       metric("percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes_in_step)", "耗时P90（分钟）")],
+                      groupby=["process_id", "activity"], time="event_at", order=[("事件数", False)]),
+            ],
+            [
+                Chart("repeat_switch_weekly", "重复来电率与渠道切换率（每周）", "channel_kpis", "timeseries_line",
+                      [REPEAT_RATE, SWITCH_RATE], x="contact_date", grain="P1W", time="contact_date",
+                      x_title="周", y_title="比率", y_format=".0%"),
+                Chart("channel_table", "各渠道接触与解决", "channel_kpis", "table",
+                      [CONTACTS, REPEAT_RATE, SWITCH_RATE, FCR_RATE], groupby=["channel_zh"], time="contact_date",
+                      order=[("接触次数", False)]),
+            ],
+        ],
+    ),
+    Dashboard(
+        "usage_forecast", "用电预测", "未来30天用电量预测与实际用电、高电费预警与电费变化分布。",
+        [
+            [
+                Chart("alerts_total", "高电费预警户数", "customer_360", "big_number", [ALERTS], width=4),
+                Chart("alerts_by_district", "高电费预警户数（按区县）", "customer_360", "category_bar", [ALERTS],
+                      x="district", x_title="区县", y_title="户数", width=8),
+            ],
+            [
+                Chart("actual_kwh", "实际日用电量（kWh）", "fct_daily_consumption", "timeseries_line",
+                      [metric("SUM(kwh_total)", "实际用电量（kWh）")], x="reading_date", grain="P1D",
+                      time="reading_date", x_title="抄表日期", y_title="kWh"),
+                Chart("forecast_kwh", "预测日用电量（未来30天，含80%区间，kWh）", "consumption_forecast",
+                      "timeseries_line",
+                      [metric("SUM(kwh_pred)", "预测用电量"), metric("SUM(kwh_lo)", "区间下限"),
+                       metric("SUM(kwh_hi)", "区间上限")],
+                      x="forecast_date", grain="P1D", x_title="预测日期", y_title="kWh"),
+            ],
+            [
+                Chart("bill_change", "电费环比变化分布（按月）", "bill_forecast", "table",
+                      [metric("COUNT(bill_change_pct)", "户数"),
+                       metric("percentile_cont(0.1) WITHIN GROUP (ORDER BY bill_change_pct)", "P10"),
+                       metric("percentile_cont(0.25) WITHIN GROUP (ORDER BY bill_change_pct)", "下四分位"),
+                       metric("percentile_cont(0.5) WITHIN GROUP (ORDER BY bill_change_pct)", "中位数"),
+                       metric("percentile_cont(0.75) WITHIN GROUP (ORDER BY bill_change_pct)", "上四分位"),
+                       metric("percentile_cont(0.9) WITHIN GROUP (ORDER BY bill_change_pct)", "P90"),
+                       metric("SUM(CASE WHEN high_bill_alert THEN 1 ELSE 0 END)", "预警")],
+                      groupby=["bill_month"], time="bill_month", order=[("户数", False)], width=12),
             ],
         ],
     ),
