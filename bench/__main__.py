@@ -122,6 +122,7 @@ def table(result: dict) -> str:
         s = f["stages"]
         rows.append(("  ingestion (all raw)", f"{s['ingestion_seconds']:.1f}", "", "",
                      f"{s['readings_rows_per_second']:,}" if s["readings_rows_per_second"] else ""))
+        rows.append(("  run set-up (before 1st step)", f"{s['run_overhead_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  dbt build", f"{s['dbt_build_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  tag models", f"{s['tag_models_seconds']:.2f}", "", "", ""))
     if "reference" in c:

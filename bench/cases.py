@@ -123,6 +123,8 @@ def stage_table(m: Measured, readings: int) -> dict:
         "dbt_build_seconds": steps.get("warehouse_dbt_assets", {}).get("seconds"),
         "dbt_models_seconds": round(sum(models.values()), 2),
         "tag_models_seconds": round(sum(models.get(k, 0) for k in TAG_MODELS), 3),
+        "dbt_tests_seconds": round(sum(m.detail.get("dbt_tests", {}).values()), 2),
+        "run_overhead_seconds": m.detail.get("run_overhead_seconds"),
         "readings": readings,
     }
     secs = out["readings_ingestion_seconds"]

@@ -31,6 +31,7 @@ def platform(first_day: dt.date, last_day: dt.date, job: str) -> dict:
         raise SystemExit(f"run {result.run_id} failed: {failures}")
     steps: dict[str, dict] = {}
     models: dict[str, float] = {}
+    tests: dict[str, float] = {}
     for record in instance.all_logs(result.run_id):
         event = record.dagster_event
         if event is None or event.step_key is None:
@@ -40,6 +41,11 @@ def platform(first_day: dt.date, last_day: dt.date, job: str) -> dict:
             step["start"] = record.timestamp
         elif event.event_type_value == "STEP_SUCCESS":
             step["seconds"] = round(record.timestamp - step.get("start", record.timestamp), 3)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.event_specific_data
+            duration = check.metadata.get("Execution Duration")
+            if duration is not None:
+                tests[f"{check.asset_key.to_user_string()}:{check.check_name}"] = round(float(duration.value), 3)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             mat = event.event_specific_data.materialization
             meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
@@ -51,7 +57,15 @@ def platform(first_day: dt.date, last_day: dt.date, job: str) -> dict:
                     step.setdefault("rows", {})[k] = meta[k]
     for step in steps.values():
         step.pop("start", None)
-    return {"run_seconds": round(wall, 3), "days": len(days), "steps": steps, "dbt_models": models}
+    return {
+        "run_seconds": round(wall, 3),
+        "days": len(days),
+        # Before the first step: run creation (one planned event per asset and partition) and plan building.
+        "run_overhead_seconds": round(wall - sum(s.get("seconds", 0) for s in steps.values()), 3),
+        "steps": steps,
+        "dbt_models": models,
+        "dbt_tests": tests,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
