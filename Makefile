@@ -25,7 +25,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium
+.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium bench
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -98,6 +98,23 @@ data: venv ## Generate the synthetic utility into LANDING_DIR (CUSTOMERS, DAYS, 
 
 run: venv dagster-home ## Run the whole pipeline on whatever is in LANDING_DIR (no generation)
 	$(PY) -m orchestration run
+
+# Benchmarks (bench/README.md). `make bench` alone is the small scale (a few minutes); the issue's scales by
+# parameter, e.g. make bench CUSTOMERS=100000 DAYS=365 CASES=full,reference. Results go to bench/out/ (gitignored).
+# CUSTOMERS and DAYS default to the sample utility's size above, so the benchmark's small scale applies only when
+# neither is given on the command line or in the environment.
+given = $(if $(filter command line environment,$(origin $(1))),$($(1)),$(2))
+ENGINE ?= duckdb
+CASES ?= full,reference,increment,ml
+HISTORY ?= 90,730
+INCREMENT_CUSTOMERS ?= 5000
+TRANSFORMERS ?= 1000
+NAME ?= bench-$(ENGINE)
+
+bench: venv ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, INCREMENT_CUSTOMERS, NAME)
+	$(PY) -m bench run --customers $(call given,CUSTOMERS,20000) --days $(call given,DAYS,30) --engine $(ENGINE) \
+		--cases $(CASES) --history $(HISTORY) --increment-customers $(INCREMENT_CUSTOMERS) \
+		--transformers $(TRANSFORMERS) --out bench/out/$(NAME).json
 
 kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"
 	$(PY) -m orchestration kb search "$(q)"

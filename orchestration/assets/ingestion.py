@@ -45,8 +45,12 @@ def _loaded_rows(warehouse: Warehouse, load: DatasetLoad) -> pd.DataFrame:
         return pd.DataFrame()
     marks = ", ".join("?" * len(files))
     cols = ", ".join(f'"{c}"' for c in DATASETS[load.dataset].column_names)
+    # The loaded days bound the scan: on the raw table, which grows by a day per night, a filter on the
+    # file names alone reads every past day's rows (the nightly run would grow with the history).
+    days = sorted({f.day for f in load.files if f.status == "loaded" and f.day is not None})
+    window = f" AND _delivery_date BETWEEN '{days[0].isoformat()}' AND '{days[-1].isoformat()}'" if days else ""
     rows = warehouse.query(
-        f"SELECT {cols}, _delivery_date FROM {RAW_SCHEMA}.{load.table} WHERE _source_file IN ({marks}) "
+        f"SELECT {cols}, _delivery_date FROM {RAW_SCHEMA}.{load.table} WHERE _source_file IN ({marks}){window} "
         f"LIMIT {GX_MAX_ROWS}",
         files,
     )

@@ -30,6 +30,7 @@ class FileLoad:
     encoding: str = ""
     extra_columns: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+    day: dt.date | None = None  # the day a daily file covers
 
 
 @dataclass
@@ -112,7 +113,7 @@ def load_file(warehouse: Warehouse, con: duckdb.DuckDBPyConnection, lf: LandingF
         )
         return FileLoad(
             lf.relpath, "loaded", staged.rows_read, staged.rows_loaded, staged.rows_rejected, note, encoding,
-            staged.extra_columns, staged.reasons,
+            staged.extra_columns, staged.reasons, lf.day,
         )
 
 

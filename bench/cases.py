@@ -1,0 +1,238 @@
+"""The benchmark cases of issue 11: full build, nightly increment, hand-written reference, ML.
+
+Each case returns a plain dict (it goes into the JSON result as is). Platform runs happen in child
+processes (`bench.measure.run_worker`) against a fresh warehouse and Dagster instance under the output
+folder, so a case measures the platform as `make run` runs it and nothing of the harness.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bench.measure import Measured, in_process, run_worker
+
+REPO = Path(__file__).resolve().parents[1]
+INSTANCE_YAML = REPO / "orchestration" / "instance" / "dagster.yaml"
+END_DATE = dt.date(2026, 10, 31)
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+# The dbt models customer_tags is computed from (staging views cost nothing until read).
+TAG_MODELS = (
+    "int_as_of_dates_derived",
+    "int_meter_readings_aggregated_to_customers",
+    "int_service_tickets_aggregated_to_customers",
+    "int_tariff_costs_estimated",
+    "customer_tags",
+)
+
+
+@dataclass
+class Dataset:
+    """Generated landing files for one scale, kept between runs (generation is not what is measured)."""
+
+    customers: int
+    days: int
+    seed: int
+    end_date: dt.date
+    path: Path
+    generate_seconds: float | None = None
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.end_date - dt.timedelta(days=self.days - 1)
+
+    def size_mb(self) -> float:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file()) / 2**20
+
+
+def dataset(root: Path, customers: int, days: int, seed: int = 42, end_date: dt.date = END_DATE) -> Dataset:
+    """The landing folder for (customers, days, seed, end date), generated on first use."""
+    from bench.measure import in_process as measure
+    from orchestration.lib.synthetic.generator import generate
+
+    path = root / "data" / f"c{customers}-d{days}-s{seed}-{end_date:%Y%m%d}"
+    ds = Dataset(customers, days, seed, end_date, path)
+    if (path / "_manifest.json").exists():
+        return ds
+    if path.exists():
+        shutil.rmtree(path)  # a generation interrupted before its manifest
+    _, m = measure(generate, str(path), customers, days, seed, end_date)
+    ds.generate_seconds = round(m.wall_seconds, 1)
+    return ds
+
+
+class Warehouse:
+    """A fresh warehouse + Dagster instance for one platform run series (DuckDB file or PostgreSQL database)."""
+
+    def __init__(self, root: Path, name: str, engine: str):
+        self.dir = root / "runs" / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        (self.dir / "dagster").mkdir(parents=True)
+        shutil.copy(INSTANCE_YAML, self.dir / "dagster" / "dagster.yaml")
+        self.engine = engine
+        if engine == "duckdb":
+            self.url = f"duckdb:///{self.dir / 'warehouse.duckdb'}"
+        else:
+            import psycopg2
+
+            dbname = f"bench_{name}".replace("-", "_")
+            con = psycopg2.connect(f"{PG_SERVER}/postgres")
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                cur.execute(f'CREATE DATABASE "{dbname}"')
+            con.close()
+            self.url = f"{PG_SERVER}/{dbname}"
+        self.runs = 0
+
+    def run(self, data: Dataset, first: dt.date, last: dt.date, job: str = "build_warehouse") -> Measured:
+        """Run `job` over [first, last] of `data` in a child process and measure it."""
+        self.runs += 1
+        env = {
+            "LANDING_DIR": str(data.path),
+            "WAREHOUSE_URL": self.url,
+            "DAGSTER_HOME": str(self.dir / "dagster"),
+            "MLFLOW_TRACKING_URI": f"sqlite:///{self.dir / 'mlflow.db'}",
+            "PARTITIONS_START": data.first_day.isoformat(),
+        }
+        return run_worker(
+            ["platform", "--first-day", first.isoformat(), "--last-day", last.isoformat(), "--job", job],
+            env, self.dir / f"run{self.runs}.json", self.dir / f"run{self.runs}.log",
+        )
+
+    def tags(self) -> set[tuple[str, str]]:
+        """(customer_id, tag) of marts.customer_tags."""
+        from orchestration.lib.warehouse import Warehouse as PlatformWarehouse
+
+        return set(PlatformWarehouse(self.url).query("SELECT customer_id, tag FROM marts.customer_tags"))
+
+
+def stage_table(m: Measured, readings: int) -> dict:
+    """Per stage of a platform run: seconds and rows/s (ingestion by its rows read, the rest by readings)."""
+    steps = m.detail.get("steps", {})
+    models = m.detail.get("dbt_models", {})
+    ingestion = {k: v for k, v in steps.items() if k.startswith("raw_")}
+    out = {
+        "ingestion_seconds": round(sum(v.get("seconds", 0) for v in ingestion.values()), 2),
+        "readings_ingestion_seconds": steps.get("raw_ami__meter_readings", {}).get("seconds"),
+        "dbt_build_seconds": steps.get("warehouse_dbt_assets", {}).get("seconds"),
+        "dbt_models_seconds": round(sum(models.values()), 2),
+        "tag_models_seconds": round(sum(models.get(k, 0) for k in TAG_MODELS), 3),
+        "dbt_tests_seconds": round(sum(m.detail.get("dbt_tests", {}).values()), 2),
+        "run_overhead_seconds": m.detail.get("run_overhead_seconds"),
+        "readings": readings,
+    }
+    secs = out["readings_ingestion_seconds"]
+    out["readings_rows_per_second"] = round(readings / secs) if secs else None
+    out["run_rows_per_second"] = round(readings / m.wall_seconds) if m.wall_seconds else None
+    return out
+
+
+def _readings(m: Measured) -> int:
+    return m.detail.get("steps", {}).get("raw_ami__meter_readings", {}).get("rows", {}).get("rows_read", 0)
+
+
+def full_build(root: Path, data: Dataset, engine: str) -> tuple[dict, Warehouse]:
+    """Case 1: every landed day in one run on a fresh warehouse (ingestion, dbt build incl. tags)."""
+    wh = Warehouse(root, f"full-{engine}-c{data.customers}-d{data.days}", engine)
+    m = wh.run(data, data.first_day, data.end_date)
+    return {"engine": engine, **m.as_dict(), "stages": stage_table(m, _readings(m))}, wh
+
+
+def increment(root: Path, customers: int, history: int, seed: int) -> dict:
+    """Case 2: build `history` days, then time the run of the one new day after them."""
+    data = dataset(root, customers, history + 1, seed)
+    wh = Warehouse(root, f"incr-c{customers}-h{history}", "duckdb")
+    last_history = data.end_date - dt.timedelta(days=1)
+    built = wh.run(data, data.first_day, last_history)
+    m = wh.run(data, data.end_date, data.end_date)
+    return {
+        "customers": customers,
+        "history_days": history,
+        "generate_seconds": data.generate_seconds,
+        "history_build": {**built.as_dict(), "stages": stage_table(built, _readings(built))},
+        "new_day": {**m.as_dict(), "stages": stage_table(m, _readings(m))},
+    }
+
+
+def reference(root: Path, data: Dataset, platform: Warehouse) -> dict:
+    """Case 3: the hand-written DuckDB script over the same files, and its tags against the platform's."""
+    out_dir = root / "runs" / f"reference-c{data.customers}-d{data.days}"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    db = out_dir / "reference.duckdb"
+    m = run_worker(["reference", "--landing", str(data.path), "--db", str(db)], {}, out_dir / "r.json",
+                   out_dir / "r.log")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ref_tags = set(con.execute("SELECT customer_id, tag FROM reference_tags").fetchall())
+    finally:
+        con.close()
+    plat_tags = platform.tags()
+    return {
+        **m.as_dict(),
+        "tags_equal": ref_tags == plat_tags,
+        "tags_only_in_reference": len(ref_tags - plat_tags),
+        "tags_only_in_platform": len(plat_tags - ref_tags),
+        "examples_of_difference": sorted(ref_tags ^ plat_tags)[:5],
+    }
+
+
+def ml_cases(transformers: int, forecast_days: int, messages: int) -> dict:
+    """Case 4: Prophet fits/s (1 vs 2 processes), intent training time and batched inference msg/s, hooks."""
+    return {
+        "prophet": prophet(transformers, forecast_days),
+        "intent": intent(messages),
+        "consumption_scoring": hook("ml.consumption.bench", customers=10_000),
+        "work_order_delivery": hook("orchestration.lib.serving.bench", orders=2_000),
+    }
+
+
+def prophet(transformers: int, days: int) -> dict:
+    """Fits per second over a simulated fleet, one process vs a `spawn` pool of two (ml/forecast/bench.py)."""
+    from ml.forecast.bench import benchmark
+
+    result, m = in_process(benchmark, transformers, days, 2)
+    return {**result, **m.as_dict()}
+
+
+def intent(messages: int) -> dict:
+    """Training time of the small intent config and batched inference messages/s over `messages` messages."""
+    from ml.intent import IntentTrainConfig, load_corpus, train
+
+    (metrics, objects), trained = in_process(train, IntentTrainConfig.small())
+    corpus = load_corpus(IntentTrainConfig().train_path)
+    texts = corpus["text"].tolist()
+    texts = (texts * (messages // len(texts) + 1))[:messages]
+    model = objects["model"]
+    _, scored = in_process(model.predict, texts)
+    return {
+        "train_small": {**trained.as_dict(), "eval_accuracy": round(float(metrics["eval/accuracy"]), 4)},
+        "inference": {**scored.as_dict(), "messages": messages,
+                      "messages_per_second": round(messages / scored.wall_seconds)},
+    }
+
+
+def hook(module: str, **kwargs) -> dict:
+    """Run `<module>.benchmark(**kwargs)` if that module exists (built in another branch), measured.
+
+    The contract for those modules: `benchmark(...) -> dict` of their own figures (e.g. customers/s or
+    orders/s); the harness adds wall/CPU/memory.
+    """
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        return {"skipped": f"{module} not present ({exc.name})"}
+    if not hasattr(mod, "benchmark"):
+        return {"skipped": f"{module} has no benchmark() entry point"}
+    result, m = in_process(mod.benchmark, **kwargs)
+    return {**result, **m.as_dict()}
+
+
