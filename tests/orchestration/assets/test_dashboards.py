@@ -33,6 +33,7 @@ def test_every_dashboard_hangs_off_real_marts_and_ml_tables():
     dashboards = {k for k in keys if k.path[0] == "superset"}
     assert {k.path[1] for k in dashboards} == {
         "service_overview", "satisfaction_trend", "service_heatmap", "customer_profiles", "equipment_risk",
+        "process_channels", "usage_forecast",
     }
     for key in dashboards:
         parents = graph.get(key).parent_keys
