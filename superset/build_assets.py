@@ -286,10 +286,10 @@ DASHBOARDS += [
         [
             [
                 Chart("conformance_share", "流程规范执行率", "ticket_process_conformance", "big_number",
-                      [CONFORMANCE], time="created_at", width=3),
-                Chart("fcr", "一次解决率", "channel_kpis", "big_number", [FCR_RATE], time="contact_date", width=3),
+                      [CONFORMANCE], time="created_at", width=3, y_format=".1%"),
+                Chart("fcr", "一次解决率", "channel_kpis", "big_number", [FCR_RATE], time="contact_date", width=3, y_format=".1%"),
                 Chart("self_service", "自助解决占比", "channel_kpis", "big_number", [SELF_SERVICE],
-                      time="contact_date", width=3),
+                      time="contact_date", width=3, y_format=".1%"),
                 Chart("contacts", "客户接触次数", "channel_kpis", "big_number", [CONTACTS], time="contact_date",
                       width=3),
             ],
