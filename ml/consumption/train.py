@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import logging
-import tempfile
 import time
-import warnings
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -30,6 +27,7 @@ from ml.consumption.data import CATEGORIES, ConsumptionDataModule, build_panel
 from ml.consumption.evaluate import score, seasonal_naive, trailing_mean
 from ml.consumption.model import ConsumptionLSTM
 from ml.consumption.predict import ConsumptionForecaster
+from ml.fitting import fit_on_cpu
 
 
 @dataclass(frozen=True)
@@ -108,16 +106,7 @@ def train(
     datamodule.setup("fit")
     model = ConsumptionLSTM(hidden_size=config.hidden_size, num_layers=config.num_layers, dropout=config.dropout,
                             learning_rate=config.learning_rate, weight_decay=config.weight_decay)
-    with tempfile.TemporaryDirectory() as root, warnings.catch_warnings():
-        # Batches are slices of in-memory tensors; loader workers would only compete for the two cores.
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-        trainer = L.Trainer(
-            max_epochs=config.epochs, accelerator="cpu", devices=1, deterministic=True, logger=False,
-            enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-            default_root_dir=root, num_sanity_val_steps=0,
-        )
-        trainer.fit(model, datamodule=datamodule)
+    trainer = fit_on_cpu(model, datamodule, config.epochs)
     train_seconds = time.perf_counter() - started
     forecaster = ConsumptionForecaster(model, config.input_days, config.horizon)
     forecaster.interval_scale = calibrate_interval(forecaster, datamodule.val_set, config.interval_coverage)

@@ -8,10 +8,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import logging
-import tempfile
 import time
-import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import lightning as L
 import pandas as pd
 
+from ml.fitting import fit_on_cpu
 from ml.intent.baseline import fit_baseline
 from ml.intent.data import IntentDataModule, load_corpus, merge_labelled, prepare_labelled
 from ml.intent.evaluate import score
@@ -99,17 +97,7 @@ def train(config: IntentTrainConfig, extra_labelled: pd.DataFrame | None = None)
         weight_decay=config.weight_decay, label_smoothing=config.label_smoothing,
         embedding_skip=config.embedding_skip,
     )
-    with tempfile.TemporaryDirectory() as root, warnings.catch_warnings():
-        # Lightning suggests worker processes for the loaders; batches are built from in-memory lists in
-        # microseconds, and workers would only compete for the machine's two cores.
-        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-        logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
-        trainer = L.Trainer(
-            max_epochs=config.epochs, accelerator="cpu", devices=1, deterministic=True, logger=False,
-            enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-            default_root_dir=root, num_sanity_val_steps=0,
-        )
-        trainer.fit(model, datamodule=datamodule)
+    trainer = fit_on_cpu(model, datamodule, config.epochs)
     train_seconds = time.perf_counter() - started
 
     classifier = IntentClassifier(model, datamodule.vocab, config.max_len)
