@@ -198,6 +198,12 @@ def _checks(col: Column, v: str, t: str) -> tuple[str, list[tuple[str, str]]]:
     return typed, checks
 
 
+def _trimmed(v: str) -> str:
+    """`nullif(trim(v), '')`, trimming only values that have a space at either end: trim copies every
+    string, and was the costliest expression of the checks (bench/RESULTS.md)."""
+    return f"CASE WHEN {v} LIKE ' %' OR {v} LIKE '% ' THEN nullif(trim({v}), '') ELSE nullif({v}, '') END"
+
+
 def _drop_landing(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the previous file's `_landing`, a view or a table depending on how that file was read."""
     kinds = con.execute(
@@ -240,7 +246,7 @@ def stage_file(
     for col in ds.columns:
         # An optional column that is absent reads as empty; values are trimmed and '' is null.
         v, t = _q("text:" + col.name), _q(col.name)
-        texts.append((f"nullif(trim({_q(col.name)}), '')" if col.name in present else "NULL::VARCHAR") + f" AS {v}")
+        texts.append((_trimmed(_q(col.name)) if col.name in present else "NULL::VARCHAR") + f" AS {v}")
         typed, checks = _checks(col, v, t)
         typed_cols.append(f"{typed} AS {t}")
         conds.extend((pred, message, col.name) for pred, message in checks)
@@ -262,6 +268,9 @@ def stage_file(
             f"{_lit(ds.date_column + ': ')} || {_q(ds.date_column)}::VARCHAR || ' is not the file''s day {lf.day}'",
             ds.date_column,
         ))
+    # The verdict is a cheap OR of the predicates; the reason text is built only for the rows it condemns
+    # (almost none), not concatenated and thrown away for every good row (half of a file's check time).
+    bad = " OR ".join(f"({c})" for c, _, _ in conds + row_rules) or "false"
     reason = "nullif(concat_ws('; ', " + ", ".join(f"CASE WHEN {c} THEN {m} END" for c, m, _ in conds) + "), '')"
     first_col = "CASE " + " ".join(f"WHEN {c} THEN {_lit(n)}" for c, _, n in conds) + " END"
     if row_rules:
@@ -269,25 +278,32 @@ def stage_file(
         first_col = f"coalesce({first_col}, CASE " + " ".join(f"WHEN {c} THEN {_lit(n)}" for c, _, n in row_rules) + " END)"
     key = ", ".join(_q(k) for k in ds.key)
     cols = ", ".join(_q(c) for c in ds.column_names)
-    # One pass: text values, then typed values, then rule verdicts, then duplicate keys among rows that
-    # passed every other rule (the first occurrence in the file loads). Duplicates are found by grouping,
-    # not by a window over the key: keys are almost all unique, and a window sorts every one of them.
+    # One pass: text values, then typed values, then rule verdicts.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
             WITH v AS (SELECT _line, {', '.join(texts)} FROM _landing),
-            t AS (SELECT *, {', '.join(typed_cols)} FROM v),
-            c AS (SELECT _line, {cols}, {reason} AS _reason, {first_col} AS _column FROM t),
-            dup AS (SELECT {key}, min(_line) AS _first FROM c WHERE _reason IS NULL
-                    GROUP BY {key} HAVING count(*) > 1),
-            d AS (SELECT * FROM c LEFT JOIN dup USING ({key}))
-            SELECT _line, {cols},
-                   CASE WHEN _reason IS NULL AND _first <> _line
-                        THEN 'duplicate key (' || {_lit(', '.join(ds.key))} || ') within the delivery, first at line '
-                             || _first::VARCHAR
-                        ELSE _reason END AS _reason,
-                   CASE WHEN _reason IS NULL AND _first <> _line THEN {_lit(ds.key[0])} ELSE _column END AS _column
-            FROM d"""
+            t AS (SELECT *, {', '.join(typed_cols)} FROM v)
+            SELECT _line, {cols}, CASE WHEN {bad} THEN {reason} END AS _reason,
+                   CASE WHEN {bad} THEN {first_col} END AS _column
+            FROM t"""
     )
+    # Then duplicate keys among rows that passed every other rule (the first occurrence in the file loads).
+    # Found by grouping, not by a window over the key (keys are almost all unique, a window sorts them all),
+    # and marked by an update of the few rows concerned rather than a join that rewrites the whole file.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _dup AS
+            SELECT {key}, min(_line) AS _first FROM _checked WHERE _reason IS NULL
+            GROUP BY {key} HAVING count(*) > 1"""
+    )
+    if con.execute("SELECT count(*) FROM _dup").fetchone()[0]:
+        on = " AND ".join(f"c.{_q(k)} = d.{_q(k)}" for k in ds.key)
+        con.execute(
+            f"""UPDATE _checked c
+                SET _reason = 'duplicate key (' || {_lit(', '.join(ds.key))} || ') within the delivery, first at line '
+                              || d._first::VARCHAR,
+                    _column = {_lit(ds.key[0])}
+                FROM _dup d WHERE {on} AND c._reason IS NULL AND c._line <> d._first"""
+        )
     if lf.format == "csv":
         raw = "concat_ws(',', " + ", ".join(
             f"CASE WHEN l.{_q(c)} IS NULL THEN '' ELSE '\"' || replace(l.{_q(c)}, '\"', '\"\"') || '\"' END"
@@ -308,10 +324,11 @@ def stage_file(
     day = f"DATE '{lf.day.isoformat()}'" if lf.day else "NULL::DATE"
     ts = f"TIMESTAMP '{loaded_at.isoformat(sep=' ', timespec='seconds')}'"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _stage_good AS
+        # A view: the good rows go from `_checked` into the raw table in one copy, in file order as read.
+        f"""CREATE OR REPLACE TEMP VIEW _stage_good AS
             SELECT {cols}{derived}, {_lit(name)} AS _source_file, _line::INTEGER AS _source_line,
                    {day} AS _delivery_date, {ts} AS _loaded_at
-            FROM _checked WHERE _reason IS NULL ORDER BY _line"""
+            FROM _checked WHERE _reason IS NULL"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage_rejects AS
@@ -325,7 +342,7 @@ def stage_file(
             ORDER BY line"""
     )
     read = con.execute("SELECT (SELECT count(*) FROM _landing) + (SELECT count(*) FROM _landing_rejects)").fetchone()[0]
-    loaded = con.execute("SELECT count(*) FROM _stage_good").fetchone()[0]
+    loaded = con.execute("SELECT count(*) FROM _checked WHERE _reason IS NULL").fetchone()[0]
     rejected = con.execute("SELECT count(*) FROM _stage_rejects").fetchone()[0]
     if read != loaded + rejected:  # pragma: no cover - would be a bug in the SQL above
         raise AssertionError(f"{name}: {read} rows read but {loaded} loaded + {rejected} rejected")
