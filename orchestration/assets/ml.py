@@ -11,7 +11,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from orchestration.lib import consumption_history
+from orchestration.lib import consumption_history, intent_scoring
 from orchestration.resources import MlflowResource, WarehouseResource
 
 # The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the
@@ -84,28 +84,22 @@ def intent_classifier(
 @dg.asset(group_name="ml", deps=["intent_classifier", "stg_crm__interactions"], kinds={"mlflow", "duckdb"})
 def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
     """ml.interaction_intents: every interaction with the champion's predicted intent and confidence (one row
-    per interaction; the message text stays in staging, it may hold personal data)."""
-    frame = _frame(
-        warehouse,
-        "SELECT interaction_id, customer_id, channel, interaction_at, message_text, agent_intent "
-        "FROM staging.stg_crm__interactions",
-        ["interaction_id", "customer_id", "channel", "interaction_at", "text", "agent_intent"],
-    )
-    from ml.tracking import load_model
-
+    per interaction; the message text stays in staging, it may hold personal data). Only new or changed
+    interactions are scored each night; a new champion version rescores them all."""
     champion = _champion(mlflow.uri, INTENT_MODEL)
-    predicted = load_model(mlflow.uri, INTENT_MODEL).predict(frame[["text"]])
-    out = frame.drop(columns=["text"]).assign(
-        predicted_intent=predicted["intent"].to_numpy(),
-        confidence=predicted["confidence"].astype(float).to_numpy(),
-        model_version=int(champion.version),
-        scored_at=pd.Timestamp.now().floor("s"),
-    )
-    rows = warehouse.get().replace_table(ML_SCHEMA, "interaction_intents", out)
-    labelled = out["agent_intent"].notna()
-    agreement = float((out.loc[labelled, "agent_intent"] == out.loc[labelled, "predicted_intent"]).mean()) if labelled.any() else None
+
+    def predict(texts: pd.DataFrame) -> pd.DataFrame:
+        from ml.tracking import load_model
+
+        return load_model(mlflow.uri, INTENT_MODEL).predict(texts)
+
+    wh = warehouse.get()
+    run = intent_scoring.score_interactions(wh, predict, int(champion.version))
     return dg.MaterializeResult(
-        metadata={"rows": rows, "model_version": int(champion.version), "agreement_with_agents": agreement,
+        metadata={"rows_scored": run.scored, "rows_kept": run.kept, "rows_removed": run.removed,
+                  "full_rescore": run.full_rescore, "reason": run.reason, "rows": run.scored + run.kept,
+                  "model_version": int(champion.version),
+                  "agreement_with_agents": intent_scoring.agreement_with_agents(wh),
                   "mlflow_run_id": champion.run_id}
     )
 

@@ -287,6 +287,15 @@ class Warehouse:
         """
         return _replace_table_in_chunks(self, schema, table, chunks)
 
+    def replace_rows(self, schema: str, table: str, frame, key: str, delete_keys: Sequence = ()) -> int:
+        """Replace the rows of an existing `schema.table` whose `key` is in `frame` with `frame`'s rows, and
+        delete those whose key is in `delete_keys`, in one transaction; returns the number of rows deleted.
+
+        For derived outputs updated incrementally: a re-run with the same frame deletes what it inserted
+        before, so it never duplicates a row. `frame` holds the table's columns (any order).
+        """
+        return _replace_rows(self, schema, table, frame, key, delete_keys)
+
     # -- the one write path ------------------------------------------------------------------
     def commit_delivery(
         self,
@@ -445,6 +454,47 @@ def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: I
             for stmt in swap:
                 cur.execute(stmt)
     return rows
+
+
+def _replace_rows(wh: "Warehouse", schema: str, table: str, frame, key: str, delete_keys: Sequence) -> int:
+    """Body of `Warehouse.replace_rows`."""
+    import pandas as pd
+
+    target = f"{schema}.{table}"
+    keys = pd.DataFrame({key: pd.concat([frame[key], pd.Series(list(delete_keys), dtype=object)], ignore_index=True)})
+    if keys.empty:
+        return 0
+    con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+    try:
+        con.register("_frame", frame)
+        con.register("_keys_frame", keys)
+        con.execute(f'CREATE TEMP TABLE _keys AS SELECT DISTINCT "{key}" FROM _keys_frame')
+        if wh.engine == "duckdb":
+            con.execute("BEGIN TRANSACTION")
+            try:
+                deleted = con.execute(
+                    f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)'
+                ).fetchone()[0]
+                if len(frame):
+                    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _frame")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return deleted
+        key_type = _PG_FROM_DUCKDB.get(str(con.execute("DESCRIBE _keys").fetchone()[1]).split("(")[0], "TEXT")
+        with wh.pg() as pg, pg.cursor() as cur:
+            # Two runs of the same night must not both insert: the second waits, then deletes the first's rows.
+            cur.execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
+            cur.execute(f'CREATE TEMP TABLE _keys ("{key}" {key_type}) ON COMMIT DROP')
+            _copy_into(con, cur, "_keys", "_keys", [key])
+            cur.execute(f'DELETE FROM {target} t USING _keys k WHERE t."{key}" = k."{key}"')
+            deleted = cur.rowcount
+            if len(frame):
+                _copy_into(con, cur, "_frame", target, [d[0] for d in con.execute("DESCRIBE _frame").fetchall()])
+        return deleted
+    finally:
+        con.close()
 
 
 def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, columns: list[str]) -> None:
