@@ -1,0 +1,15 @@
+"""The two hooks of the benchmark's ML case (`bench.cases.hook`) run and report real outcomes at small sizes."""
+
+from __future__ import annotations
+
+from bench.cases import hook
+
+
+def test_delivery_hook_delivers_every_order_exactly_once():
+    result = hook("orchestration.lib.serving.bench", orders=50)
+
+    assert "skipped" not in result
+    assert result["delivered_once"] is True
+    assert (result["orders"], result["delivered"], result["received"], result["requests"]) == (50, 50, 50, 50)
+    assert result["repeated_keys"] == 0
+    assert result["orders_per_second"] > 0 and result["wall_seconds"] >= result["delivery_seconds"]
