@@ -104,6 +104,12 @@ def headline(out: dict) -> dict:
         p, i = out["ml"]["prophet"], out["ml"]["intent"]
         h["prophet_speedup_2_processes"] = {"value": p.get("speedup"), "goal": ">= 1.8"}
         h["intent_messages_per_second"] = {"value": i["inference"]["messages_per_second"], "goal": ">= 5000"}
+        scoring, delivery = out["ml"]["consumption_scoring"], out["ml"]["work_order_delivery"]
+        if "skipped" not in scoring:
+            h["consumption_customers_per_second"] = {"value": scoring["customers_per_second"]}
+        if "skipped" not in delivery:
+            h["delivery_orders_per_second"] = {"value": delivery["orders_per_second"], "goal": ">= 500"}
+            h["delivery_delivered_once"] = delivery["delivered_once"]
     return h
 
 
@@ -139,9 +145,19 @@ def table(result: dict) -> str:
         rows.append(("  fits/s single | pool2", f"{p['single_fits_per_second']}", f"{p['pool2_fits_per_second']}", "", ""))
         add("intent train (small)", i["train_small"])
         add("intent inference", i["inference"], i["inference"]["messages_per_second"])
-        for k in ("consumption_scoring", "work_order_delivery"):
-            v = c["ml"][k]
-            rows.append((f"{k}", "skipped" if "skipped" in v else json.dumps(v)[:60], "", "", ""))
+        scoring, delivery = c["ml"]["consumption_scoring"], c["ml"]["work_order_delivery"]
+        if "skipped" in scoring:
+            rows.append(("consumption scoring", "skipped", "", "", ""))
+        else:
+            add(f"consumption scoring {scoring['customers_scored']:,} customers (/s)", scoring,
+                round(scoring["customers_per_second"]))
+            rows.append(("  train | score s", f"{scoring['train_seconds']}", f"{scoring['scoring_seconds']}", "", ""))
+        if "skipped" in delivery:
+            rows.append(("work-order delivery", "skipped", "", "", ""))
+        else:
+            add(f"work-order delivery {delivery['orders']:,} orders (/s)", delivery,
+                round(delivery["orders_per_second"]))
+            rows.append(("  delivered once", "yes" if delivery["delivered_once"] else "NO", "", "", ""))
     width = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(width[0]) if i == 0 else cell.rjust(width[i]) for i, cell in enumerate(r))
              for r in rows]

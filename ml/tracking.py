@@ -12,9 +12,13 @@ champion. The metric value is stored on each version as tags, so the comparison 
 from __future__ import annotations
 
 import math
+import numbers
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -32,6 +36,8 @@ TAG_EVAL_VALUE = "eval_metric_value"
 TAG_GREATER_IS_BETTER = "greater_is_better"
 TAG_DATA_VERSION = "data_version"
 TAG_PROMOTED = "promoted"
+# What a Lightning model's pyfunc needs to load; pinned to what trained it (see `register`).
+TORCH_STACK = ("torch", "lightning", "mlflow", "pandas", "numpy")
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,56 @@ def log_and_register(
             eval_value=eval_value,
             previous_champion=int(current.version) if current is not None else None,
             model_uri=f"models:/{model_name}/{version}",
+        )
+
+
+def register(
+    tracking_uri: str,
+    model_name: str,
+    python_model: mlflow.pyfunc.PythonModel,
+    artifact_key: str,
+    metrics: Mapping[str, Any],
+    objects: Mapping[str, Any],
+    eval_metric: str,
+    *,
+    experiment: str | None = None,
+    data_version: str | None = None,
+    greater_is_better: bool = True,
+    figures: Mapping[str, Figure] | None = None,
+    json_artifacts: Mapping[str, Any] | None = None,
+    input_example: pd.DataFrame | None = None,
+    artifact_location: str | None = None,
+) -> Registration:
+    """Log the output of a `train(config) -> (metrics, objects)` and register it: `log_and_register` for a
+    model that saves itself to a directory (the intent classifier, the consumption forecaster).
+
+    Args:
+        tracking_uri: MLflow tracking and registry URI.
+        model_name: registered model name.
+        python_model: the pyfunc wrapper; its `load_context` reads the saved directory as `artifact_key`.
+        artifact_key: pyfunc artifact name of that directory.
+        metrics: the metrics returned by `train`; numeric ones are logged (the caller turns the others,
+            e.g. confusion matrices, into `figures` or `json_artifacts`).
+        objects: the objects returned by `train`: `model` (with `save(directory) -> directory`), `config` (a
+            dataclass, logged as params without its file paths) and `data_version`.
+        eval_metric: promotion metric, a key of `metrics`.
+        experiment: MLflow experiment name; default `model_name`.
+        data_version: overrides `objects["data_version"]` (e.g. the Dagster run).
+        greater_is_better, figures, json_artifacts, input_example, artifact_location: as for `log_and_register`.
+    """
+    numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, numbers.Real) and not isinstance(v, bool)}
+    params = {k: v for k, v in asdict(objects["config"]).items() if not k.endswith("_path")}
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = objects["model"].save(Path(tmp) / artifact_key)
+        return log_and_register(
+            tracking_uri, experiment or model_name, model_name, python_model, {artifact_key: str(model_dir)},
+            params, numeric, data_version or objects["data_version"], eval_metric,
+            greater_is_better=greater_is_better, figures=figures, json_artifacts=json_artifacts,
+            input_example=input_example,
+            # Stating them also spares MLflow from re-importing the model in a subprocess to guess them
+            # (seconds per registration).
+            pip_requirements=[f"{name}=={installed_version(name)}" for name in TORCH_STACK],
+            artifact_location=artifact_location,
         )
 
 

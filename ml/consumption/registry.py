@@ -1,22 +1,15 @@
-"""Register a trained consumption forecaster in MLflow (the forecaster half of `ml.tracking.log_and_register`)."""
+"""Register a trained consumption forecaster in MLflow: its promotion rule and figure over `ml.tracking.register`."""
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-import lightning
-import mlflow
-import numpy as np
 import pandas as pd
-import torch
 from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from ml.consumption.predict import ARTIFACT_KEY, ConsumptionPyfunc
-from ml.tracking import Registration, log_and_register
+from ml.tracking import Registration, register
 
 MODEL_NAME = "consumption_forecaster"
 EXPERIMENT = "consumption_forecaster"
@@ -64,17 +57,9 @@ def register_consumption_model(
         experiment: MLflow experiment name.
         artifact_location: artifact root for a newly created experiment.
     """
-    params = {k: v for k, v in asdict(objects["config"]).items()}
-    with tempfile.TemporaryDirectory() as tmp:
-        model_dir = objects["model"].save(Path(tmp) / ARTIFACT_KEY)
-        return log_and_register(
-            tracking_uri, experiment, model_name, ConsumptionPyfunc(), artifacts={ARTIFACT_KEY: str(model_dir)},
-            params=params, metrics=metrics, data_version=data_version or objects["data_version"],
-            eval_metric=EVAL_METRIC, greater_is_better=False,
-            figures={"holdout_forecasts.png": forecast_figure(objects["evaluation"])},
-            pip_requirements=[
-                f"torch=={torch.__version__}", f"lightning=={lightning.__version__}",
-                f"mlflow=={mlflow.__version__}", f"pandas=={pd.__version__}", f"numpy=={np.__version__}",
-            ],
-            artifact_location=artifact_location,
-        )
+    return register(
+        tracking_uri, model_name, ConsumptionPyfunc(), ARTIFACT_KEY, metrics, objects, EVAL_METRIC,
+        experiment=experiment, data_version=data_version, greater_is_better=False,
+        figures={"holdout_forecasts.png": forecast_figure(objects["evaluation"])},
+        artifact_location=artifact_location,
+    )

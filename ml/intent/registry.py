@@ -1,39 +1,20 @@
-"""Register a trained intent classifier in MLflow: the intent-specific half of `ml.tracking.log_and_register`."""
+"""Register a trained intent classifier in MLflow: its figures and input example over `ml.tracking.register`."""
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-import lightning
-import mlflow
-import numpy as np
 import pandas as pd
-import torch
 
 from ml.intent.evaluate import confusion_figure
 from ml.intent.predict import ARTIFACT_KEY, IntentPyfunc
-from ml.tracking import Registration, log_and_register
+from ml.tracking import Registration, register
 
 MODEL_NAME = "intent_classifier"
 EXPERIMENT = "intent_classifier"
 EVAL_METRIC = "eval/macro_f1"
 # Shown in the MLflow UI and used by MLflow to record the input/output signature.
 INPUT_EXAMPLE = pd.DataFrame({"text": ["停电了，什么时候来电", "我家电表冒烟了", "怎么交电费"]})
-
-
-def _requirements() -> list[str]:
-    # Pinned to what trained the model; stating them also spares MLflow from re-importing the model in a
-    # subprocess to guess them (seconds per registration).
-    return [
-        f"torch=={torch.__version__}",
-        f"lightning=={lightning.__version__}",
-        f"mlflow=={mlflow.__version__}",
-        f"pandas=={pd.__version__}",
-        f"numpy=={np.__version__}",
-    ]
 
 
 def register_intent_model(
@@ -65,29 +46,15 @@ def register_intent_model(
         The Registration (run id, version, promoted flag).
     """
     labels = list(objects["labels"])
-    numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     matrices = {k: v for k, v in metrics.items() if k.endswith("confusion_matrix")}
     figures = {
         f"{key.replace('/', '_')}.png": confusion_figure(matrix, labels, title=key)
         for key, matrix in matrices.items()
         if key.startswith(("eval/", "baseline/eval/"))
     }
-    params = {k: v for k, v in asdict(objects["config"]).items() if not k.endswith("_path")}
-    with tempfile.TemporaryDirectory() as tmp:
-        model_dir = objects["model"].save(Path(tmp) / ARTIFACT_KEY)
-        return log_and_register(
-            tracking_uri,
-            experiment,
-            model_name,
-            python_model=IntentPyfunc(),
-            artifacts={ARTIFACT_KEY: str(model_dir)},
-            params=params,
-            metrics=numeric,
-            data_version=data_version or objects["data_version"],
-            eval_metric=eval_metric,
-            figures=figures,
-            json_artifacts={"confusion_matrices.json": {"labels": labels, **matrices}},
-            input_example=INPUT_EXAMPLE,
-            pip_requirements=_requirements(),
-            artifact_location=artifact_location,
-        )
+    return register(
+        tracking_uri, model_name, IntentPyfunc(), ARTIFACT_KEY, metrics, objects, eval_metric,
+        experiment=experiment, data_version=data_version, figures=figures,
+        json_artifacts={"confusion_matrices.json": {"labels": labels, **matrices}},
+        input_example=INPUT_EXAMPLE, artifact_location=artifact_location,
+    )

@@ -129,7 +129,10 @@ class TicketingStandIn:
                 self._send(status, body)
 
             def do_GET(self) -> None:
-                self._send(200, {"orders": len(standin.orders), "requests": standin.requests})
+                with standin._lock:
+                    repeated = sum(1 for n in standin.requests_by_key.values() if n > 1)
+                    self._send(200, {"orders": len(standin.orders), "requests": standin.requests,
+                                     "repeated_keys": repeated})
 
             def _send(self, status: int, body) -> None:
                 data = (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)).encode("utf-8")

@@ -7,7 +7,6 @@ kills the delivering process.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
@@ -23,14 +22,13 @@ import pytest
 
 from orchestration.lib.serving import (
     PREVENTIVE,
-    Assignment,
     Outbox,
     RetryPolicy,
     TicketingClient,
-    WorkOrder,
     deliver_pending,
     external_id,
 )
+from orchestration.lib.serving.sample import sample_orders, transformer_id
 from orchestration.lib.serving.standin import TicketingStandIn
 from orchestration.lib.warehouse import Warehouse
 
@@ -41,16 +39,7 @@ FAST = RetryPolicy(max_attempts=3, backoff_s=0.01, max_backoff_s=0.05, connect_t
                    open_circuit_after=3, threads=4, batch_size=5)
 
 
-def _orders(n: int) -> list[WorkOrder]:
-    return [
-        WorkOrder(
-            external_id=external_id(PREVENTIVE, f"T{i:03d}", "2026-11-02"), kind=PREVENTIVE, subject_id=f"T{i:03d}",
-            priority="high", district="海淀区", due_by=dt.datetime(2026, 10, 31, 18), summary=f"变压器 T{i:03d} 检修",
-            assignment=Assignment("W1", "海淀抢修一班", 1.5, "最近"), transformer_id=f"T{i:03d}",
-            details={"fault_window": {"start": "2026-11-02", "end": "2026-11-06"}},
-        )
-        for i in range(n)
-    ]
+RUN = "2026-11-02"  # the prediction key of every test order
 
 
 @pytest.fixture
@@ -62,7 +51,7 @@ def server():
 def _outbox(url: str, n: int) -> Outbox:
     outbox = Outbox(Warehouse(url))
     outbox.ensure()
-    assert len(outbox.add(_orders(n))) == n
+    assert len(outbox.add(sample_orders(n, RUN))) == n
     return outbox
 
 
@@ -123,7 +112,7 @@ def test_ticketing_down_for_whole_runs_then_recovers_without_duplicates(warehous
 
 def test_a_refused_order_is_dead_lettered_with_the_reason(warehouse_url, server):
     outbox = _outbox(warehouse_url, 10)
-    refused = external_id(PREVENTIVE, "T004", "2026-11-02")
+    refused = external_id(PREVENTIVE, transformer_id(4), RUN)
     server.behaviour.reject[refused] = (422, '{"error": "district 海淀区 has no crew in ticketing"}')
     report = deliver_pending(outbox, TicketingClient(server.url, TOKEN, FAST))
 
@@ -195,5 +184,5 @@ def test_killed_between_sending_and_recording_sends_no_second_order(warehouse_ur
     # Every external_id exactly once at the ticketing system, and one order per transformer: the resend of the
     # 3rd and 4th used the same key, so no order exists under a different external_id.
     assert set(server.orders) == set(_rows(outbox))
-    assert Counter(o["transformer_id"] for o in server.orders.values()) == {f"T{i:03d}": 1 for i in range(8)}
+    assert Counter(o["transformer_id"] for o in server.orders.values()) == {transformer_id(i): 1 for i in range(8)}
     assert sorted(server.requests_by_key.values()) == [1] * 6 + [2] * 2
