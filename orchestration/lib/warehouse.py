@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 import duckdb
 
@@ -63,6 +63,12 @@ REJECTS_COLUMNS = (
 # platform takes this advisory lock first, so they run one after another.
 PG_DDL_LOCK = 7411
 
+# DuckDB keeps what it read cached up to its memory limit, 80 % of the machine by default: one process
+# loading a year of readings then holds many GB it does not need. The platform's processes (the run and dbt,
+# one after the other) each get this much unless WAREHOUSE_URL says otherwise; past it DuckDB spills to disk.
+DUCKDB_MEMORY_LIMIT = "3GB"
+DUCKDB_SETTINGS = ("memory_limit", "threads")
+
 LOAD_LOG_COLUMNS = (
     ("dataset", "text"),
     ("source_file", "text"),
@@ -97,15 +103,22 @@ class WarehouseUrl:
     user: str = "postgres"
     password: str = field(default="", repr=False)
     dbname: str = "postgres"
+    # DuckDB settings from the URL's query (`duckdb:///wh.duckdb?memory_limit=8GB&threads=4`), for every
+    # connection the platform opens, dbt's included.
+    duckdb_settings: tuple[tuple[str, str], ...] = ()
 
     @property
     def dbt_target(self) -> str:
         return self.engine
 
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        return dict(self.duckdb_settings)
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that dbt_project/profiles.yml reads (its only source of connections)."""
         if self.engine == "duckdb":
-            return {"GRIDCARE_DUCKDB_PATH": str(self.path)}
+            return {"GRIDCARE_DUCKDB_PATH": str(self.path), "GRIDCARE_DUCKDB_MEMORY_LIMIT": self.duckdb_config["memory_limit"]}
         return {
             "GRIDCARE_PG_HOST": self.host,
             "GRIDCARE_PG_PORT": str(self.port),
@@ -128,10 +141,15 @@ def parse_warehouse_url(url: str) -> WarehouseUrl:
     working directory), four slashes for an absolute one.
     """
     if url.startswith("duckdb:///"):
-        raw_path = url[len("duckdb:///") :]
+        raw_path, _, query = url[len("duckdb:///") :].partition("?")
         if not raw_path:
             raise ValueError("WAREHOUSE_URL 'duckdb:///' names no file, e.g. duckdb:///data/warehouse.duckdb")
-        return WarehouseUrl(engine="duckdb", path=Path(raw_path).resolve())
+        settings = dict(parse_qsl(query))
+        unknown = sorted(set(settings) - set(DUCKDB_SETTINGS))
+        if unknown:
+            raise ValueError(f"WAREHOUSE_URL: unknown DuckDB setting {unknown[0]!r}; known: {', '.join(DUCKDB_SETTINGS)}")
+        settings = {"memory_limit": DUCKDB_MEMORY_LIMIT, **settings}
+        return WarehouseUrl(engine="duckdb", path=Path(raw_path).resolve(), duckdb_settings=tuple(sorted(settings.items())))
     parsed = urlparse(url)
     if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
         return WarehouseUrl(
@@ -155,6 +173,17 @@ class Warehouse:
         self.engine = self.url.engine
 
     # -- connections -------------------------------------------------------------------------
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection to the DuckDB warehouse file with the URL's settings (DuckDB only)."""
+        self.url.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.url.path), read_only=read_only)
+        # SET, not connect(config=...): a process holding the file through another connection (a notebook, a
+        # test) would otherwise be refused for a "different configuration"; these settings are per instance.
+        for name, value in self.url.duckdb_settings:
+            quoted = value.replace("'", "''")
+            con.execute(f"SET {name} = '{quoted}'")
+        return con
+
     @contextlib.contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A DuckDB connection where landing files are read and validated.
@@ -164,9 +193,10 @@ class Warehouse:
         """
         if self.engine == "duckdb":
             self.url.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.url.path))
+            con = self.connect()
         else:
             con = duckdb.connect()
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         try:
             yield con
         finally:
@@ -197,7 +227,7 @@ class Warehouse:
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Run a read query on the warehouse and return all rows (parameters as `?`)."""
         if self.engine == "duckdb":
-            con = duckdb.connect(str(self.url.path), read_only=self.url.path.exists())
+            con = self.connect(read_only=self.url.path.exists())
             try:
                 return con.execute(sql, list(params)).fetchall()
             finally:
@@ -211,7 +241,7 @@ class Warehouse:
         import pandas as pd
 
         if self.engine == "duckdb":
-            con = duckdb.connect(str(self.url.path), read_only=self.url.path.exists())
+            con = self.connect(read_only=self.url.path.exists())
             try:
                 return con.execute(sql, list(params)).df()
             finally:
@@ -373,7 +403,7 @@ _PG_FROM_DUCKDB = {
 
 def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
     """Body of `Warehouse.replace_table` (kept apart so the class reads as the raw layer's API)."""
-    con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+    con = wh.connect() if wh.engine == "duckdb" else duckdb.connect()
     try:
         con.register("_frame", frame)
         rows = con.execute("SELECT count(*) FROM _frame").fetchone()[0]
@@ -413,7 +443,7 @@ def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: I
     """Body of `Warehouse.replace_table_in_chunks`."""
     loading, rows, columns = f"{table}__loading", 0, None
     for frame in chunks:
-        con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+        con = wh.connect() if wh.engine == "duckdb" else duckdb.connect()
         try:
             con.register("_frame", frame)
             rows += con.execute("SELECT count(*) FROM _frame").fetchone()[0]
@@ -441,7 +471,7 @@ def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: I
         return 0
     swap = [f"DROP TABLE IF EXISTS {schema}.{table}", f"ALTER TABLE {schema}.{loading} RENAME TO {table}"]
     if wh.engine == "duckdb":
-        con = duckdb.connect(str(wh.url.path))
+        con = wh.connect()
         try:
             con.execute("BEGIN TRANSACTION")
             for stmt in swap:
@@ -464,7 +494,7 @@ def _replace_rows(wh: "Warehouse", schema: str, table: str, frame, key: str, del
     keys = pd.DataFrame({key: pd.concat([frame[key], pd.Series(list(delete_keys), dtype=object)], ignore_index=True)})
     if keys.empty:
         return 0
-    con = duckdb.connect(str(wh.url.path)) if wh.engine == "duckdb" else duckdb.connect()
+    con = wh.connect() if wh.engine == "duckdb" else duckdb.connect()
     try:
         con.register("_frame", frame)
         con.register("_keys_frame", keys)

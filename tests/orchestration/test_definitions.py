@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import dagster as dg
 
 from orchestration.lib.landing.contract import DATASETS
@@ -92,6 +94,24 @@ def test_warehouse_url_conventions(tmp_path, monkeypatch):
         "postgres", "db.local", 6543, "etl", "s@cret", "gridcare")
     assert pg.redacted() == "postgresql://etl@db.local:6543/gridcare"
     assert pg.dbt_env()["GRIDCARE_PG_PASSWORD"] == "s@cret"
+
+
+def test_duckdb_settings_in_the_url_reach_every_connection_and_dbt(tmp_path):
+    from orchestration.lib.warehouse import DUCKDB_MEMORY_LIMIT, Warehouse
+
+    default = parse_warehouse_url(f"duckdb:///{tmp_path}/a.duckdb")
+    assert default.duckdb_config == {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    assert default.dbt_env()["GRIDCARE_DUCKDB_MEMORY_LIMIT"] == DUCKDB_MEMORY_LIMIT
+    url = parse_warehouse_url(f"duckdb:///{tmp_path}/b.duckdb?memory_limit=1GB&threads=1")
+    assert url.path == tmp_path / "b.duckdb"
+    assert url.dbt_env()["GRIDCARE_DUCKDB_MEMORY_LIMIT"] == "1GB"
+    wh = Warehouse(url)
+    with wh.scratch() as con:
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit == "953.6 MiB"  # 1 GB as DuckDB prints it
+    with pytest.raises(ValueError, match="unknown DuckDB setting 'memroy_limit'"):
+        parse_warehouse_url(f"duckdb:///{tmp_path}/c.duckdb?memroy_limit=1GB")
 
 
 def test_dbt_build_args_carry_the_partition_range():

@@ -60,13 +60,13 @@ class Outcome:
     at: dt.datetime | None = None  # when the last attempt ended (UTC)
 
 
-def _connect_when_free(path: str, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
+def _connect_when_free(wh: Warehouse, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file for writing, waiting while another process briefly holds it (a notebook's or the
     dashboard's read): losing a delivery batch to a lock would only cost resends, but failing the run is worse."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return duckdb.connect(path)
+            return wh.connect()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
@@ -86,7 +86,7 @@ class Outbox:
 
     @contextlib.contextmanager
     def _duck(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = _connect_when_free(str(self.wh.url.path))
+        con = _connect_when_free(self.wh)
         try:
             con.execute("BEGIN TRANSACTION")
             yield con
