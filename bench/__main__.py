@@ -95,7 +95,8 @@ def headline(out: dict) -> dict:
         h["platform_vs_reference_total"] = {"value": round(full["wall_seconds"] / ref["wall_seconds"], 2)}
         if load and full["stages"].get("readings_ingestion_seconds"):
             h["platform_vs_reference_ingestion"] = {
-                "value": round(full["stages"]["ingestion_seconds"] / load, 2), "goal": "<= 1.3"}
+                "value": round(full["stages"]["reference_datasets_ingestion_seconds"] / load, 2), "goal": "<= 1.3",
+                "all_raw_tables": round(full["stages"]["ingestion_seconds"] / load, 2)}
         if st.get("tags"):
             h["platform_vs_reference_tags"] = {"value": round(full["stages"]["tag_models_seconds"] / st["tags"], 2),
                                                "goal": "<= 1.3"}
@@ -128,6 +129,7 @@ def table(result: dict) -> str:
         s = f["stages"]
         rows.append(("  ingestion (all raw)", f"{s['ingestion_seconds']:.1f}", "", "",
                      f"{s['readings_rows_per_second']:,}" if s["readings_rows_per_second"] else ""))
+        rows.append(("  · readings, tickets, customers", f"{s['reference_datasets_ingestion_seconds']:.1f}", "", "", ""))
         rows.append(("  run set-up (before 1st step)", f"{s['run_overhead_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  dbt build", f"{s['dbt_build_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  tag models", f"{s['tag_models_seconds']:.2f}", "", "", ""))
