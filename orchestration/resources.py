@@ -179,8 +179,9 @@ class WarehouseDbtResource(DbtCliResource):
 
     warehouse_url: str
 
-    def cli(self, args, **kwargs):
-        with _environ(parse_warehouse_url(self.warehouse_url).dbt_env()):
+    def cli(self, args, env: dict[str, str] | None = None, **kwargs):
+        """`dbt <args>` with the warehouse's connection and `env` (e.g. the run's day range) in its environment."""
+        with _environ({**parse_warehouse_url(self.warehouse_url).dbt_env(), **(env or {})}):
             return super().cli(args, **kwargs)
 
 

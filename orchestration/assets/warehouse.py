@@ -3,10 +3,9 @@
 Asset keys equal table names: a model's key is its name (`customer_360`), and a dbt source's key is the raw
 table it reads (`raw_ami__meter_readings`), which is the ingestion asset's key, so lineage runs unbroken from
 landing file to mart. A run over a range of daily partitions passes the range to the incremental models as
-`min_date`/`max_date`; without one they append every day newer than what they hold.
+GRIDCARE_MIN_DATE/GRIDCARE_MAX_DATE; without one they append every day newer than what they hold.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,14 +30,18 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return "warehouse"
 
 
-def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
-    """`dbt build` arguments for a run, with the daily range as vars when the run covers one."""
+def dbt_range_env(run_tags: Mapping[str, str]) -> dict[str, str]:
+    """The run's daily range for the incremental models, as the environment dbt reads it from.
+
+    Environment variables, not `--vars`: changed vars make dbt re-parse the whole project every night,
+    a changed environment variable only the few files that read it (dbt_project/macros/incremental_date_range.sql).
+    """
     start = run_tags.get("dagster/asset_partition_range_start") or run_tags.get("dagster/partition")
     end = run_tags.get("dagster/asset_partition_range_end") or run_tags.get("dagster/partition")
-    args = ["build"]
-    if start and end:
-        args += ["--vars", json.dumps({"min_date": start, "max_date": end})]
-    return args
+    if not (start and end):
+        # Set empty, not left out: a value inherited from the parent's environment must not narrow the build.
+        return {"GRIDCARE_MIN_DATE": "", "GRIDCARE_MAX_DATE": ""}
+    return {"GRIDCARE_MIN_DATE": start, "GRIDCARE_MAX_DATE": end}
 
 
 # Models reading the ML schema (the bill forecast, and customer_360 through it) run after the ML scoring,
@@ -58,7 +61,7 @@ INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    yield from dbt.cli([*dbt_build_args(context.run.tags), *INDIRECT_SELECTION], context=context).stream()
+    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
 
 
 @dbt_assets(
@@ -69,4 +72,4 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtRes
 )
 def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    yield from dbt.cli([*dbt_build_args(context.run.tags), *INDIRECT_SELECTION], context=context).stream()
+    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()

@@ -134,7 +134,8 @@ class Warehouse:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def dbt(self, *args: str, vars: Mapping[str, Any] | None = None, check: bool = True) -> DbtRun:
+    def dbt(self, *args: str, vars: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
+            check: bool = True) -> DbtRun:
         """Run a dbt command on this warehouse (its own target and log paths); fail the test on error.
 
         dbt runs in this process through dbtRunner, on the manifest the session parsed for this
@@ -150,7 +151,7 @@ class Warehouse:
         messages: list[str] = []
         results_file = self.workdir / "target" / "run_results.json"
         results_file.unlink(missing_ok=True)
-        with _environ(self.env):
+        with _environ({**self.env, **(env or {})}):
             outcome = dbtRunner(manifest=self.manifest, callbacks=[_collector(messages)]).invoke(command)
         results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
         run = DbtRun(command, outcome.success, "\n".join(messages), results)

@@ -2,7 +2,7 @@
 
 The raw data grows the way the nightly runs see it: days up to D-2 first, then D-1 (picked up by an
 incremental run without vars), then D together with a re-delivery of D-1 that changes one reading
-and drops another (rebuilt through the orchestrator's min_date/max_date vars). A --full-refresh of
+and drops another (rebuilt through the orchestrator's min_date/max_date range). A --full-refresh of
 the same raw data must then give exactly the same tables.
 """
 
@@ -82,7 +82,8 @@ def built_day_by_day(warehouse):
     today = _split_by_day(dataset, D, D)
     today["raw_ami__meter_readings"] += _redelivered_d_minus_1()
     warehouse.insert(today)
-    ranged = warehouse.dbt("build", *SELECT, vars={"min_date": day(-1), "max_date": D})
+    # The range as the orchestrator passes it (environment); the full refresh below passes it as vars.
+    ranged = warehouse.dbt("build", *SELECT, env={"GRIDCARE_MIN_DATE": str(day(-1)), "GRIDCARE_MAX_DATE": str(D)})
 
     incremental = _snapshot(warehouse)
     # --full-refresh ignores the partition vars and rebuilds every day.

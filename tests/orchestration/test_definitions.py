@@ -114,15 +114,15 @@ def test_duckdb_settings_in_the_url_reach_every_connection_and_dbt(tmp_path):
         parse_warehouse_url(f"duckdb:///{tmp_path}/c.duckdb?memroy_limit=1GB")
 
 
-def test_dbt_build_args_carry_the_partition_range():
-    from orchestration.assets.warehouse import dbt_build_args
+def test_dbt_gets_the_partition_range_in_its_environment():
+    from orchestration.assets.warehouse import dbt_range_env
 
-    assert dbt_build_args({}) == ["build"]
-    assert dbt_build_args(
+    assert dbt_range_env({}) == {"GRIDCARE_MIN_DATE": "", "GRIDCARE_MAX_DATE": ""}
+    assert dbt_range_env(
         {"dagster/asset_partition_range_start": "2026-05-01", "dagster/asset_partition_range_end": "2026-05-03"}
-    ) == ["build", "--vars", '{"min_date": "2026-05-01", "max_date": "2026-05-03"}']
-    assert dbt_build_args({"dagster/partition": "2026-05-02"}) == [
-        "build", "--vars", '{"min_date": "2026-05-02", "max_date": "2026-05-02"}']
+    ) == {"GRIDCARE_MIN_DATE": "2026-05-01", "GRIDCARE_MAX_DATE": "2026-05-03"}
+    assert dbt_range_env({"dagster/partition": "2026-05-02"}) == {
+        "GRIDCARE_MIN_DATE": "2026-05-02", "GRIDCARE_MAX_DATE": "2026-05-02"}
 
 
 def test_ml_intent_codes_equal_the_landing_contract():
