@@ -4,6 +4,12 @@
 -- dbt build by a Python asset that itself reads staging, so a model here reading them would close a
 -- loop through the one dbt multi-asset (docs/process/README.md).
 
+{# Another interaction strictly before / after the contact in (time, id) order, as the sequence orders them. #}
+{%- set before = "other.interaction_at < contact.interaction_at or (other.interaction_at = contact.interaction_at"
+                 ~ " and other.interaction_id < contact.interaction_id)" -%}
+{%- set after = "other.interaction_at > contact.interaction_at or (other.interaction_at = contact.interaction_at"
+                ~ " and other.interaction_id > contact.interaction_id)" %}
+
 with
 
 interactions as (
@@ -78,48 +84,56 @@ sequenced as (
 
 ),
 
+neighbours as (
+
+    -- Per interaction, what its customer's other interactions within 7 days show. An equi-join on the
+    -- customer, not correlated EXISTS in the select list: PostgreSQL runs those once per row over every
+    -- interaction (it did not finish on 100k customers x 365 days, bench/RESULTS.md).
+    select
+        contact.interaction_id,
+        {{ dbt.bool_or('other.agent_intent = contact.agent_intent and (' ~ before ~ ')'
+                         ~ ' and other.interaction_at >= ' ~ dbt.dateadd('day', -7, 'contact.interaction_at')) }}
+            as has_earlier_same_topic,
+        {{ dbt.bool_or('other.agent_intent = contact.agent_intent and (' ~ after ~ ')'
+                         ~ ' and other.interaction_at <= ' ~ dbt.dateadd('day', 7, 'contact.interaction_at')) }}
+            as has_later_same_topic,
+        {{ dbt.bool_or('other.channel <> contact.channel and (' ~ after ~ ')'
+                         ~ ' and other.interaction_at <= ' ~ dbt.dateadd('hour', 24, 'contact.interaction_at')) }}
+            as has_later_other_channel
+
+    from interactions as contact
+    inner join interactions as other
+        on other.customer_id = contact.customer_id
+        and other.interaction_id <> contact.interaction_id
+    where other.interaction_at between {{ dbt.dateadd('day', -7, 'contact.interaction_at') }}
+        and {{ dbt.dateadd('day', 7, 'contact.interaction_at') }}
+    group by contact.interaction_id
+
+),
+
 flagged as (
 
     select
         sequenced.*,
         case
-            when sequenced.contact_kind = 'interaction' and sequenced.topic is not null then exists (
-                select 1 from interactions as earlier
-                where earlier.customer_id = sequenced.customer_id
-                    and earlier.agent_intent = sequenced.topic
-                    and earlier.interaction_at >= {{ dbt.dateadd('day', -7, 'sequenced.contact_at') }}
-                    and (earlier.interaction_at < sequenced.contact_at
-                         or (earlier.interaction_at = sequenced.contact_at
-                             and earlier.interaction_id < sequenced.contact_id))
-            )
+            when sequenced.contact_kind = 'interaction' and sequenced.topic is not null
+                then coalesce(neighbours.has_earlier_same_topic, false)
         end as is_repeat_contact,
         -- Decided once the 7 days after the contact have passed by the end of the as-of day.
         case
             when sequenced.contact_kind = 'interaction' and sequenced.topic is not null
-                and {{ dbt.dateadd('day', 7, 'sequenced.contact_at') }} <= as_of.as_of_at then not exists (
-                select 1 from interactions as later
-                where later.customer_id = sequenced.customer_id
-                    and later.agent_intent = sequenced.topic
-                    and later.interaction_at <= {{ dbt.dateadd('day', 7, 'sequenced.contact_at') }}
-                    and (later.interaction_at > sequenced.contact_at
-                         or (later.interaction_at = sequenced.contact_at
-                             and later.interaction_id > sequenced.contact_id))
-            )
+                and {{ dbt.dateadd('day', 7, 'sequenced.contact_at') }} <= as_of.as_of_at
+                then not coalesce(neighbours.has_later_same_topic, false)
         end as is_first_contact_resolved,
         case
-            when sequenced.contact_kind = 'interaction' then exists (
-                select 1 from interactions as later
-                where later.customer_id = sequenced.customer_id
-                    and later.channel <> sequenced.channel
-                    and later.interaction_at <= {{ dbt.dateadd('hour', 24, 'sequenced.contact_at') }}
-                    and (later.interaction_at > sequenced.contact_at
-                         or (later.interaction_at = sequenced.contact_at
-                             and later.interaction_id > sequenced.contact_id))
-            )
+            when sequenced.contact_kind = 'interaction' then coalesce(neighbours.has_later_other_channel, false)
         end as is_channel_switch
 
     from sequenced
     cross join as_of
+    left join neighbours
+        on sequenced.contact_kind = 'interaction'
+        and neighbours.interaction_id = sequenced.contact_id
 
 )
 
