@@ -17,7 +17,7 @@ import duckdb
 from orchestration.lib.landing.contract import Dataset
 from orchestration.lib.landing.files import FileRejected, LandingFile, as_utf8, detect_encoding, discover, sha256
 from orchestration.lib.landing.validate import stage_file
-from orchestration.lib.warehouse import Warehouse
+from orchestration.lib.warehouse import DERIVED_COLUMNS, Warehouse
 
 # Files of one dataset validated at once, each on its own connection to the scratch database. Reading and
 # checking one file keeps DuckDB on about one core (its CSV reader, the line numbering and the per-file
@@ -87,11 +87,13 @@ def load_file(
     lf: LandingFile,
     digest: str,
     commit_lock: threading.Lock | None = None,
+    known_customers: str | None = None,
 ) -> FileLoad:
     """Validate one file in the scratch connection `con` and replace its delivery, all or nothing.
 
     `commit_lock`, when given, is held while the delivery is written (files validated in parallel commit
-    one after another)."""
+    one after another); `known_customers` is the relation of customer IDs that flags unknown customers'
+    readings (`Warehouse.known_customer_ids`)."""
     commit = commit_lock or contextlib.nullcontext()
     loaded_at = _now()
     log = dict(
@@ -109,8 +111,7 @@ def load_file(
                 read_path = as_utf8(lf.path, encoding, Path(tmp))
             else:
                 read_path = lf.path
-            known = warehouse.known_customer_ids()
-            staged = stage_file(con, lf, read_path, known, loaded_at)
+            staged = stage_file(con, lf, read_path, known_customers, loaded_at)
         except FileRejected as exc:
             message = str(exc).replace(lf.path.name, lf.relpath, 1) if lf.relpath not in str(exc) else str(exc)
             with commit:
@@ -168,12 +169,14 @@ def load_dataset(
         # cost more than reading a day of readings.
         with warehouse.scratch() as con:
             lock = threading.Lock()
+            flags = "is_unknown_customer" in dict(DERIVED_COLUMNS.get(dataset.name, ()))
+            known = warehouse.known_customer_ids(con) if flags else None
 
             def load(item: tuple[LandingFile, str]) -> FileLoad:
                 # A connection of its own (cursor): the staging temp tables are per connection.
                 cur = con.cursor()
                 try:
-                    return load_file(warehouse, cur, item[0], item[1], lock)
+                    return load_file(warehouse, cur, item[0], item[1], lock, known)
                 finally:
                     cur.close()
 
