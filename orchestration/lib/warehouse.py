@@ -279,6 +279,15 @@ class Warehouse:
                 for stmt in self._ddl():
                     cur.execute(stmt)
 
+    def analyze(self, table: str) -> None:
+        """Fresh planner statistics for a raw table after a load (PostgreSQL; DuckDB keeps its own as it writes).
+
+        Without them PostgreSQL plans dbt's joins over a freshly loaded year from the empty table's estimates.
+        """
+        if self.engine == "postgres":
+            with self.pg() as con, con.cursor() as cur:
+                cur.execute(f"ANALYZE {RAW_SCHEMA}.{table}")
+
     def last_loads(self, dataset: str) -> dict[str, str]:
         """Latest sha256 per file of a dataset that was loaded, so unchanged files are skipped."""
         rows = self.query(

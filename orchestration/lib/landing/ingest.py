@@ -185,6 +185,8 @@ def load_dataset(
                     result.files.append(fl)
                     if fl.status == "rejected":
                         progress(f"  {fl.relpath}: REJECTED — {fl.message}")
+    if any(f.status == "loaded" for f in result.files):
+        warehouse.analyze(dataset.table)
     result.files.sort(key=lambda f: f.relpath)
     result.seconds = time.perf_counter() - start
     return result
