@@ -448,26 +448,11 @@ def _replace_table(wh: "Warehouse", schema: str, table: str, frame) -> int:
             con.execute("COMMIT")
             return rows
         con.execute("CREATE TEMP TABLE _rows AS SELECT * FROM _frame")
-        described = con.execute("DESCRIBE _rows").fetchall()
-        cols = [(name, _PG_FROM_DUCKDB.get(str(kind).split("(")[0], "TEXT")) for name, kind, *_ in described]
+        cols = _pg_columns(con, "_rows")
         with wh.pg() as pg, pg.cursor() as cur:
-            cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            cur.execute(
-                "SELECT column_name, upper(data_type) FROM information_schema.columns "
-                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table),
-            )
-            existing = [(n, t.replace(" WITHOUT TIME ZONE", "")) for n, t in cur.fetchall()]
-            if existing == cols:
-                # Same columns and types: keep the table, so views built on it (dbt staging) survive the
-                # reload; PostgreSQL refuses to drop a table a view depends on.
-                cur.execute(f"DELETE FROM {schema}.{table}")
-            else:
-                cur.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
-                cur.execute(
-                    f"CREATE TABLE {schema}.{table} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in cols)})"
-                )
-            _copy_into(con, cur, "_rows", f"{schema}.{table}", [n for n, _ in cols])
+            cur.execute(f"CREATE TEMP TABLE _incoming ({_pg_column_defs(cols)}) ON COMMIT DROP")
+            _copy_into(con, cur, "_rows", "_incoming", [n for n, _ in cols])
+            _pg_refill(cur, schema, table, "_incoming", cols)
         return rows
     finally:
         con.close()
@@ -490,34 +475,84 @@ def _replace_table_in_chunks(wh: "Warehouse", schema: str, table: str, chunks: I
                     con.execute(f"INSERT INTO {schema}.{loading} BY NAME SELECT * FROM _frame")
                 continue
             con.execute("CREATE TEMP TABLE _rows AS SELECT * FROM _frame")
-            described = con.execute("DESCRIBE _rows").fetchall()
             with wh.pg() as pg, pg.cursor() as cur:
                 if columns is None:
-                    columns = [(n, _PG_FROM_DUCKDB.get(str(k).split("(")[0], "TEXT")) for n, k, *_ in described]
+                    columns = _pg_columns(con, "_rows")
                     cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
                     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    # Nothing reads the loading table: it can be dropped, unlike the table it refills.
                     cur.execute(f"DROP TABLE IF EXISTS {schema}.{loading}")
-                    cur.execute(f"CREATE TABLE {schema}.{loading} ({', '.join(f'{chr(34)}{n}{chr(34)} {t}' for n, t in columns)})")
+                    cur.execute(f"CREATE TABLE {schema}.{loading} ({_pg_column_defs(columns)})")
                 _copy_into(con, cur, "_rows", f"{schema}.{loading}", [n for n, _ in columns])
         finally:
             con.close()
     if columns is None:
         return 0
-    swap = [f"DROP TABLE IF EXISTS {schema}.{table}", f"ALTER TABLE {schema}.{loading} RENAME TO {table}"]
     if wh.engine == "duckdb":
+        # DuckDB binds views by name when they are queried, so the swap leaves dbt's views valid.
         con = wh.connect()
         try:
             con.execute("BEGIN TRANSACTION")
-            for stmt in swap:
-                con.execute(stmt)
+            con.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+            con.execute(f"ALTER TABLE {schema}.{loading} RENAME TO {table}")
             con.execute("COMMIT")
         finally:
             con.close()
     else:
         with wh.pg() as pg, pg.cursor() as cur:
-            for stmt in swap:
-                cur.execute(stmt)
+            _pg_refill(cur, schema, table, f"{schema}.{loading}", columns)
+            cur.execute(f"DROP TABLE {schema}.{loading}")
     return rows
+
+
+def _pg_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, PostgreSQL type) of a DuckDB relation's columns."""
+    described = con.execute(f"DESCRIBE {relation}").fetchall()
+    return [(name, _PG_FROM_DUCKDB.get(str(kind).split("(")[0], "TEXT")) for name, kind, *_ in described]
+
+
+def _pg_column_defs(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f'"{n}" {t}' for n, t in columns)
+
+
+def _pg_refill(cur, schema: str, table: str, source: str, columns: Sequence[tuple[str, str]]) -> None:
+    """Make `schema.table` hold exactly the rows of `source` within the caller's transaction, never dropping it.
+
+    PostgreSQL refuses to drop a table that a view depends on (dbt's staging views over ML outputs, a BI
+    view), and a dropped-and-recreated table would invalidate every dependent. So an existing table keeps its
+    identity and its column types: new columns are added, absent ones stay NULL, values are cast to the
+    existing types (a cast that fails raises, naming the table: changing a column's type is a migration,
+    not a nightly reload). Readers see the old rows until the transaction commits.
+    """
+    target = f"{schema}.{table}"
+    cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
+    cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    cur.execute(
+        "SELECT column_name, upper(data_type) FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table),
+    )
+    existing = {n: t.replace(" WITHOUT TIME ZONE", "") for n, t in cur.fetchall()}
+    if not existing:
+        cur.execute(f"CREATE TABLE {target} ({_pg_column_defs(columns)})")
+        existing = dict(columns)
+    else:
+        for name, kind in columns:
+            if name not in existing:
+                cur.execute(f'ALTER TABLE {target} ADD COLUMN "{name}" {kind}')
+                existing[name] = kind
+        # Two writers of the same table (two runs of one night) queue here instead of interleaving.
+        cur.execute(f"LOCK TABLE {target} IN SHARE ROW EXCLUSIVE MODE")
+        cur.execute(f"DELETE FROM {target}")
+    names = ", ".join(f'"{n}"' for n, _ in columns)
+    values = ", ".join(f'"{n}"' if existing[n] == kind else f'CAST("{n}" AS {existing[n]})' for n, kind in columns)
+    try:
+        cur.execute(f"INSERT INTO {target} ({names}) SELECT {values} FROM {source}")
+    except Exception as exc:  # the caller's transaction rolls back: the table keeps its previous rows
+        changed = [f"{n} {existing[n]} -> {k}" for n, k in columns if existing[n] != k]
+        raise ValueError(
+            f"{target}: the new rows do not fit the existing columns ({'; '.join(changed)}): "
+            f"{str(exc).strip().splitlines()[0]}. Migrate the table (dependent views included) before reloading."
+        ) from exc
 
 
 def _replace_rows(wh: "Warehouse", schema: str, table: str, frame, key: str, delete_keys: Sequence) -> int:
