@@ -11,6 +11,8 @@ champion. The metric value is stored on each version as tags, so the comparison 
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import math
 import numbers
 import tempfile
@@ -38,6 +40,8 @@ TAG_DATA_VERSION = "data_version"
 TAG_PROMOTED = "promoted"
 # What a Lightning model's pyfunc needs to load; pinned to what trained it (see `register`).
 TORCH_STACK = ("torch", "lightning", "mlflow", "pandas", "numpy")
+# PostgreSQL advisory lock held while a new database-backed store creates its tables.
+STORE_INIT_LOCK = 7412
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,45 @@ class Registration:
     model_uri: str  # "models:/<name>/<version>"
 
 
+@functools.lru_cache(maxsize=None)
+def ensure_store(tracking_uri: str) -> None:
+    """Create a database-backed tracking store's tables once, even when several processes open it at once.
+
+    MLflow creates its schema on a store's first use; two training steps of one run (multiprocess executor)
+    opening a new SQLite store at the same moment failed one of them (`table sql_trace_metric_daily_rollups
+    already exists`). So the first access of each process is serialised: a file lock beside a SQLite store,
+    an advisory lock on a PostgreSQL one. A tracking server (http://) creates its own store. Cached per
+    process: after the first call the tables exist.
+    """
+    if tracking_uri.startswith("sqlite:///"):
+        db = Path(tracking_uri[len("sqlite:///"):])
+        db.parent.mkdir(parents=True, exist_ok=True)
+        with open(db.parent / f"{db.name}.init-lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _open_store(tracking_uri)
+    elif tracking_uri.startswith(("postgresql", "postgres")):
+        import sqlalchemy
+        from sqlalchemy.pool import NullPool
+
+        engine = sqlalchemy.create_engine(tracking_uri, poolclass=NullPool)
+        try:
+            with engine.connect() as con:
+                con.execute(sqlalchemy.text(f"SELECT pg_advisory_lock({STORE_INIT_LOCK})"))
+                try:
+                    _open_store(tracking_uri)
+                finally:
+                    con.execute(sqlalchemy.text(f"SELECT pg_advisory_unlock({STORE_INIT_LOCK})"))
+        finally:
+            engine.dispose()
+
+
+def _open_store(tracking_uri: str) -> None:
+    """Touch the tracking and registry stores, which creates or upgrades their tables."""
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    client.search_experiments(max_results=1)
+    client.search_registered_models(max_results=1)
+
+
 @contextmanager
 def tracking(tracking_uri: str) -> Iterator[MlflowClient]:
     """Point MLflow's fluent tracking API at `tracking_uri` for the block, then restore the previous setting.
@@ -61,6 +104,7 @@ def tracking(tracking_uri: str) -> Iterator[MlflowClient]:
     globally (MLflow would also export it to the environment): every registry call goes through the yielded
     client, whose registry is the same store.
     """
+    ensure_store(tracking_uri)
     previous = mlflow.get_tracking_uri() if mlflow.is_tracking_uri_set() else None
     mlflow.set_tracking_uri(tracking_uri)
     try:
@@ -88,11 +132,21 @@ def is_better_or_equal(new: float, current: float | None, greater_is_better: boo
     return new >= current if greater_is_better else new <= current
 
 
+def default_artifact_location(tracking_uri: str, experiment: str) -> str | None:
+    """Where a new experiment keeps its artifacts when the caller names no place: beside a SQLite store
+    (`<store folder>/artifacts/<experiment>`), so a store and its models stay one folder that `make clean`
+    removes; None (MLflow's own default, the server's artifact root) for other stores."""
+    if tracking_uri.startswith("sqlite:///"):
+        return (Path(tracking_uri[len("sqlite:///"):]).resolve().parent / "artifacts" / experiment).as_uri()
+    return None
+
+
 def _experiment_id(client: MlflowClient, experiment: str, artifact_location: str | None) -> str:
     existing = client.get_experiment_by_name(experiment)
     if existing is not None:
         return existing.experiment_id
-    return client.create_experiment(experiment, artifact_location=artifact_location)
+    location = artifact_location or default_artifact_location(client.tracking_uri, experiment)
+    return client.create_experiment(experiment, artifact_location=location)
 
 
 def log_and_register(

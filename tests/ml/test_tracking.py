@@ -90,3 +90,31 @@ def test_missing_eval_metric_is_an_error(mlflow_store: tuple[str, str]) -> None:
             mlflow_store[0], "forecast", "m", _Constant(0.0), artifacts={}, params={}, metrics={"eval/rmse": 1.0},
             data_version="x", eval_metric="eval/mape",
         )
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_a_new_store_opened_by_parallel_steps_at_once_is_created_once(store, tmp_path, request) -> None:
+    """Training steps of one run open a new store at the same moment; each must find it ready, none fail."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    if store == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}"
+    else:
+        uri = request.getfixturevalue("pg_url").replace("postgresql://", "postgresql+psycopg2://")
+    script = (
+        "import sys, time; from ml.tracking import ensure_store, tracking\n"
+        "start = float(sys.argv[2]); time.sleep(max(0, start - time.time()))\n"
+        "ensure_store(sys.argv[1])\n"
+        "with tracking(sys.argv[1]) as client: print(len(client.search_experiments()))\n"
+    )
+    import time
+
+    start = str(time.time() + 4)  # every process past its imports, then all at once
+    procs = [subprocess.Popen([sys.executable, "-c", script, uri, start], cwd=tmp_path, env={"PYTHONPATH": str(root),
+             "PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err[-2000:] for _, err in outs]
+    assert [out.strip().splitlines()[-1] for out, _ in outs] == ["1"] * 4  # the Default experiment, once
