@@ -61,8 +61,13 @@ def map_units(fn: Callable[[list[T]], list[R]], items: Sequence[T], n_processes:
         for task, (start, stop) in tasks.items():
             results[start:stop] = task.result()
     finally:
-        # A worker still starting when this process ran out of work is not waited for; idle ones exit at once.
-        pool.shutdown(wait=all(f.done() for f in warming), cancel_futures=True)
+        # A worker still starting when this process ran out of work is stopped, not waited for. Leaving it to
+        # `shutdown(wait=False)` hung the step process at exit (multiprocess executor): interpreter exit joins the
+        # pool, whose late worker waits on its call queue for a task or sentinel that never comes.
+        if not all(f.done() for f in warming):
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
