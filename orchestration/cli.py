@@ -67,6 +67,27 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
     return dg.execute_job(recon_job, instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
 
 
+def failures(result) -> list[str]:
+    """One line per failed step of a run, with the exception that ended it (the innermost cause), or the run's
+    own failure when no step failed (a step process that died, an executor that could not start)."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            lines.append(f"step {event.step_key} failed: {_innermost(event.step_failure_data.error)}")
+        elif event.is_step_skipped:
+            lines.append(f"step {event.step_key} skipped: an upstream step failed")
+    if not any(line.startswith("step") and "failed" in line for line in lines):
+        lines += [f"run failed: {event.message}" for event in result.all_events if event.is_run_failure]
+    return lines
+
+
+def _innermost(error) -> str:
+    """The message of the deepest cause of a Dagster SerializableErrorInfo (the user code's exception)."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return " ".join(error.message.strip().splitlines()[:3])
+
+
 def resolve_job(name: str) -> dg.JobDefinition:
     """The code location's job `name`: how step processes of an out-of-process run rebuild it."""
     from orchestration.definitions import defs
@@ -147,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline on LANDING_DIR")
     run.add_argument("--job", default="nightly")
+    run.add_argument("--quick-training", action="store_true",
+                     help="train any model the store lacks with its small preset (smoke runs, tests), not for production")
     sub.add_parser("summary", help="print rows per table and quarantine counts")
     sub.add_parser("dbt-docs", help="generate the dbt docs site into dbt_project/target")
     kb = sub.add_parser("kb", help="the knowledge base of service articles")
@@ -162,14 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         start = time.perf_counter()
         print(f"Running job {args.job} on {SETTINGS.landing_dir} → {SETTINGS.warehouse.redacted()}", flush=True)
-        result = run_pipeline(job_name=args.job)
+        result = run_pipeline(job_name=args.job, quick_training=args.quick_training)
         print(f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - start:.1f} s")
-        print(summary())
         if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure:
-                    print(f"step {event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
-            return 1
-        return 0
+            for line in failures(result):
+                print(line, file=sys.stderr)
+            print(f"Full logs: `make ui`, run {result.run_id}", file=sys.stderr)
+        try:
+            print(summary())
+        except Exception as exc:  # a run that failed before the raw schema existed has nothing to sum up
+            print(f"no warehouse summary: {exc}", file=sys.stderr)
+        return 0 if result.success else 1
     print(summary())
     return 0
