@@ -25,7 +25,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium bench
+.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium bench mlflow lab
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ demo: venv data run ## Set up, generate the sample utility, and run the whole pi
 
 test: venv superset-venv chromium ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
+
+# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py).
+test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
+	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/lib/test_landing_fuzz.py -q
@@ -129,11 +133,24 @@ worker: venv dagster-home ## Start a Celery worker for DAGSTER_EXECUTOR=celery (
 	$(VENV)/bin/celery -A dagster_celery.app worker -Q $${DAGSTER_CELERY_QUEUE:-dagster} -n $${CELERY_WORKER_NAME:-gridcare@%h} \
 		--prefetch-multiplier 1 --loglevel INFO -I orchestration.definitions,great_expectations
 
-docs: venv ## Generate the dbt docs site (dbt_project/target)
+DOCS_PORT ?= 8080
+docs: venv ## Generate the dbt docs site (dbt_project/target) and serve it on http://127.0.0.1:8080
 	$(PY) -m orchestration dbt-docs
+	@echo "dbt docs: http://127.0.0.1:$(DOCS_PORT)"
+	$(PY) -m http.server $(DOCS_PORT) --bind 127.0.0.1 --directory dbt_project/target
 
-clean: ## Remove generated data (keeps .venv)
-	rm -rf data/landing data/warehouse.duckdb data/warehouse.duckdb.wal data/dagster data/mlflow data/bi data/test-artifacts
+MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/data/mlflow/mlflow.db
+mlflow: venv ## The MLflow UI on the configured store (MLFLOW_TRACKING_URI) on http://127.0.0.1:5000
+	@echo "MLflow UI: http://127.0.0.1:5000 (store $(firstword $(subst @, ,$(MLFLOW_TRACKING_URI))))"
+	$(VENV)/bin/mlflow ui --backend-store-uri "$(MLFLOW_TRACKING_URI)" --host 127.0.0.1 --port 5000
+
+lab: venv ## JupyterLab on notebooks/ with the project's kernel, on http://127.0.0.1:8888
+	@echo "JupyterLab on http://127.0.0.1:8888/lab (kernel: this repository's .venv); its login URL with a token follows"
+	$(VENV)/bin/jupyter lab --notebook-dir notebooks --ip 127.0.0.1 --port 8888 --no-browser
+
+clean: ## Remove every generated file under data/ and dbt's build output (keeps the venvs)
+	find data -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	rm -rf dbt_project/target dbt_project/logs logs mlruns
 
 .PHONY: bench-serving
 bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in

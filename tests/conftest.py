@@ -124,3 +124,16 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
     manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
     return BuiltPlatform(settings=settings, manifest=manifest, result=result, root=root, end=BUILT_END)
+
+
+# Whole-pipeline runs, deployments and notebooks: what `make test-fast` leaves out (`-m "not slow"`).
+SLOW_PATHS = ("e2e/", "notebooks/", "superset/", "bench/", "orchestration/reliability/", "orchestration/test_operations.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark as slow every test that runs the whole pipeline (the session build included) or a deployment."""
+    root = Path(__file__).parent
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(root).as_posix()
+        if "built_platform" in getattr(item, "fixturenames", ()) or where.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
