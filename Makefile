@@ -40,7 +40,7 @@ test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, br
 	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
-	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/lib/test_landing_fuzz.py -q
+	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q
 
 venv: $(STAMP) ## Create .venv with the pinned dependencies (constraints.txt)
 
@@ -97,7 +97,7 @@ dagster-home:
 	esac; mkdir -p $(DAGSTER_HOME) && cp $$src $(DAGSTER_HOME)/dagster.yaml
 
 data: venv ## Generate the synthetic utility into LANDING_DIR (CUSTOMERS, DAYS, SEED, END_DATE)
-	$(PY) -m orchestration.lib.synthetic --out $(LANDING_DIR) --customers $(CUSTOMERS) --days $(DAYS) \
+	$(PY) -m datagen --out $(LANDING_DIR) --customers $(CUSTOMERS) --days $(DAYS) \
 		--seed $(SEED) --end-date $(END_DATE)
 
 run: venv dagster-home ## Run the whole pipeline on whatever is in LANDING_DIR (no generation)
@@ -154,4 +154,4 @@ clean: ## Remove every generated file under data/ and dbt's build output (keeps 
 
 .PHONY: bench-serving
 bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in
-	$(PY) bench/serving_delivery.py --orders $${ORDERS:-5000} --threads $${THREADS:-4}
+	$(PY) -m bench.serving --orders $${ORDERS:-5000} --threads $${THREADS:-4}

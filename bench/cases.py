@@ -56,7 +56,7 @@ class Dataset:
 def dataset(root: Path, customers: int, days: int, seed: int = 42, end_date: dt.date = END_DATE) -> Dataset:
     """The landing folder for (customers, days, seed, end date), generated on first use."""
     from bench.measure import in_process as measure
-    from orchestration.lib.synthetic.generator import generate
+    from datagen.generator import generate
 
     path = root / "data" / f"c{customers}-d{days}-s{seed}-{end_date:%Y%m%d}"
     ds = Dataset(customers, days, seed, end_date, path)
@@ -110,7 +110,7 @@ class Warehouse:
 
     def tags(self) -> set[tuple[str, str]]:
         """(customer_id, tag) of marts.customer_tags."""
-        from orchestration.lib.warehouse import Warehouse as PlatformWarehouse
+        from orchestration.warehouse import Warehouse as PlatformWarehouse
 
         return set(PlatformWarehouse(self.url).query("SELECT customer_id, tag FROM marts.customer_tags"))
 
@@ -194,8 +194,8 @@ def ml_cases(transformers: int, forecast_days: int, messages: int) -> dict:
     return {
         "prophet": prophet(transformers, forecast_days),
         "intent": intent(messages),
-        "consumption_scoring": hook("ml.consumption.bench", customers=10_000),
-        "work_order_delivery": hook("orchestration.lib.serving.bench", orders=2_000),
+        "consumption_scoring": hook("bench.ml_consumption", customers=10_000),
+        "work_order_delivery": hook("bench.serving", orders=2_000),
     }
 
 

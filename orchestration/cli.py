@@ -14,9 +14,9 @@ import time
 
 import dagster as dg
 
-from orchestration.lib.landing.contract import DAILY
-from orchestration.lib.landing.files import discover
-from orchestration.lib.warehouse import RAW_SCHEMA, Warehouse
+from orchestration.ingestion.contract import DAILY
+from orchestration.ingestion.files import discover
+from orchestration.warehouse import RAW_SCHEMA, Warehouse
 from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT, SETTINGS, Settings
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"

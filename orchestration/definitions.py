@@ -7,13 +7,13 @@ import dagster as dg
 # Single-run backfill policies are marked beta; the platform relies on them knowingly.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
-from orchestration.assets.dashboards import dashboard_assets
-from orchestration.assets.ingestion import ingestion_assets
-from orchestration.assets.knowledge import knowledge_assets
-from orchestration.assets.ml import ml_assets
-from orchestration.assets.process import process_assets
-from orchestration.assets.serving import serving_assets
-from orchestration.assets.warehouse import warehouse_dbt_assets, warehouse_ml_marts
+from orchestration.bi.assets import dashboard_assets
+from orchestration.ingestion.assets import ingestion_assets
+from orchestration.knowledge.assets import knowledge_assets
+from orchestration.scoring.assets import ml_assets
+from orchestration.process.assets import process_assets
+from orchestration.serving.assets import serving_assets
+from orchestration.warehouse.assets import warehouse_dbt_assets, warehouse_ml_marts
 from orchestration.jobs import jobs
 from orchestration.resources import build_resources
 from orchestration.schedules import schedules, sensors

@@ -29,8 +29,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.lib.serving.delivery import RetryPolicy, TicketingClient
-from orchestration.lib.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
+from orchestration.serving.delivery import RetryPolicy, TicketingClient
+from orchestration.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"

@@ -6,8 +6,8 @@ import json
 import dagster as dg
 
 from orchestration.jobs import nightly_job, retrain_job
-from orchestration.lib.landing.contract import DATASETS
-from orchestration.lib.landing.files import discover
+from orchestration.ingestion.contract import DATASETS
+from orchestration.ingestion.files import discover
 from orchestration.resources import LandingResource
 
 # Source systems deliver yesterday's files overnight; 02:00 local time leaves them an hour's margin after

@@ -29,7 +29,7 @@ DATABASE_NAME = "gridcare 数据仓库"
 # Replaced at import by superset/provision.py with the BI copy or the bi_reader connection actually in use.
 DATABASE_URI = "duckdb:///data/bi/warehouse.duckdb"
 
-# ML tables have no dbt YAML: their columns as scored by orchestration/assets/ml.py.
+# ML tables have no dbt YAML: their columns as scored by orchestration/scoring/assets.py.
 ML_COLUMNS = {
     "interaction_intents": [
         ("interaction_id", "text", "Interaction ID."),

@@ -107,7 +107,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     import dagster as dg
 
     from orchestration.cli import run_pipeline
-    from orchestration.lib.synthetic import generate
+    from datagen import generate
     from orchestration.resources import SETTINGS
 
     root = tmp_path_factory.mktemp("built_platform")

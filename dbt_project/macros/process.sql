@@ -1,6 +1,6 @@
 {#
     The ticket timestamps a process step can be marked by: the timestamp columns of service_tickets in
-    the landing contract (orchestration/lib/landing/contract.py; the BPMN parser checks against it).
+    the landing contract (orchestration/ingestion/contract.py; the BPMN parser checks against it).
 #}
 {% macro ticket_timestamp_columns() -%}
     {{ return(['created_at', 'dispatched_at', 'arrived_at', 'resolved_at']) }}

@@ -1,5 +1,5 @@
 {#
-    The ticket types of the CRM (orchestration/lib/landing/contract.py TICKET_TYPES), in contract
+    The ticket types of the CRM (orchestration/ingestion/contract.py TICKET_TYPES), in contract
     order. customer_360 has one count column per type, so the list lives in one place.
 #}
 {% macro ticket_types() -%}

@@ -3,5 +3,5 @@
 `ml.consumption.train` has `ConsumptionTrainConfig` and `train(config, readings, customers, temperature)`;
 `ml.consumption.predict` the fitted `ConsumptionForecaster` and its MLflow pyfunc; `ml.consumption.registry`
 registers it as `consumption_forecaster`; `ml.consumption.simulate` makes a utility's frames without the warehouse
-and `ml.consumption.bench` times scoring on it. Nothing is imported here, so light callers do not pay for torch.
+and `bench.ml_consumption` times scoring on it. Nothing is imported here, so light callers do not pay for torch.
 """

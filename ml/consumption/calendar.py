@@ -1,7 +1,7 @@
 """The calendar the forecaster sees: public holidays of mainland China, weekdays and season.
 
 `ml` may not import the synthetic generator, so the festival table is kept here too; a test pins it equal to
-`orchestration.lib.synthetic.holidays` for every tabled year, so the generator and the model agree on what a
+`datagen.holidays` for every tabled year, so the generator and the model agree on what a
 holiday is. Like the generator's, the calendar has no make-up working days (调休).
 """
 

@@ -1,6 +1,6 @@
 """A deterministic utility's daily kWh for benchmarks and notebooks, in the frames `train` and the scorer take.
 
-A compact copy of the platform's generator (`orchestration/lib/synthetic/consumption.py`, `weather.py`), which
+A compact copy of the platform's generator (`datagen/consumption.py`, `weather.py`), which
 `ml` may not import: kWh = level × day-type factor × (1 + cooling·CDD + heating·HDD) × log-normal noise, with
 the generator's per-category medians, spreads, weekend, holiday and Spring Festival factors and the lower
 Yangtze climate. Left out: transformer outages, vacant homes, accounts opened mid-period, the landing

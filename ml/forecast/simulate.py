@@ -1,6 +1,6 @@
 """A small deterministic fleet of transformers for tests and notebooks: hourly telemetry plus recorded faults.
 
-The physics copies the platform's synthetic generator (`orchestration/lib/synthetic/telemetry.py`) so that the
+The physics copies the platform's synthetic generator (`datagen/telemetry.py`) so that the
 model is tuned on the same behaviour it will meet in the demo, without importing `orchestration`:
 
 * ambient temperature has a seasonal drift, day-to-day weather anomalies and a daily cycle peaking at 15:00;

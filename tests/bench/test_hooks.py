@@ -6,7 +6,7 @@ from bench.cases import hook
 
 
 def test_delivery_hook_delivers_every_order_exactly_once():
-    result = hook("orchestration.lib.serving.bench", orders=50)
+    result = hook("bench.serving", orders=50)
 
     assert "skipped" not in result
     assert result["delivered_once"] is True
@@ -16,7 +16,7 @@ def test_delivery_hook_delivers_every_order_exactly_once():
 
 
 def test_consumption_hook_scores_every_customer_for_the_whole_horizon():
-    result = hook("ml.consumption.bench", customers=200)
+    result = hook("bench.ml_consumption", customers=200)
 
     assert "skipped" not in result
     assert (result["customers"], result["customers_scored"], result["pages"]) == (200, 200, 1)

@@ -102,8 +102,8 @@ class Warehouse:
 
     def load_process_steps(self, process_dir: Path) -> None:
         """(Re)write raw.raw_bpmn__process_steps from BPMN files, through the asset's own library code."""
-        from orchestration.lib.process import write_process_steps
-        from orchestration.lib.warehouse import Warehouse as PlatformWarehouse
+        from orchestration.process import write_process_steps
+        from orchestration.warehouse import Warehouse as PlatformWarehouse
 
         write_process_steps(PlatformWarehouse(self.url), process_dir)
 

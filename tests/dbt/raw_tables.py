@@ -2,7 +2,7 @@
 
 Columns and types follow the landing contract (docs/landing_contract.md) plus what the ingestion
 adds: `is_unknown_customer` on meter readings and the lineage columns of every raw table.
-test_raw_tables.py checks this copy against orchestration/lib/landing/contract.py.
+test_raw_tables.py checks this copy against orchestration/ingestion/contract.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The dbt project's shape, read from the manifest of the session's `dbt parse` (conftest.py).
 
-Parsing is what the Dagster code location does when it loads (orchestration/lib/dbt_manifest.py), so
+Parsing is what the Dagster code location does when it loads (orchestration/warehouse/dbt_manifest.py), so
 it must need no database: the session parses against a DuckDB file that does not exist and a
 PostgreSQL port nobody listens on.
 """
@@ -23,7 +23,7 @@ MARTS = {
     "fct_ticket_events", "fct_ticket_deviations", "ticket_process_conformance", "customer_contact_timeline",
     "channel_kpis",
 }
-# Raw tables that are not landing datasets: the BPMN process steps (orchestration/assets/process.py).
+# Raw tables that are not landing datasets: the BPMN process steps (orchestration/process/assets.py).
 DERIVED_RAW_TABLES = {"raw_bpmn__process_steps"}
 # A second staging view of a raw table: every delivered state of the tickets, beside the latest state.
 HISTORY_VIEWS = {"crm__service_ticket_deliveries"}
@@ -112,7 +112,7 @@ def test_seeds_are_reference_tables_in_staging(manifest):
 
 
 def test_raw_tables_match_the_landing_contract():
-    """The test copy of the raw schema against orchestration/lib/landing/contract.py."""
+    """The test copy of the raw schema against orchestration/ingestion/contract.py."""
     path = REPO_ROOT / "orchestration" / "lib" / "landing" / "contract.py"
     spec = importlib.util.spec_from_file_location("landing_contract", path)
     contract = importlib.util.module_from_spec(spec)

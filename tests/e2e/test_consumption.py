@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orchestration.lib.warehouse import Warehouse
+from orchestration.warehouse import Warehouse
 
 
 def test_every_customer_with_recent_readings_has_30_forecast_days_and_a_bill(built_platform):

@@ -9,7 +9,7 @@ import pytest
 
 from orchestration.cli import run_pipeline, summary
 from orchestration.lib import privacy
-from orchestration.lib.warehouse import Warehouse
+from orchestration.warehouse import Warehouse
 from orchestration.resources import SETTINGS
 
 _TAGS = {}

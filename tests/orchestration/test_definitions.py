@@ -9,8 +9,8 @@ import pytest
 
 import dagster as dg
 
-from orchestration.lib.landing.contract import DATASETS
-from orchestration.lib.warehouse import parse_warehouse_url
+from orchestration.ingestion.contract import DATASETS
+from orchestration.warehouse import parse_warehouse_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +97,7 @@ def test_warehouse_url_conventions(tmp_path, monkeypatch):
 
 
 def test_duckdb_settings_in_the_url_reach_every_connection_and_dbt(tmp_path):
-    from orchestration.lib.warehouse import DUCKDB_MEMORY_LIMIT, Warehouse
+    from orchestration.warehouse import DUCKDB_MEMORY_LIMIT, Warehouse
 
     default = parse_warehouse_url(f"duckdb:///{tmp_path}/a.duckdb")
     assert default.duckdb_config == {"memory_limit": DUCKDB_MEMORY_LIMIT}
@@ -115,7 +115,7 @@ def test_duckdb_settings_in_the_url_reach_every_connection_and_dbt(tmp_path):
 
 
 def test_dbt_gets_the_partition_range_in_its_environment():
-    from orchestration.assets.warehouse import dbt_range_env
+    from orchestration.warehouse.assets import dbt_range_env
 
     assert dbt_range_env({}) == {"GRIDCARE_MIN_DATE": "", "GRIDCARE_MAX_DATE": ""}
     assert dbt_range_env(
@@ -128,7 +128,7 @@ def test_dbt_gets_the_partition_range_in_its_environment():
 def test_ml_intent_codes_equal_the_landing_contract():
     # ml/ may not import orchestration, so it keeps its own copy of the codes: this keeps the two equal.
     from ml.intent.labels import INTENTS as ML_INTENTS
-    from orchestration.lib.landing.contract import INTENTS
+    from orchestration.ingestion.contract import INTENTS
 
     assert tuple(ML_INTENTS) == INTENTS
 

@@ -27,9 +27,9 @@ import psycopg2
 import pytest
 
 from orchestration.cli import resolve_job, run_pipeline
-from orchestration.lib.landing.contract import DATASETS
-from orchestration.lib.synthetic import generate
-from orchestration.lib.warehouse import Warehouse
+from orchestration.ingestion.contract import DATASETS
+from datagen import generate
+from orchestration.warehouse import Warehouse
 from orchestration.resources import PRELOAD_MODULES, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]

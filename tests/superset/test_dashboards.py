@@ -20,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from orchestration.lib.bi import publish_duckdb_snapshot, snapshot_path
+from orchestration.bi.publish import publish_duckdb_snapshot, snapshot_path
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_BIN = ROOT / "superset" / ".venv" / "bin"
@@ -215,8 +215,8 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
 def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset, built_platform):
     import dagster as dg
 
-    from orchestration.assets.dashboards import bi_warehouse_snapshot
-    from orchestration.assets.warehouse import warehouse_dbt_assets
+    from orchestration.bi.assets import bi_warehouse_snapshot
+    from orchestration.warehouse.assets import warehouse_dbt_assets
     from orchestration.cli import landed_days
     from orchestration.resources import build_resources
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ml.consumption.train import ConsumptionTrainConfig, train
-from orchestration.lib.synthetic import generate
+from datagen import generate
 
 # Other developers' suites share the machine's two cores.
 torch.set_num_threads(1)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 
 from ml.consumption.calendar import CALENDAR_FEATURES, FESTIVALS, calendar_features, holidays_of_year
-from orchestration.lib.synthetic import holidays as generator_holidays
+from datagen import holidays as generator_holidays
 
 
 def test_holiday_table_equals_the_generators():

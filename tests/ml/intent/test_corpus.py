@@ -9,7 +9,7 @@ from ml.intent.corpus.build import EVAL_PATH, TRAIN_PATH, build
 from ml.intent.data import load_corpus
 from ml.intent.labels import INTENTS
 from ml.intent.text import canonical, tokenize
-from orchestration.lib.landing.contract import INTENTS as CONTRACT_INTENTS
+from orchestration.ingestion.contract import INTENTS as CONTRACT_INTENTS
 
 FRESH_PATH = EVAL_PATH.with_name("eval_fresh.jsonl")
 

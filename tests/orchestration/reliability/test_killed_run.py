@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.landing.contract import DATASETS
-from orchestration.lib.synthetic import generate
-from orchestration.lib.warehouse import RAW_SCHEMA, Warehouse
+from orchestration.ingestion.contract import DATASETS
+from datagen import generate
+from orchestration.warehouse import RAW_SCHEMA, Warehouse
 from orchestration.resources import PROJECT_ROOT
 
 # Two days of 80,000 customers: two meter-readings files of ~80 k rows each, the large files a kill lands in.
@@ -27,9 +27,9 @@ BIG = DATASETS["meter_readings"]
 DRIVER = """
 import contextlib, sys
 from pathlib import Path
-from orchestration.lib.landing.contract import DATASETS
-from orchestration.lib.landing.ingest import load_dataset
-from orchestration.lib.warehouse import Warehouse
+from orchestration.ingestion.contract import DATASETS
+from orchestration.ingestion.ingest import load_dataset
+from orchestration.warehouse import Warehouse
 
 BIG = DATASETS["meter_readings"].table
 

@@ -1,1 +1,0 @@
-"""Plain Python that the Dagster assets call: no dagster import below this package."""

@@ -1,0 +1,86 @@
+"""Serving: turn the night's predictions into work orders and push each one to the ticketing system once.
+
+`work_orders` builds the orders (orchestration.serving.orders) and adds the new ones to the outbox
+`serving.work_order_outbox`; `work_order_delivery` sends what is pending. docs/serving.md has the payload,
+the states and the exactly-once argument.
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from ml.knowledge import KnowledgeBase
+from orchestration.serving import TABLE, Outbox, build_work_orders, deliver_pending
+from orchestration.serving.orders import orders_frame
+from orchestration.serving.outbox import utcnow
+from orchestration.resources import TicketingResource, WarehouseResource
+
+SERVING_SCHEMA = "serving"
+RECENT_ORDERS_DAYS = 30
+
+
+@dg.asset(
+    group_name="serving",
+    deps=["transformer_fault_risk", "interaction_intents", "dim_transformers", "dim_customers", "dim_workers",
+          "customer_tags", "fct_service_tickets", "stg_crm__interactions", "repair_commitments", "knowledge_base"],
+    kinds={"python"},
+)
+def work_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """serving.work_orders: tonight's work orders (one row per order) — preventive maintenance for transformer
+    alerts, customer requests for un-ticketed fault reports and complaints — each assigned to the nearest
+    on-duty worker of its district with a knowledge-base article; new ones are queued in the outbox."""
+    wh = warehouse.get()
+    outbox = Outbox(wh)
+    outbox.ensure()
+    # Earlier orders matter only while their fault window or request lookback can still overlap tonight's.
+    recent = outbox.payloads(since=utcnow() - dt.timedelta(days=RECENT_ORDERS_DAYS))
+    built = build_work_orders(wh, hint=KnowledgeBase.from_dir().best, outbox_payloads=recent)
+    new_ids = outbox.add(built.orders)
+    wh.replace_table(SERVING_SCHEMA, "work_orders", orders_frame(built.orders, new_ids))
+    kinds = [o.kind for o in built.orders]
+    context.log.info(f"{len(built.orders)} work orders built, {len(new_ids)} new in {TABLE}")
+    return dg.MaterializeResult(metadata={
+        "orders": len(built.orders), "new_in_outbox": len(new_ids),
+        "preventive_maintenance": kinds.count("preventive_maintenance"),
+        "customer_request": kinds.count("customer_request"),
+        "unassigned": sum(o.assignment.worker_id is None for o in built.orders),
+        "with_kb_article": sum(o.kb_article_id is not None for o in built.orders),
+        "alerts": built.alerts, "alerts_already_covered": built.alerts_already_covered,
+        "requests_considered": built.requests_considered, "requests_with_ticket": built.requests_with_ticket,
+        "requests_anonymous": built.requests_anonymous, "requests_merged": built.requests_merged,
+    })
+
+
+@dg.asset(group_name="serving", deps=["work_orders"], kinds={"python"})
+def work_order_delivery(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, ticketing: TicketingResource
+) -> dg.MaterializeResult:
+    """Delivery of the outbox to the ticketing system (POST /work-orders, Idempotency-Key = external_id):
+    pending orders are sent, 2xx marks them delivered, 4xx dead-letters them, failures stay pending."""
+    outbox = Outbox(warehouse.get())
+    outbox.ensure()
+    client = ticketing.client()
+    if client is None:
+        counts = outbox.counts()
+        context.log.warning(f"TICKETING_URL is not set: nothing sent, {counts['pending']} orders wait in {TABLE}")
+        return dg.MaterializeResult(metadata={"ticketing_configured": False, **counts})
+    report = deliver_pending(outbox, client)
+    counts = outbox.counts()
+    if report.circuit_open or report.still_pending:
+        context.log.warning(f"ticketing failing ({', '.join(report.errors)}): {counts['pending']} orders stay "
+                            f"pending for the next run")
+    if report.dead_lettered:
+        context.log.warning(f"{report.dead_lettered} orders refused by ticketing: see state = 'dead_letter' "
+                            f"in {TABLE} (response_body)")
+    return dg.MaterializeResult(metadata={
+        "ticketing_configured": True, "endpoint": client.endpoint, "sent": report.sent,
+        "delivered": report.delivered, "retried": report.retried, "dead_lettered": report.dead_lettered,
+        "still_pending": report.still_pending, "not_attempted": report.not_attempted,
+        "requests": report.requests, "circuit_open": report.circuit_open,
+        "orders_per_s": round(report.orders_per_s, 1), "errors": ", ".join(report.errors),
+        "outbox_pending": counts["pending"], "outbox_delivered": counts["delivered"],
+        "outbox_dead_letter": counts["dead_letter"],
+    })
+
+
+serving_assets = [work_orders, work_order_delivery]

@@ -1,0 +1,190 @@
+"""The outbox: every work order and its delivery state, durable in the warehouse (serving.work_order_outbox).
+
+An order enters once (its external_id is the primary key; a re-run's same prediction is ignored) as
+`pending`, and leaves `pending` only when the ticketing system answered: `delivered` on 2xx, `dead_letter` on a
+4xx that retrying cannot fix. Delivery results are written in batches, so a process killed between the
+ticketing system's answer and the write leaves the order `pending`: the next run sends it again under the same
+Idempotency-Key, and the ticketing system keeps one order (docs/serving.md, “exactly once”).
+
+Bookkeeping times (created_at, last_attempt_at, delivered_at) are UTC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import duckdb
+import pandas as pd
+
+from orchestration.serving.orders import WorkOrder
+from orchestration.warehouse import PG_DDL_LOCK, Warehouse
+
+SCHEMA = "serving"
+TABLE = f"{SCHEMA}.work_order_outbox"
+PENDING, DELIVERED, DEAD_LETTER = "pending", "delivered", "dead_letter"
+STATES = (PENDING, DELIVERED, DEAD_LETTER)
+
+_COLUMNS = (
+    ("external_id", "text", "PRIMARY KEY"),
+    ("kind", "text", "NOT NULL"),
+    ("subject_id", "text", "NOT NULL"),
+    ("payload", "text", "NOT NULL"),  # the JSON body sent, fixed at insert: a resend is byte-for-byte the same
+    ("state", "text", "NOT NULL"),
+    ("attempts", "integer", "NOT NULL"),
+    ("last_error", "text", ""),
+    ("response_status", "integer", ""),
+    ("response_body", "text", ""),
+    ("created_at", "timestamp", "NOT NULL"),
+    ("last_attempt_at", "timestamp", ""),
+    ("delivered_at", "timestamp", ""),
+)
+_TYPES = {"duckdb": {"text": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
+          "postgres": {"text": "TEXT", "integer": "INTEGER", "timestamp": "TIMESTAMP"}}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt series of one order ended in, to be recorded."""
+
+    external_id: str
+    state: str  # pending (still failing), delivered, dead_letter
+    attempts: int  # requests sent this run
+    last_error: str | None = None
+    response_status: int | None = None
+    response_body: str | None = None
+    at: dt.datetime | None = None  # when the last attempt ended (UTC)
+
+
+def _connect_when_free(wh: Warehouse, wait_s: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file for writing, waiting while another process briefly holds it (a notebook's or the
+    dashboard's read): losing a delivery batch to a lock would only cost resends, but failing the run is worse."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return wh.connect()
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, naive like every timestamp column of the warehouse."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Outbox:
+    """serving.work_order_outbox on the warehouse's engine."""
+
+    def __init__(self, warehouse: Warehouse):
+        self.wh = warehouse
+
+    @contextlib.contextmanager
+    def _duck(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = _connect_when_free(self.wh)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    def ensure(self) -> None:
+        """Create the schema and table where missing."""
+        types = _TYPES[self.wh.engine]
+        cols = ", ".join(f"{n} {types[t]} {extra}".strip() for n, t, extra in _COLUMNS)
+        stmts = [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}", f"CREATE TABLE IF NOT EXISTS {TABLE} ({cols})"]
+        if self.wh.engine == "duckdb":
+            with self._duck() as con:
+                for s in stmts:
+                    con.execute(s)
+        else:
+            with self.wh.pg() as con, con.cursor() as cur:
+                cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")  # concurrent CREATE SCHEMA races otherwise
+                for s in stmts:
+                    cur.execute(s)
+
+    def add(self, orders: Iterable[WorkOrder], now: dt.datetime | None = None) -> list[str]:
+        """Insert the orders whose external_id is new, as pending; returns the external_ids inserted."""
+        now = now or utcnow()
+        rows = [(o.external_id, o.kind, o.subject_id, json.dumps(o.payload(), ensure_ascii=False, sort_keys=True),
+                 PENDING, 0, now) for o in orders]
+        if not rows:
+            return []
+        cols = "external_id, kind, subject_id, payload, state, attempts, created_at"
+        if self.wh.engine == "duckdb":
+            frame = pd.DataFrame(rows, columns=cols.split(", "))
+            with self._duck() as con:
+                con.register("_new", frame)
+                inserted = con.execute(
+                    f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM _new ON CONFLICT DO NOTHING RETURNING external_id"
+                ).fetchall()
+            return [r[0] for r in inserted]
+        from psycopg2.extras import execute_values
+
+        with self.wh.pg() as con, con.cursor() as cur:
+            inserted = execute_values(
+                cur, f"INSERT INTO {TABLE} ({cols}) VALUES %s ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
+                rows, fetch=True)
+        return [r[0] for r in inserted]
+
+    def pending(self, limit: int | None = None) -> list[tuple[str, str]]:
+        """(external_id, payload JSON) of pending orders, oldest first."""
+        sql = f"SELECT external_id, payload FROM {TABLE} WHERE state = ? ORDER BY created_at, external_id"
+        return self.wh.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (PENDING,))
+
+    def payloads(self, since: dt.datetime | None = None) -> list[dict]:
+        """Payloads of the orders not dead-lettered, created at or after `since` (UTC) if given."""
+        sql = f"SELECT payload FROM {TABLE} WHERE state <> ?" + (" AND created_at >= ?" if since else "")
+        return [json.loads(p) for (p,) in self.wh.query(sql, (DEAD_LETTER, since) if since else (DEAD_LETTER,))]
+
+    def counts(self) -> dict[str, int]:
+        """Orders per state (every state present, zeros included)."""
+        found = dict(self.wh.query(f"SELECT state, count(*) FROM {TABLE} GROUP BY state"))
+        return {s: int(found.get(s, 0)) for s in STATES}
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        """Write a batch of outcomes in one transaction; only pending rows change (a delivered order stays so)."""
+        if not outcomes:
+            return
+        rows = [(o.external_id, o.state, o.attempts, o.last_error, o.response_status, o.response_body, o.at,
+                 o.at if o.state == DELIVERED else None) for o in outcomes]
+        cols = ["external_id", "state", "attempts", "last_error", "response_status", "response_body",
+                "attempt_at", "delivered_at"]
+        update = f"""
+            UPDATE {TABLE} AS o SET
+                state = v.state,
+                attempts = o.attempts + v.attempts,
+                last_error = v.last_error,
+                response_status = v.response_status,
+                response_body = v.response_body,
+                last_attempt_at = v.attempt_at,
+                delivered_at = v.delivered_at
+            FROM {{values}}
+            WHERE o.external_id = v.external_id AND o.state = '{PENDING}'"""
+        if self.wh.engine == "duckdb":
+            frame = pd.DataFrame(rows, columns=cols).astype(
+                {"attempts": "int64", "response_status": "Int64", "attempt_at": "datetime64[us]",
+                 "delivered_at": "datetime64[us]", "last_error": "object", "response_body": "object"})
+            with self._duck() as con:
+                con.register("_outcomes", frame)
+                con.execute(update.format(values="_outcomes AS v"))
+            return
+        from psycopg2.extras import execute_values
+
+        with self.wh.pg() as con, con.cursor() as cur:
+            execute_values(
+                cur,
+                update.format(values=f"(VALUES %s) AS v ({', '.join(cols)})"),
+                rows,
+                template="(%s, %s, %s::integer, %s, %s::integer, %s, %s::timestamp, %s::timestamp)",
+                page_size=1000,
+            )

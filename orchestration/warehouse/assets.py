@@ -1,0 +1,75 @@
+"""The warehouse: every dbt model of dbt_project/ as an asset, its tests as asset checks.
+
+Asset keys equal table names: a model's key is its name (`customer_360`), and a dbt source's key is the raw
+table it reads (`raw_ami__meter_readings`), which is the ingestion asset's key, so lineage runs unbroken from
+landing file to mart. A run over a range of daily partitions passes the range to the incremental models as
+GRIDCARE_MIN_DATE/GRIDCARE_MAX_DATE; without one they append every day newer than what they hold.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+
+from orchestration.warehouse.dbt_manifest import ensure_manifest
+from orchestration.resources import DBT_PROJECT_DIR, WarehouseDbtResource
+
+DBT_MANIFEST = ensure_manifest(DBT_PROJECT_DIR)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Flat asset keys equal to table names, one `warehouse` group, descriptions from the YAML docs."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(dbt_resource_props.get("identifier") or dbt_resource_props["name"])
+        return dg.AssetKey(dbt_resource_props["name"])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "warehouse"
+
+
+def dbt_range_env(run_tags: Mapping[str, str]) -> dict[str, str]:
+    """The run's daily range for the incremental models, as the environment dbt reads it from.
+
+    Environment variables, not `--vars`: changed vars make dbt re-parse the whole project every night,
+    a changed environment variable only the few files that read it (dbt_project/macros/incremental_date_range.sql).
+    """
+    start = run_tags.get("dagster/asset_partition_range_start") or run_tags.get("dagster/partition")
+    end = run_tags.get("dagster/asset_partition_range_end") or run_tags.get("dagster/partition")
+    if not (start and end):
+        # Set empty, not left out: a value inherited from the parent's environment must not narrow the build.
+        return {"GRIDCARE_MIN_DATE": "", "GRIDCARE_MAX_DATE": ""}
+    return {"GRIDCARE_MIN_DATE": start, "GRIDCARE_MAX_DATE": end}
+
+
+# Models reading the ML schema (the bill forecast, and customer_360 through it) run after the ML scoring,
+# which itself reads marts: one dbt op would sit both before and after the scoring asset. Two selections
+# keep the job graph acyclic: the warehouse first, then the marts that read predictions.
+ML_READERS = "source:ml+"
+# A relationships test between a model of each selection (customer_360 -> dim_customers) runs with the
+# selection that builds its last parent: dbt's default (eager) would run it with the first, before
+# customer_360 exists on a fresh warehouse.
+INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
+
+
+@dbt_assets(
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    exclude=ML_READERS,
+)
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+    """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
+    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+
+
+@dbt_assets(
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    select=ML_READERS,
+    name="warehouse_ml_marts",
+)
+def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+    """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
+    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()

@@ -1,0 +1,155 @@
+"""The warehouse as one embedded DuckDB file: landing files are validated in the warehouse itself."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterable, Iterator, Sequence
+
+import duckdb
+
+from orchestration.ingestion.contract import Dataset
+from orchestration.warehouse.base import Warehouse, delivery_scope, keys_frame, raw_ddl
+from orchestration.warehouse.schema import LOAD_LOG_COLUMNS, RAW_SCHEMA
+
+TYPES = {
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "decimal": "DOUBLE",
+    "integer": "INTEGER",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+
+class DuckDBWarehouse(Warehouse):
+    """One DuckDB file: one writing process at a time, readers between writes."""
+
+    engine = "duckdb"
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection to the warehouse file with the URL's settings."""
+        self.url.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.url.path), read_only=read_only)
+        # SET, not connect(config=...): a process holding the file through another connection (a notebook, a
+        # test) would otherwise be refused for a "different configuration"; these settings are per instance.
+        for name, value in self.url.duckdb_settings:
+            quoted = value.replace("'", "''")
+            con.execute(f"SET {name} = '{quoted}'")
+        return con
+
+    def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        con = self.connect(read_only=self.url.path.exists())
+        try:
+            return con.execute(sql, list(params)).fetchall()
+        finally:
+            con.close()
+
+    def frame(self, sql: str, params: Sequence = ()):
+        con = self.connect(read_only=self.url.path.exists())
+        try:
+            return con.execute(sql, list(params)).df()
+        finally:
+            con.close()
+
+    def ensure_raw_schema(self) -> None:
+        with self.scratch() as con:
+            for stmt in raw_ddl(TYPES):
+                con.execute(stmt)
+
+    @contextlib.contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse itself, so validated rows never leave the engine."""
+        con = self.connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def known_customer_ids(self, scratch: duckdb.DuckDBPyConnection) -> str:
+        return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
+
+    def commit_delivery(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, delivery_date, good: str | None,
+                        rejects: str | None, log_row: dict) -> None:
+        table = f"{RAW_SCHEMA}.{dataset.table}"
+        where, where_rej, args = delivery_scope(dataset, delivery_date)
+        log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if good is not None:
+                con.execute(f"DELETE FROM {table} WHERE {where}", args)
+                con.execute(f"DELETE FROM {RAW_SCHEMA}.rejects WHERE {where_rej}", [dataset.name] + args)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {good}")
+                con.execute(f"INSERT INTO {RAW_SCHEMA}.rejects BY NAME SELECT * FROM {rejects}")
+            con.execute(
+                f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})",
+                [log_row[n] for n in log_cols],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def replace_table(self, schema: str, table: str, frame) -> int:
+        # DuckDB binds views by name when they are queried, so replacing the table leaves dbt's views valid.
+        con = self.connect()
+        try:
+            con.register("_frame", frame)
+            rows = con.execute("SELECT count(*) FROM _frame").fetchone()[0]
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM _frame")
+            con.execute("COMMIT")
+            return rows
+        finally:
+            con.close()
+
+    def replace_table_in_chunks(self, schema: str, table: str, chunks: Iterable) -> int:
+        loading, rows, started = f"{table}__loading", 0, False
+        for frame in chunks:
+            con = self.connect()
+            try:
+                con.register("_frame", frame)
+                rows += con.execute("SELECT count(*) FROM _frame").fetchone()[0]
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                if not started:
+                    con.execute(f"CREATE OR REPLACE TABLE {schema}.{loading} AS SELECT * FROM _frame")
+                    started = True
+                else:
+                    con.execute(f"INSERT INTO {schema}.{loading} BY NAME SELECT * FROM _frame")
+            finally:
+                con.close()
+        if not started:
+            return 0
+        con = self.connect()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+            con.execute(f"ALTER TABLE {schema}.{loading} RENAME TO {table}")
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        return rows
+
+    def replace_rows(self, schema: str, table: str, frame, key: str, delete_keys: Sequence = ()) -> int:
+        keys = keys_frame(frame, key, delete_keys)
+        if keys.empty:
+            return 0
+        target = f"{schema}.{table}"
+        con = self.connect()
+        try:
+            con.register("_frame", frame)
+            con.register("_keys_frame", keys)
+            con.execute(f'CREATE TEMP TABLE _keys AS SELECT DISTINCT "{key}" FROM _keys_frame')
+            con.execute("BEGIN TRANSACTION")
+            try:
+                deleted = con.execute(f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)').fetchone()[0]
+                if len(frame):
+                    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _frame")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            return deleted
+        finally:
+            con.close()
