@@ -14,21 +14,21 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from domain.physics import COOLING as _COOLING
+from domain.physics import COOLING_BASE_C, HEATING_BASE_C
+from domain.physics import HEATING as _HEATING
+from domain.physics import HOLIDAY as _HOLIDAY
+from domain.physics import LEVEL_SIGMA as _LEVEL_SIGMA
+from domain.physics import MEDIAN_KWH as _MEDIAN_KWH
+from domain.physics import NOISE_SIGMA as _NOISE_SIGMA
+from domain.physics import SPRING_FESTIVAL as _SPRING_FESTIVAL
+
 from .customers import Customers, customer_ids
 from .randomness import rng_for
 
-COOLING_BASE_C = 24.0  # daily mean above which air conditioning runs
-HEATING_BASE_C = 12.0
 VACANT_SHARE = 0.012  # homes bought as investments or left by migrants: near-zero use
 NIGHT_USER_SHARE = 0.07  # households charging an EV or running a water heater at night
 # Per category (residential, commercial, industrial, agricultural).
-_MEDIAN_KWH = np.array([6.5, 45.0, 480.0, 18.0])
-_LEVEL_SIGMA = np.array([0.55, 0.8, 0.9, 0.9])
-_NOISE_SIGMA = np.array([0.15, 0.10, 0.12, 0.25])
-_COOLING = np.array([0.07, 0.05, 0.01, 0.03])  # share of level added per °C of cooling degree-day
-_HEATING = np.array([0.035, 0.02, 0.005, 0.0])
-_HOLIDAY = np.array([1.10, 0.95, 0.40, 1.00])
-_SPRING_FESTIVAL = np.array([0.80, 0.55, 0.20, 0.90])
 _AREA_LEVEL = np.array([1.0, 0.85, 0.65])  # rural and remote homes have fewer appliances
 # Beta(a, b) of the valley (23:00–07:00) share: tight for households, so a share of 0.35 or more marks the
 # night users (EV, water heater) rather than noise; three-shift factories and pumps run at night too.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from orchestration.ingestion.contract import AREA_TYPES, CATEGORIES
+from domain.codes import AREA_TYPES, CATEGORIES
 
 from . import identity
 from .geography import DISTRICTS

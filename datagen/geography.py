@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.ingestion.contract import AREA_TYPES
+from domain.codes import AREA_TYPES
 
 CITY = "江宁市"
 CITY_CENTRE = (31.95, 118.85)

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from orchestration.ingestion.contract import CHANNELS, INTENTS
+from domain.codes import CHANNELS, INTENTS
 
 from . import identity
 from .events import DAY, HOUR, epoch_seconds

@@ -14,13 +14,13 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from domain.physics import FULL_LOAD_RISE_C, NO_LOAD_RISE_C, OIL_NOISE_C
+
 from .events import DAY, HOUR, Events
 from .randomness import rng_for
 from .weather import Weather
 from .world import POWER_FACTOR, World
 
-NO_LOAD_RISE_C = 4.0
-FULL_LOAD_RISE_C = 50.0  # top-oil rise at rated load (ONAN transformers: 50–60 K)
 _AREA_AMBIENT_C = np.array([0.8, 0.0, -1.2])  # urban heat island; remote sites on hills are cooler
 _AREA_VOLTAGE_DROP = np.array([0.0, 2.0, 4.5])  # long rural feeders sag
 
@@ -52,7 +52,7 @@ def daily_telemetry(
     lagged = np.concatenate([load[:, :1], load[:, :-1]], axis=1)
     effective = (0.6 * load + 0.4 * lagged) / 100.0
 
-    oil = ambient + NO_LOAD_RISE_C + FULL_LOAD_RISE_C * effective**2 + world.hot_offset_c[:, None] + 0.6 * z[2]
+    oil = ambient + NO_LOAD_RISE_C + FULL_LOAD_RISE_C * effective**2 + world.hot_offset_c[:, None] + OIL_NOISE_C * z[2]
     ts = d0 + HOUR * hours
     for j, start, fault, extra in zip(events.degrading, events.ramp_start, events.fault_at, events.extra_c):
         progress = np.clip((ts - start) / (fault - start), 0.0, None)

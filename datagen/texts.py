@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from orchestration.ingestion.contract import CHANNELS, INTENTS
+from domain.codes import CHANNELS, INTENTS
 
 # Per intent: (fragments, core sentences, story sentences). Slots in braces are filled per message.
 MESSAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {

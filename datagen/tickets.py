@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from orchestration.ingestion.contract import CHANNELS, TICKET_TYPES
+from domain.codes import CHANNELS, TICKET_TYPES
 
 from .events import DAY, HOUR, Events, epoch_seconds
 from .holidays import holiday_calendar

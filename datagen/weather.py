@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from domain.physics import ANNUAL_AMPLITUDE_C as _ANNUAL_AMPLITUDE_C
+from domain.physics import ANNUAL_MEAN_C as _ANNUAL_MEAN_C
+from domain.physics import ANOMALY_INNOVATION_C as _ANOMALY_INNOVATION_C
+from domain.physics import ANOMALY_PERSISTENCE as _ANOMALY_PERSISTENCE
+from domain.physics import WARMEST_DAY_OF_YEAR as _WARMEST_DAY_OF_YEAR
+
 from .randomness import rng_for
 
-_ANNUAL_MEAN_C = 16.0
-_ANNUAL_AMPLITUDE_C = 13.0
-_WARMEST_DAY_OF_YEAR = 205
-_ANOMALY_PERSISTENCE = 0.75  # day-to-day AR(1) coefficient: heat waves and cold snaps last several days
-_ANOMALY_INNOVATION_C = 1.8
 # Warm-up so a day's anomaly does not depend on the first generated day: 0.75**90 is negligible.
 _WARMUP_DAYS = 90
 # Probability of a storm day by month (plum rains and typhoons in summer).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from orchestration.ingestion.contract import AREA_TYPES, CATEGORIES, TARIFFS
+from domain.codes import AREA_TYPES, CATEGORIES, TARIFFS
 
 from .consumption import Profiles, build_profiles
 from .customers import Customers, draw_customers

@@ -18,14 +18,12 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from domain.codes import CATEGORIES, TARIFFS
+from domain.physics import COOLING_BASE_C, HEATING_BASE_C  # the usual CDD/HDD bases, the generator's too
 from ml.consumption.calendar import CALENDAR_FEATURES, calendar_features
 
-CATEGORIES = ("residential", "commercial", "industrial", "agricultural")
-TARIFFS = ("flat", "tiered", "tou")
 # A near-vacant home uses ~0.1 kWh a day; below this floor the ratio to the scale is noise.
 MIN_SCALE_KWH = 0.05
-# Cooling and heating start around these daily means (the generator's bases, and the usual CDD/HDD choice).
-COOLING_BASE_C, HEATING_BASE_C = 24.0, 12.0
 
 N_CAL = len(CALENDAR_FEATURES)
 # Encoder per day: scaled kWh, observed flag, calendar, temperature (normalised, cooling, heating, known).

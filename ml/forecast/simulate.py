@@ -1,7 +1,7 @@
 """A small deterministic fleet of transformers for tests and notebooks: hourly telemetry plus recorded faults.
 
-The physics copies the platform's synthetic generator (`datagen/telemetry.py`) so that the
-model is tuned on the same behaviour it will meet in the demo, without importing `orchestration`:
+The physics is the platform's synthetic generator's (`datagen/telemetry.py`, constants in domain/physics.py), so
+the model is tuned on the same behaviour it will meet in the demo:
 
 * ambient temperature has a seasonal drift, day-to-day weather anomalies and a daily cycle peaking at 15:00;
 * load follows an evening-peaked daily shape, rises with hot weather (air conditioning) and dips at weekends;
@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-NO_LOAD_RISE_C = 4.0
-FULL_LOAD_RISE_C = 50.0
-OIL_NOISE_C = 0.6
+from domain.physics import FULL_LOAD_RISE_C, NO_LOAD_RISE_C, OIL_NOISE_C
+
 # Residential feeders: a small morning bump and the evening peak around 20:00 (share of the daily mean).
 _HOURLY_SHAPE = np.array(
     [0.55, 0.5, 0.47, 0.45, 0.46, 0.55, 0.75, 0.95, 1.0, 0.95, 0.92, 0.95,

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CHANNELS = ("app", "wechat", "ivr", "counter")
-INTENTS = (
-    "bill_inquiry",
-    "payment",
-    "outage_inquiry",
-    "fault_repair",
-    "service_application",
-    "tariff_policy",
-    "complaint",
-    "praise_suggestion",
+from domain.codes import (  # noqa: F401  (the contract's codes, re-exported for its readers)
+    AREA_TYPES,
+    CATEGORIES,
+    CHANNELS,
+    INTENTS,
+    TARIFFS,
+    TICKET_STATUSES,
+    TICKET_TYPES,
 )
-TICKET_TYPES = INTENTS + ("preventive_maintenance",)
-TICKET_STATUSES = ("open", "dispatched", "resolved", "closed")
-AREA_TYPES = ("urban", "rural", "remote")
-CATEGORIES = ("residential", "commercial", "industrial", "agricultural")
-TARIFFS = ("flat", "tiered", "tou")
 
 # Tolerance for peak + flat + valley = total: meters round each register to 0.001 kWh.
 KWH_SUM_TOLERANCE = 0.01

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from orchestration.ingestion.contract import DATASETS, TICKET_TYPES
+from orchestration.ingestion.contract import DATASETS
+from domain.codes import TICKET_TYPES
 from orchestration.warehouse import RAW_SCHEMA, Warehouse
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
