@@ -26,7 +26,7 @@ from orchestration.serving.outbox import DELIVERED, TABLE, Outbox
 from tests.doubles.work_orders import sample_orders
 from orchestration.warehouse import Warehouse
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager

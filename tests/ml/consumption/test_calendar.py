@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from ml.consumption.calendar import CALENDAR_FEATURES, calendar_features, holidays_of_year
 
@@ -19,4 +20,11 @@ def test_calendar_features_of_spring_festival_eve_and_a_plain_monday():
 
 
 def test_a_year_beyond_the_table_has_weekdays_but_no_holidays():
-    assert holidays_of_year(2031) == {}
+    """The forecaster still runs past the table (2031-01-01 is a Wednesday, a holiday once tabled)."""
+    assert holidays_of_year(2031, strict=False) == {}
+    assert calendar_features([dt.date(2031, 1, 1)])[0][:8].tolist() == [0, 0, 1, 0, 0, 0, 0, 0]
+
+
+def test_the_generator_refuses_a_year_beyond_the_table():
+    with pytest.raises(ValueError, match="no holiday table for 2031"):
+        holidays_of_year(2031)

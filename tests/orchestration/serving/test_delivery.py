@@ -32,7 +32,7 @@ from tests.doubles.work_orders import sample_orders, transformer_id
 from tests.doubles.ticketing import TicketingStandIn
 from orchestration.warehouse import Warehouse
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 # Made up per run: no credential-looking literal in the repo, and nothing may depend on its value.
 TOKEN = secrets.token_hex(12)
 FAST = RetryPolicy(max_attempts=3, backoff_s=0.01, max_backoff_s=0.05, connect_timeout_s=1.0, read_timeout_s=0.3,
