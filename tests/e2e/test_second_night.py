@@ -1,0 +1,168 @@
+"""The nightly job's second night: a fresh warehouse and MLflow store, one night, then the next day's files.
+
+The first night creates every table, view and model; the second replaces the tables that dbt's views read
+(ML scores, serving, raw) while those views exist, and must bring the marts and scores up to the new day.
+On PostgreSQL, which tracks view dependencies, the run goes the production way: `python -m orchestration run`
+in its own process, each step in a process of its own (multiprocess executor), MLflow's store in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.landing.contract import DAILY
+from orchestration.lib.synthetic import generate
+from orchestration.lib.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[2]
+# The consumption forecaster's quick preset needs about five weeks of history to train on.
+CUSTOMERS, DAYS, SEED, END = 80, 40, 5, dt.date(2026, 10, 31)
+NIGHT_ONE = END - dt.timedelta(days=1)
+RUN_TIMEOUT_S = 1800
+# Schemas whose tables the platform writes itself (dbt writes staging, intermediate and marts).
+PLATFORM_SCHEMAS = ("raw", "ml", "serving")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("two_nights_generated")
+    generate(out, CUSTOMERS, DAYS, SEED, END, progress=None)
+    return out
+
+
+def land(generated: Path, landing: Path, through: dt.date) -> None:
+    """Deliver the snapshots and every daily file up to `through`, as the source systems would by that night."""
+    landing.mkdir(exist_ok=True)
+    for item in generated.iterdir():
+        if item.is_file():
+            shutil.copy2(item, landing / item.name)
+    for ds in DAILY:
+        (landing / ds.name).mkdir(exist_ok=True)
+        for f in (generated / ds.name).iterdir():
+            if dt.date.fromisoformat(f.stem) <= through:
+                shutil.copy2(f, landing / ds.name / f.name)
+
+
+def run_night(env: dict, cwd: Path) -> str:
+    """`python -m orchestration run --quick-training` as the schedule's run would start it; returns its output."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration", "run", "--quick-training"], cwd=cwd, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT_S,
+    )
+    assert proc.returncode == 0 and re.search(r"^Run \S+ succeeded", proc.stdout, re.M), proc.stdout[-5000:]
+    return proc.stdout
+
+
+def pin_dependent_views(wh: Warehouse) -> list[str]:
+    """A view over every table the platform writes, as a BI tool or an analyst would leave one; its names."""
+    tables = wh.query(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        f"AND table_schema IN ({', '.join(repr(s) for s in PLATFORM_SCHEMAS)}) ORDER BY 1, 2"
+    )
+    views = []
+    with wh.pg() as con, con.cursor() as cur:
+        cur.execute("CREATE SCHEMA IF NOT EXISTS analyst")
+        for schema, table in tables:
+            view = f"analyst.{schema}__{table}"
+            cur.execute(f'CREATE VIEW {view} AS SELECT * FROM {schema}."{table}"')
+            views.append(view)
+    return views
+
+
+def assert_reflects(wh: Warehouse, day: dt.date, customers: int) -> None:
+    """Marts and scores are as of `day`: built from its readings, forecasting from the day after."""
+    iso = day.isoformat()
+    assert wh.query("SELECT count(*), min(as_of_date)::VARCHAR, max(as_of_date)::VARCHAR FROM marts.customer_360") \
+        == [(customers, iso, iso)]
+    assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(iso,)]
+    # The month's bill counts every day read so far and forecasts the rest of the month.
+    month = day.replace(day=1).isoformat()
+    assert wh.query(
+        "SELECT max(days_read), max(days_read + days_forecast) FROM marts.bill_forecast "
+        "WHERE CAST(bill_month AS VARCHAR) LIKE ?", (month[:7] + "%",)
+    ) == [(day.day, 31)]
+    assert wh.query(
+        "SELECT min(forecast_date)::VARCHAR, min(scored_on)::VARCHAR, max(scored_on)::VARCHAR FROM ml.consumption_forecast"
+    ) == [((day + dt.timedelta(days=1)).isoformat(), iso, iso)]
+    # Every interaction delivered so far has its intent, the new day's included.
+    assert wh.query("SELECT count(*) FROM ml.interaction_intents") == wh.query(
+        "SELECT count(DISTINCT interaction_id) FROM raw.raw_crm__interactions")
+    assert wh.query("SELECT count(*) FROM raw.raw_crm__interactions WHERE _delivery_date = ?", (day,))[0][0] > 0
+
+
+def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg_database):
+    warehouse_url = make_pg_database()
+    mlflow_url = make_pg_database().replace("postgresql://", "postgresql+psycopg2://")
+    landing, home = tmp_path / "landing", tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
+    env.update(
+        DAGSTER_HOME=str(home), WAREHOUSE_URL=warehouse_url, LANDING_DIR=str(landing),
+        MLFLOW_TRACKING_URI=mlflow_url, DAGSTER_EXECUTOR="multiprocess", PYTHONPATH=str(ROOT),
+        PYTHONWARNINGS="ignore",
+    )
+    wh = Warehouse(warehouse_url)
+
+    land(generated, landing, NIGHT_ONE)
+    run_night(env, cwd=tmp_path)  # artifacts of a database-backed MLflow store land under the working directory
+    assert_reflects(wh, NIGHT_ONE, CUSTOMERS)
+    views = pin_dependent_views(wh)
+    assert "analyst.ml__consumption_forecast" in views and "analyst.raw__raw_bpmn__process_steps" in views
+    # dbt's own staging views over the platform's tables are there too.
+    assert ("stg_ml__consumption_forecasts",) in wh.query(
+        "SELECT table_name FROM information_schema.views WHERE table_schema = 'staging'")
+
+    land(generated, landing, END)
+    run_night(env, cwd=tmp_path)
+    assert_reflects(wh, END, CUSTOMERS)
+    # Every view still stands and reads the refilled table.
+    for view in views:
+        schema_table = view.split(".", 1)[1].replace("__", ".", 1)
+        assert wh.query(f"SELECT count(*) FROM {view}") == wh.query(f'SELECT count(*) FROM {schema_table}'), view
+    models = wh.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml'")
+    assert models[0][0] >= 3
+    # The models live in the PostgreSQL-backed registry, each with a champion.
+    import psycopg2
+
+    con = psycopg2.connect(mlflow_url.replace("+psycopg2", ""))
+    try:
+        with con.cursor() as cur:
+            cur.execute("SELECT name, alias FROM registered_model_aliases ORDER BY name")
+            aliases = cur.fetchall()
+    finally:
+        con.close()
+    assert aliases == [("consumption_forecaster", "champion"), ("intent_classifier", "champion"),
+                       ("transformer_fault_risk", "champion")]
+
+
+def test_embedded_nightly_survives_its_second_night(generated, tmp_path):
+    import dataclasses
+
+    import dagster as dg
+
+    from orchestration.cli import run_pipeline
+    from orchestration.resources import SETTINGS
+
+    landing = tmp_path / "landing"
+    settings = dataclasses.replace(
+        SETTINGS, landing_dir=landing, warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}", ticketing_url=None,
+    )
+    wh = Warehouse(settings.warehouse_url)
+    with dg.instance_for_test() as instance:
+        for through in (NIGHT_ONE, END):
+            land(generated, landing, through)
+            result = run_pipeline(settings, job_name="nightly", instance=instance, quick_training=True)
+            assert result.success
+            assert_reflects(wh, through, CUSTOMERS)
+    # Artifacts live beside the SQLite store, not in the working directory.
+    assert list((tmp_path / "mlflow").glob("artifacts/*"))
