@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.landing.contract import DAILY
-from orchestration.lib.synthetic import generate
-from orchestration.lib.warehouse import Warehouse
+from orchestration.ingestion.contract import DAILY
+from datagen import generate
+from orchestration.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 # The consumption forecaster's quick preset needs about five weeks of history to train on.
