@@ -11,7 +11,8 @@ import time
 import dagster as dg
 import pandas as pd
 
-from orchestration.lib import consumption_history, intent_scoring
+from orchestration.scoring import consumption_history
+from orchestration.scoring import intents as intent_scoring
 from orchestration.resources import MlflowResource, WarehouseResource
 
 # The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the

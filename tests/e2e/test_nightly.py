@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 
 from orchestration.cli import run_pipeline, summary
-from orchestration.lib import privacy
+from orchestration.warehouse import privacy
 from orchestration.warehouse import Warehouse
 from orchestration.resources import SETTINGS
 
@@ -31,7 +31,7 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
             mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         )
         # PostgreSQL builds the warehouse (ml tables are written through Warehouse.replace_table, tested on both
-        # engines in tests/orchestration/lib).
+        # engines in tests/orchestration/warehouse).
         result = run_pipeline(settings, job_name="build_warehouse", instance=dg.DagsterInstance.ephemeral())
     assert result.success
     wh = Warehouse(url)

@@ -159,7 +159,7 @@ def test_asset_modules_name_the_models_ml_registers():
     """The ML assets name registered models without importing ml/ at load time; the names must stay equal."""
     from ml.consumption.registry import MODEL_NAME as CONSUMPTION
     from ml.intent import MODEL_NAME
-    from orchestration.assets import ml as ml_assets
+    from orchestration.scoring import assets as ml_assets
 
     assert ml_assets.INTENT_MODEL == MODEL_NAME
     assert ml_assets.CONSUMPTION_MODEL == CONSUMPTION

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from orchestration.lib import consumption_history
+from orchestration.scoring import consumption_history
 from orchestration.warehouse import Warehouse
 
 AS_OF = dt.date(2026, 10, 31)

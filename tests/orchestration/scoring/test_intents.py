@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from orchestration.lib import intent_scoring
+from orchestration.scoring import intents as intent_scoring
 from orchestration.warehouse import Warehouse
 
 DAY = dt.datetime(2026, 10, 30, 9, 0)

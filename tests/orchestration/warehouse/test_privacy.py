@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib import privacy
+from orchestration.warehouse import privacy
 from orchestration.warehouse import Warehouse
 
 CUSTOMERS = [("张三丰", "13812345678", "110101199003074512", "北京市朝阳区建国路88号3单元"),
