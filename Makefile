@@ -35,6 +35,11 @@ demo: venv data run ## Set up, generate the sample utility, and run the whole pi
 test: venv superset-venv chromium ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
 
+lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQL (configs: pyproject.toml, .sqlfluff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
+
 # The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
 	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
