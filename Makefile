@@ -25,14 +25,14 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home clean kb superset superset-venv chromium bench mlflow lab
+.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home dbt-manifest clean kb superset superset-venv chromium bench mlflow lab
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on DuckDB
 
-test: venv superset-venv chromium ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
+test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
 
 lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQL (configs: pyproject.toml, .sqlfluff)
@@ -105,7 +105,12 @@ data: venv ## Generate the synthetic utility into LANDING_DIR (CUSTOMERS, DAYS, 
 	$(PY) -m datagen --out $(LANDING_DIR) --customers $(CUSTOMERS) --days $(DAYS) \
 		--seed $(SEED) --end-date $(END_DATE)
 
-run: venv dagster-home ## Run the whole pipeline on whatever is in LANDING_DIR (no generation)
+# The code location loads dbt's manifest and never writes it: this step parses the project first, with the
+# warehouse's own target and connection (WAREHOUSE_URL), so the runs' dbt reuses the parse. Quick when current.
+dbt-manifest: venv ## Parse the dbt project into dbt_project/target/manifest.json for WAREHOUSE_URL (if stale)
+	@$(PY) -m orchestration.prepare
+
+run: venv dagster-home dbt-manifest ## Run the whole pipeline on whatever is in LANDING_DIR (no generation)
 	$(PY) -m orchestration run
 
 # Benchmarks (bench/README.md). `make bench` alone is the small scale (a few minutes); the issue's scales by
@@ -120,7 +125,7 @@ INCREMENT_CUSTOMERS ?= 5000
 TRANSFORMERS ?= 1000
 NAME ?= bench-$(ENGINE)
 
-bench: venv ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, INCREMENT_CUSTOMERS, NAME)
+bench: venv dbt-manifest ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, INCREMENT_CUSTOMERS, NAME)
 	$(PY) -m bench run --customers $(call given,CUSTOMERS,20000) --days $(call given,DAYS,30) --engine $(ENGINE) \
 		--cases $(CASES) --history $(HISTORY) --increment-customers $(INCREMENT_CUSTOMERS) \
 		--transformers $(TRANSFORMERS) --out bench/out/$(NAME).json
@@ -128,13 +133,13 @@ bench: venv ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, 
 kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"
 	$(PY) -m orchestration kb search "$(q)"
 
-ui: venv dagster-home ## Start the Dagster UI and daemon (schedules, sensors, run queue) on http://127.0.0.1:3000
+ui: venv dagster-home dbt-manifest ## Start the Dagster UI and daemon (schedules, sensors, run queue) on http://127.0.0.1:3000
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-daemon: venv dagster-home ## Run the Dagster daemon alone: fires schedules and sensors, starts queued runs
+daemon: venv dagster-home dbt-manifest ## Run the Dagster daemon alone: fires schedules and sensors, starts queued runs
 	$(VENV)/bin/dagster-daemon run -w workspace.yaml
 
-worker: venv dagster-home ## Start a Celery worker for DAGSTER_EXECUTOR=celery (CELERY_BROKER_URL, DAGSTER_CELERY_QUEUE)
+worker: venv dagster-home dbt-manifest ## Start a Celery worker for DAGSTER_EXECUTOR=celery (CELERY_BROKER_URL, DAGSTER_CELERY_QUEUE)
 	$(VENV)/bin/celery -A dagster_celery.app worker -Q $${DAGSTER_CELERY_QUEUE:-dagster} -n $${CELERY_WORKER_NAME:-gridcare@%h} \
 		--prefetch-multiplier 1 --loglevel INFO -I orchestration.definitions,great_expectations
 

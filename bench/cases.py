@@ -200,8 +200,8 @@ def ml_cases(transformers: int, forecast_days: int, messages: int) -> dict:
 
 
 def prophet(transformers: int, days: int) -> dict:
-    """Fits per second over a simulated fleet, one process vs a `spawn` pool of two (ml/forecast/bench.py)."""
-    from ml.forecast.bench import benchmark
+    """Fits per second over a simulated fleet, one process vs a `spawn` pool of two (bench/ml_fault_risk.py)."""
+    from bench.ml_fault_risk import benchmark
 
     result, m = in_process(benchmark, transformers, days, 2)
     return {**result, **m.as_dict()}

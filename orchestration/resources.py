@@ -16,11 +16,13 @@
 | BI_READER_PASSWORD | (unset) | password given to PostgreSQL's read-only `bi_reader` role (Superset's login) |
 
 Relative paths are relative to the working directory (the repo root when run through `make`).
+Nothing is read at import: `load_settings()` reads the environment on first use (`SETTINGS` is its value).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.warehouse.dbt_manifest import needs_parse, parse_fingerprint, record_parse
 from orchestration.serving.delivery import RetryPolicy, TicketingClient
 from orchestration.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 
@@ -78,7 +81,17 @@ class Settings:
         return parse_warehouse_url(self.warehouse_url)
 
 
-SETTINGS = Settings.from_env()
+@functools.cache
+def load_settings() -> Settings:
+    """The environment's configuration, read on first use and kept for the process (never at import)."""
+    return Settings.from_env()
+
+
+def __getattr__(name: str):
+    """`SETTINGS` (the environment's Settings) stays importable by name but is read on first use only."""
+    if name == "SETTINGS":
+        return load_settings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -170,6 +183,11 @@ def _environ(extra: dict[str, str]):
                 os.environ[k] = v
 
 
+# The incremental models' day range (dbt_project/macros/incremental_date_range.sql). Set empty unless a run gives
+# one, never left out: a value inherited from the parent's environment must not narrow a build or a parse.
+DAY_RANGE_VARIABLES = ("GRIDCARE_MIN_DATE", "GRIDCARE_MAX_DATE")
+
+
 class WarehouseDbtResource(DbtCliResource):
     """dbt against the configured warehouse: the target and the connection follow WAREHOUSE_URL.
 
@@ -181,12 +199,33 @@ class WarehouseDbtResource(DbtCliResource):
 
     def cli(self, args, env: dict[str, str] | None = None, **kwargs):
         """`dbt <args>` with the warehouse's connection and `env` (e.g. the run's day range) in its environment."""
-        with _environ({**parse_warehouse_url(self.warehouse_url).dbt_env(), **(env or {})}):
+        unset = dict.fromkeys(DAY_RANGE_VARIABLES, "")
+        with _environ({**unset, **parse_warehouse_url(self.warehouse_url).dbt_env(), **(env or {})}):
             return super().cli(args, **kwargs)
 
+    def prepare_manifest(self, force: bool = False) -> bool:
+        """Parse the project into its target/ (manifest.json, partial_parse.msgpack) unless already current.
 
-def build_resources(settings: Settings = SETTINGS) -> dict:
-    """The resources for a given configuration (tests pass their own Settings)."""
+        The code location loads that manifest, and each run's dbt starts from that partial-parse state. Parsing
+        through `cli` gives dbt exactly the target and connection variables a run gives it: dbt discards its
+        partial-parse state and re-parses everything when the profile differs (a DuckDB path, a host), so a
+        manifest parsed with profiles.yml's defaults would make every orchestrated build parse in full.
+
+        Returns whether dbt ran: not when the manifest is newer than every project file and was parsed
+        for this target and connection (`force` parses anyway).
+        """
+        project_dir = Path(self.project_dir)
+        fingerprint = parse_fingerprint(self.target or "", parse_warehouse_url(self.warehouse_url).dbt_env())
+        if not force and not needs_parse(project_dir, fingerprint):
+            return False
+        self.cli(["parse", "--quiet"], target_path=project_dir / "target").wait()
+        record_parse(project_dir, fingerprint)
+        return True
+
+
+def build_resources(settings: Settings | None = None) -> dict:
+    """The resources for a given configuration (default: the environment's; tests pass their own Settings)."""
+    settings = settings or load_settings()
     return {
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
@@ -211,7 +250,7 @@ EXECUTORS = ("in_process", "multiprocess", "celery", "k8s")
 PRELOAD_MODULES = ("orchestration.definitions", "great_expectations")
 
 
-def build_executor(settings: Settings = SETTINGS) -> dg.ExecutorDefinition:
+def build_executor(settings: Settings | None = None) -> dg.ExecutorDefinition:
     """How a run's steps execute, chosen once for every job.
 
     Unset, DAGSTER_EXECUTOR follows the warehouse: DuckDB admits one writing process per file, so its steps
@@ -219,6 +258,7 @@ def build_executor(settings: Settings = SETTINGS) -> dg.ExecutorDefinition:
     Celery workers listening on CELERY_BROKER_URL (queue DAGSTER_CELERY_QUEUE), `k8s` to one Kubernetes Job per step.
     Every executor but in_process needs a persistent instance (DAGSTER_HOME) that all step processes reach.
     """
+    settings = settings or load_settings()
     kind = settings.executor or ("in_process" if settings.warehouse.engine == "duckdb" else "multiprocess")
     if kind not in EXECUTORS:
         raise ValueError(f"DAGSTER_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")

@@ -14,6 +14,14 @@ import pytest
 PG_ADMIN = dict(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Prepare dbt's manifest as `make dbt-manifest` does (a no-op when current), so that `pytest tests/...`
+    run without make can load the code location, which only reads the manifest."""
+    from orchestration.resources import build_resources
+
+    build_resources()["dbt"].prepare_manifest()
+
+
 def _pg_reachable() -> str | None:
     """None if the PostgreSQL server answers, else why not."""
     try:

@@ -15,7 +15,6 @@ from orchestration.ingestion.contract import DATASETS, Dataset
 from orchestration.ingestion.expectations import validate
 from orchestration.ingestion.ingest import DatasetLoad, load_dataset
 from orchestration.warehouse import RAW_SCHEMA, Warehouse
-from orchestration.partitions import daily_partitions
 from orchestration.resources import LandingResource, WarehouseResource
 
 # Great Expectations runs in pandas: past this many rows a run validates the first rows only (a backfill
@@ -83,8 +82,9 @@ def _metadata(load: DatasetLoad, days: set[dt.date] | None) -> dict:
     return meta
 
 
-def build_ingestion_asset(dataset: Dataset) -> dg.AssetsDefinition:
-    """The ingestion asset of one landing dataset (its key is the raw table's name)."""
+def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The ingestion asset of one landing dataset (its key is the raw table's name); a daily dataset's asset
+    is partitioned by `partitions_def`."""
     deps = ["raw_cis__customers"] if dataset.name == "meter_readings" else []
 
     @dg.asset(
@@ -92,7 +92,7 @@ def build_ingestion_asset(dataset: Dataset) -> dg.AssetsDefinition:
         group_name="ingestion",
         description=f"{dataset.description} Loaded from {dataset.name}{'/' if dataset.daily else ''} "
         f"in LANDING_DIR into {RAW_SCHEMA}.{dataset.table}; bad rows go to {RAW_SCHEMA}.rejects.",
-        partitions_def=daily_partitions if dataset.daily else None,
+        partitions_def=partitions_def if dataset.daily else None,
         backfill_policy=dg.BackfillPolicy.single_run() if dataset.daily else None,
         deps=deps,
         kinds={"python", "duckdb"},
@@ -137,4 +137,7 @@ def build_ingestion_asset(dataset: Dataset) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingestion_assets = [build_ingestion_asset(ds) for ds in DATASETS.values()]
+def build_ingestion_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """One ingestion asset per landing dataset, the daily ones partitioned by `partitions_def`: built when the
+    definitions are, since the partitions' first day is configuration (PARTITIONS_START)."""
+    return [build_ingestion_asset(ds, partitions_def) for ds in DATASETS.values()]

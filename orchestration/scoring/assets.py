@@ -43,6 +43,11 @@ def _frame(warehouse: WarehouseResource, sql: str, columns: list[str]) -> pd.Dat
     return pd.DataFrame(warehouse.get().query(sql), columns=columns)
 
 
+def _numbers(metrics: dict) -> dict[str, float]:
+    """The numeric metrics of a training run, as materialization metadata (flags and frames left out)."""
+    return {k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
 def _kept(version) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={"trained": False, "champion_version": int(version.version), "champion_run_id": version.run_id}
@@ -110,6 +115,8 @@ TELEMETRY_SQL = (
     "FROM staging.stg_scada__transformer_telemetry"
 )
 TELEMETRY_COLUMNS = ["transformer_id", "ts", "oil_temp_c", "load_pct", "voltage_v", "ambient_temp_c"]
+FAULTS_SQL = "SELECT fault_id, transformer_id, fault_at, fault_type FROM staging.stg_scada__equipment_faults"
+FAULTS_COLUMNS = ["fault_id", "transformer_id", "fault_at", "fault_type"]
 
 
 @dg.asset(
@@ -122,34 +129,23 @@ def transformer_fault_model(
 ) -> dg.MaterializeResult:
     """Prophet fault-risk model per transformer, backtested against recorded faults and registered as
     `transformer_fault_risk` (promotion by backtest F1 of alerts)."""
-    from ml.forecast.train import FaultRiskConfig
-    from ml.forecast.train import train as train_fault_risk
-    from ml.tracking import log_and_register
+    from ml.fault_risk.config import FaultRiskConfig
+    from ml.fault_risk.registry import register_fault_risk_model
+    from ml.fault_risk.train import train as train_fault_risk
 
     champion = _champion(mlflow.uri, FAULT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
     telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
-    faults = _frame(
-        warehouse, "SELECT fault_id, transformer_id, fault_at, fault_type FROM staging.stg_scada__equipment_faults",
-        ["fault_id", "transformer_id", "fault_at", "fault_type"],
-    )
+    faults = _frame(warehouse, FAULTS_SQL, FAULTS_COLUMNS)
     # The backtest replays scoring on past days; every 3rd day keeps a half-year backtest near a minute on two
     # cores while still placing an alert inside every 3–7-day warning window.
     cfg = FaultRiskConfig(backtest_step_days=7 if config.quick else 3)
     metrics, objects = train_fault_risk(cfg, telemetry, faults)
-    numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    precision, recall = numeric.get("precision", 0.0), numeric.get("recall", 0.0)
-    numeric["f1"] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    reg = log_and_register(
-        mlflow.uri, FAULT_MODEL, FAULT_MODEL, objects["model"], artifacts={},
-        params={k: v for k, v in vars(cfg).items() if isinstance(v, int | float | str | bool)},
-        metrics=numeric, data_version=f"run-{context.run_id[:8]}", eval_metric="f1",
-        figures={"backtest.png": objects["figure"]} if objects.get("figure") is not None else None,
-    )
+    reg = register_fault_risk_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
     return dg.MaterializeResult(
         metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
-                  **numeric}
+                  **_numbers(metrics)}
     )
 
 

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
 from orchestration.serving.dispatch import Assignment, Worker, nearest_worker
 from orchestration.warehouse import Warehouse
 

@@ -4,6 +4,9 @@ Asset keys equal table names: a model's key is its name (`customer_360`), and a 
 table it reads (`raw_ami__meter_readings`), which is the ingestion asset's key, so lineage runs unbroken from
 landing file to mart. A run over a range of daily partitions passes the range to the incremental models as
 GRIDCARE_MIN_DATE/GRIDCARE_MAX_DATE; without one they append every day newer than what they hold.
+
+The manifest is read, never written, here: `make dbt-manifest` (orchestration/prepare.py) parses the project
+beforehand, so loading the code location starts no dbt process.
 """
 
 from collections.abc import Mapping
@@ -12,10 +15,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.warehouse.dbt_manifest import ensure_manifest
-from orchestration.resources import DBT_PROJECT_DIR, WarehouseDbtResource
+from orchestration.warehouse.dbt_manifest import loadable_manifest
+from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource
 
-DBT_MANIFEST = ensure_manifest(DBT_PROJECT_DIR)
+DBT_MANIFEST = loadable_manifest(DBT_PROJECT_DIR)
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -40,7 +43,7 @@ def dbt_range_env(run_tags: Mapping[str, str]) -> dict[str, str]:
     end = run_tags.get("dagster/asset_partition_range_end") or run_tags.get("dagster/partition")
     if not (start and end):
         # Set empty, not left out: a value inherited from the parent's environment must not narrow the build.
-        return {"GRIDCARE_MIN_DATE": "", "GRIDCARE_MAX_DATE": ""}
+        return dict.fromkeys(DAY_RANGE_VARIABLES, "")
     return {"GRIDCARE_MIN_DATE": start, "GRIDCARE_MAX_DATE": end}
 
 

@@ -1,6 +1,6 @@
 """The dbt project's shape, read from the manifest of the session's `dbt parse` (conftest.py).
 
-Parsing is what the Dagster code location does when it loads (orchestration/warehouse/dbt_manifest.py), so
+Parsing is what `make dbt-manifest` does before the code location loads (orchestration/prepare.py), so
 it must need no database: the session parses against a DuckDB file that does not exist and a
 PostgreSQL port nobody listens on.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -158,11 +159,13 @@ def test_ml_intent_codes_equal_the_landing_contract():
 def test_asset_modules_name_the_models_ml_registers():
     """The ML assets name registered models without importing ml/ at load time; the names must stay equal."""
     from ml.consumption.registry import MODEL_NAME as CONSUMPTION
+    from ml.fault_risk.registry import MODEL_NAME as FAULT_RISK
     from ml.intent import MODEL_NAME
     from orchestration.scoring import assets as ml_assets
 
     assert ml_assets.INTENT_MODEL == MODEL_NAME
     assert ml_assets.CONSUMPTION_MODEL == CONSUMPTION
+    assert ml_assets.FAULT_MODEL == FAULT_RISK
 
 
 def test_loading_the_code_location_does_not_import_torch():
@@ -173,3 +176,52 @@ def test_loading_the_code_location_does_not_import_torch():
     code = "import sys, orchestration.definitions; print('torch' in sys.modules, 'lightning' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+# Run in a fresh interpreter: an audit hook records every process the code below starts (Python raises these
+# audit events for subprocess.Popen, os.exec*, os.posix_spawn, os.spawn*, os.system and os.fork).
+SPAWN_AUDIT = """
+import json, sys
+{preload}
+SPAWNS = ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.fork", "os.forkpty")
+spawned = []
+sys.addaudithook(lambda event, args: spawned.append(f"{event} {args[0]!r}") if event in SPAWNS else None)
+{code}
+print(json.dumps(spawned))
+"""
+
+
+def _spawned_by(code: str, preload: str = "") -> list[str]:
+    import json
+    import subprocess
+    import sys
+
+    script = SPAWN_AUDIT.replace("{preload}", preload).replace("{code}", code)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_spawn_audit_sees_a_subprocess():
+    assert _spawned_by("import subprocess; subprocess.run(['true'])") == ["subprocess.Popen 'true'"]
+
+
+def test_importing_the_code_location_starts_no_process_even_with_a_stale_manifest():
+    """Loading the definitions only reads dbt's manifest; `make dbt-manifest` writes it. Until issue 17 a
+    manifest older than the project made the import run `dbt parse` in a subprocess.
+
+    `import dagster` itself runs `file -b <python>` once (dagster 1.13's vendored croniter asks
+    `platform.architecture()` whether Python is 32-bit): it is imported before the audit starts, so this
+    counts what the platform's code and every other library start.
+    """
+    from orchestration.warehouse.dbt_manifest import MANIFEST
+    from orchestration.resources import DBT_PROJECT_DIR
+
+    manifest = DBT_PROJECT_DIR / MANIFEST
+    times = manifest.stat()
+    try:
+        os.utime(manifest, (0, 0))  # older than every model: stale
+        spawned = _spawned_by("import orchestration.definitions", preload="import dagster")
+    finally:
+        os.utime(manifest, (times.st_atime, times.st_mtime))
+    assert spawned == []

@@ -10,13 +10,15 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.ingestion.assets import ingestion_assets
+from orchestration.ingestion.assets import build_ingestion_assets
 from orchestration.ingestion.contract import DATASETS
 from datagen import generate
 from orchestration.warehouse import Warehouse
+from orchestration.partitions import daily_partitions
 from orchestration.resources import LandingResource, WarehouseResource
 
 CUSTOMERS, DAYS, END = 300, 14, "2026-10-31"
+PARTITIONS_START = "2025-01-01"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def landing(tmp_path_factory) -> tuple[Path, dict]:
 
 def materialize(url: str, landing_dir: Path, start: str, end: str) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        ingestion_assets,
+        build_ingestion_assets(daily_partitions(PARTITIONS_START)),
         resources={"warehouse": WarehouseResource(url=url), "landing": LandingResource(landing_dir=str(landing_dir))},
         tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
         instance=dg.DagsterInstance.ephemeral(),

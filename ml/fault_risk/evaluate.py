@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
 
 
 PER_FAULT_COLUMNS = (
@@ -41,6 +39,19 @@ def within_window(detail: pd.DataFrame, faults: pd.DataFrame, window_days: tuple
     return hit
 
 
+def f1(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall: the backtest figure a new model version is promoted on.
+
+    0 when no predictable fault was caught (a model that never alerts has no precision but is plainly
+    useless); NaN when there was no predictable fault to catch, since nothing was then measured.
+    """
+    if math.isnan(recall):
+        return math.nan
+    if recall == 0:
+        return 0.0
+    return 2 * precision * recall / (precision + recall)
+
+
 def evaluate(detail: pd.DataFrame, faults: pd.DataFrame, config: FaultRiskConfig) -> tuple[dict, pd.DataFrame]:
     """Judge scored days against recorded faults.
 
@@ -48,7 +59,7 @@ def evaluate(detail: pd.DataFrame, faults: pd.DataFrame, config: FaultRiskConfig
     [d + w0, d + w1], `alert_window_days` = (w0, w1). A fault is caught when an alert was raised on one of
     those days before it; its lead time is the fault day minus the first such alert day. Recall counts the
     faults whose window was scored at least once; `recall` is over `predictable_fault_types` (thermal faults
-    with a run-up), `recall_all_faults` over every fault.
+    with a run-up), `recall_all_faults` over every fault; `f1` combines precision and recall (see `f1`).
 
     Returns:
         metrics and one row per fault: `fault_id`, `transformer_id`, `fault_at`, `fault_type`, `predictable`,
@@ -91,9 +102,12 @@ def evaluate(detail: pd.DataFrame, faults: pd.DataFrame, config: FaultRiskConfig
     judged = per_fault[per_fault["scored_days"] > 0]
     thermal = judged[judged["predictable"]]
     caught = thermal[thermal["caught"]]
+    precision = n_true / n_alerts if n_alerts else math.nan
+    recall = len(caught) / len(thermal) if len(thermal) else math.nan
     metrics = {
-        "precision": n_true / n_alerts if n_alerts else math.nan,
-        "recall": len(caught) / len(thermal) if len(thermal) else math.nan,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1(precision, recall),
         "recall_all_faults": float(judged["caught"].mean()) if len(judged) else math.nan,
         "mean_lead_time_days": float(caught["lead_time_days"].mean()) if len(caught) else math.nan,
         "min_lead_time_days": float(caught["lead_time_days"].min()) if len(caught) else math.nan,

@@ -1,10 +1,10 @@
-"""The simulated fleet the forecast tests stand on: its shape and the behaviour it injects."""
+"""The simulated fleet the fault-risk tests stand on: its shape and the behaviour it injects."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ml.forecast.simulate import FULL_LOAD_RISE_C, NO_LOAD_RISE_C, FleetScenario, simulate
+from ml.fault_risk.simulate import FULL_LOAD_RISE_C, NO_LOAD_RISE_C, FleetScenario, simulate
 
 
 def test_fleet_shape_and_recorded_faults(fleet):

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ml.forecast.model import REGRESSORS, quiet_stan_logging, training_cutoff, trend_and_seasonality
-from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.model import REGRESSORS, quiet_stan_logging, training_cutoff, trend_and_seasonality
 
 
 def test_training_cutoff_holds_out_a_week_and_is_shared_by_the_days_of_a_week():

@@ -14,7 +14,8 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
-from ml.forecast.train import FaultRiskConfig, score
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.score import score
 
 
 def model_signature() -> ModelSignature:
@@ -49,7 +50,7 @@ def model_signature() -> ModelSignature:
 
 
 class FaultRiskModel(mlflow.pyfunc.PythonModel):
-    """Score transformers with `ml.forecast.train.score` under a fixed `FaultRiskConfig`."""
+    """Score transformers with `ml.fault_risk.score.score` under a fixed `FaultRiskConfig`."""
 
     def __init__(self, config: FaultRiskConfig | None = None):
         self.config = config or FaultRiskConfig()

@@ -14,13 +14,11 @@ import datetime as dt
 import logging
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
 
 REGRESSORS = ("max_ambient_temp_c", "mean_ambient_temp_c", "peak_load_sq")
 # The spread of a unit's residuals is a median absolute deviation scaled to match a normal's standard deviation.
@@ -52,7 +50,7 @@ class UnitHistory:
 
     @classmethod
     def from_frame(cls, transformer_id: str, unit: pd.DataFrame) -> UnitHistory:
-        """Build from one unit's `ml.forecast.features.daily_features` rows; rows missing a value are dropped."""
+        """Build from one unit's `ml.fault_risk.features.daily_features` rows; rows missing a value are dropped."""
         unit = unit.dropna(subset=["y", *REGRESSORS]).sort_values("ds")
         return cls(
             transformer_id=transformer_id,
@@ -100,6 +98,20 @@ def training_cutoff(as_of: dt.date, config: FaultRiskConfig) -> np.datetime64:
     """
     latest = as_of - dt.timedelta(days=config.recent_days)
     return np.datetime64(latest - dt.timedelta(days=latest.toordinal() % config.refit_every_days), "D")
+
+
+def skip_days(fault_days: np.ndarray, cutoff: np.datetime64, config: FaultRiskConfig) -> np.ndarray:
+    """Training days to leave out: the `exclude_before_fault_days` before, the day of and the day after each
+    fault recorded by `cutoff` (known by then), since a degrading or just-failed unit is not its normal."""
+    known = fault_days[fault_days <= cutoff]
+    offsets = np.arange(-1, config.exclude_before_fault_days + 1)
+    return (known[:, None] - offsets[None, :]).ravel()
+
+
+def last_fault(fault_days: np.ndarray, day: dt.date) -> np.datetime64 | None:
+    """The latest fault day on or before `day` (its fault is recorded by the end of that day), if any."""
+    past = fault_days[fault_days <= np.datetime64(day, "D")]
+    return past[-1] if len(past) else None
 
 
 def fit_baseline(

@@ -79,7 +79,7 @@ def _start_worker() -> None:
     """
     if "matplotlib" not in sys.modules:
         sys.modules["matplotlib"] = None  # type: ignore[assignment]
-    from ml.forecast.model import quiet_stan_logging
+    from ml.fault_risk.model import quiet_stan_logging
 
     quiet_stan_logging()
     import prophet  # noqa: F401

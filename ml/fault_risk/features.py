@@ -1,4 +1,5 @@
-"""Hourly transformer telemetry → one row per transformer and day, the grain the Prophet models are fitted on."""
+"""Hourly transformer telemetry → one row per transformer and day, the grain the Prophet models are fitted on;
+recorded faults → the days of each unit's faults."""
 
 from __future__ import annotations
 
@@ -88,3 +89,12 @@ def _rolling_load_sq(frame: pd.DataFrame) -> pd.Series:
         lagged = by_unit["load_pct"].shift(lag).div(100.0).pow(2)
         parts.append(lagged.where(frame["ts"] - earlier == pd.Timedelta(hours=lag)))
     return pd.concat(parts, axis=1).mean(axis=1, skipna=True)
+
+
+def fault_days(faults: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Days (datetime64[D], ascending) of each transformer's recorded faults (`transformer_id`, `fault_at`)."""
+    if faults is None or faults.empty:
+        return {}
+    days = pd.to_datetime(faults["fault_at"]).to_numpy().astype("datetime64[D]")
+    ids = faults["transformer_id"].astype(str).to_numpy()
+    return {tid: np.sort(days[ids == tid]) for tid in np.unique(ids)}

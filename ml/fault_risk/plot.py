@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ml.forecast.model import Baseline, UnitHistory, forecast_path
-
-if TYPE_CHECKING:
-    from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.features import daily_features, fault_days
+from ml.fault_risk.model import (
+    Baseline,
+    UnitHistory,
+    fit_baseline,
+    forecast_path,
+    last_fault,
+    measure,
+    skip_days,
+    training_cutoff,
+)
 
 
 def backtest_figure(
@@ -72,3 +80,41 @@ def backtest_figure(
     bottom.set_ylabel("risk")
     bottom.legend(loc="upper left", fontsize=8)
     return fig
+
+
+def figure_of_backtest(
+    config: FaultRiskConfig,
+    telemetry: pd.DataFrame,
+    faults: pd.DataFrame,
+    detail: pd.DataFrame,
+    per_fault: pd.DataFrame,
+) -> Figure | None:
+    """`backtest_figure` for the first caught thermal fault (else the first thermal fault scored), refitting
+    that unit as it was on its first alert day; None when no thermal fault was scored or the fit fails.
+
+    `detail` and `per_fault` are what `backtest` and `evaluate` returned for `telemetry` and `faults`.
+    """
+    if per_fault.empty:
+        return None
+    candidates = per_fault[per_fault["predictable"] & (per_fault["scored_days"] > 0)]
+    if candidates.empty:
+        return None
+    caught = candidates[candidates["caught"]]
+    fault = (caught if len(caught) else candidates).iloc[0]
+    fault_day = pd.Timestamp(fault["fault_at"]).normalize()
+    first = fault["first_alert_on"]
+    as_of = (fault_day - pd.Timedelta(days=config.trend_lead_days)).date() if pd.isna(first) else first
+    tid = fault["transformer_id"]
+    own = telemetry[telemetry["transformer_id"].astype(str) == tid]
+    unit = UnitHistory.from_frame(tid, daily_features(own, config.min_hours_in_service))
+    unit_faults = fault_days(faults)[tid]
+    cutoff = training_cutoff(as_of, config)
+    until = np.datetime64(as_of, "D") + config.horizon_days
+    baseline = fit_baseline(unit, cutoff, until, config, skip_days(unit_faults, cutoff, config))
+    if baseline is None:
+        return None
+    evidence = measure(unit, baseline, as_of, config, last_fault(unit_faults, as_of))
+    unit_scores = detail[detail["transformer_id"] == tid]
+    return backtest_figure(
+        unit, baseline, as_of, evidence["excess_c"], evidence["trend_c_per_day"], unit_scores, fault, config
+    )

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from ml.forecast.pool import map_units
+from ml.fault_risk.pool import map_units
 
 
 def _who(items: list[int]) -> list[tuple[int, int, bool]]:

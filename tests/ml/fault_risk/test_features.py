@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.forecast.features import DAILY_COLUMNS, daily_features
+from ml.fault_risk.features import DAILY_COLUMNS, daily_features
 
 
 def _hours(tid: str, day: str, oil, load, voltage, ambient) -> pd.DataFrame:

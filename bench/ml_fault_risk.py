@@ -1,6 +1,6 @@
 """Fits per second scoring a simulated fleet in one process and over the `spawn` pool.
 
-Run with `python -m ml.forecast.bench --transformers 200 --days 120` (prints JSON). Prophet's cost is mostly
+Run with `python -m bench.ml_fault_risk --transformers 200 --days 120` (prints JSON). Prophet's cost is mostly
 fixed per fit (a cmdstan process and pandas bookkeeping), so throughput scales with processes, not with data.
 """
 
@@ -13,8 +13,9 @@ import json
 import os
 import resource
 
-from ml.forecast.simulate import FleetScenario, simulate
-from ml.forecast.train import FaultRiskConfig, score_days
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.score import score_days
+from ml.fault_risk.simulate import FleetScenario, simulate
 
 
 def benchmark(n_transformers: int = 200, days: int = 120, n_jobs: int = 2, weeks: int = 1, seed: int = 7) -> dict:
@@ -57,7 +58,7 @@ def _cpu_seconds() -> float:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m ml.forecast.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.ml_fault_risk", description=__doc__)
     parser.add_argument("--transformers", type=int, default=200)
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--n-jobs", type=int, default=2)

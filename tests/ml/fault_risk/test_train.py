@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from ml.forecast.features import daily_features
-from ml.forecast.train import SCORE_COLUMNS, backtest_days, score
+from ml.fault_risk.backtest import backtest_days
+from ml.fault_risk.features import daily_features
+from ml.fault_risk.score import SCORE_COLUMNS, score
 
 from .conftest import CONFIG
 
@@ -40,6 +41,9 @@ def test_backtest_precision_and_no_alert_on_healthy_or_hot_units(trained):
     metrics, objects = trained
     detail = objects["backtest"]
     assert metrics["precision"] >= 0.8
+    # The promotion metric (ml.fault_risk.registry): recall is 1, so F1 is 2p / (p + 1).
+    assert metrics["f1"] == 2 * metrics["precision"] / (metrics["precision"] + 1)
+    assert objects["config"] == CONFIG
     alerted = set(detail.loc[detail["alert"], "transformer_id"])
     assert alerted == {"T0003", "T0008"}
     hot = detail[detail["transformer_id"] == "T0005"]

@@ -7,8 +7,8 @@ import math
 
 import pandas as pd
 
-from ml.forecast.evaluate import evaluate, within_window
-from ml.forecast.train import FaultRiskConfig
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.evaluate import evaluate, f1, within_window
 
 
 def _scores(tid: str, first: str, alerts: list[bool], risk: float = 0.9) -> pd.DataFrame:
@@ -46,6 +46,7 @@ def test_alerts_faults_and_lead_times():
     assert within_window(a, FAULTS, (1, 7)).tolist() == [False, False] + [True] * 7
     assert (metrics["n_alerts"], metrics["n_true_alerts"]) == (7, 5)
     assert metrics["precision"] == 5 / 7
+    assert metrics["f1"] == 2 * (5 / 7) * 1.0 / (5 / 7 + 1.0)  # 10/12: recall is 1 (F1 caught)
     # F3's window (07-13..07-19) was never scored: it is not judged.
     assert (metrics["n_faults"], metrics["n_predictable_faults"], metrics["n_caught"]) == (2, 1, 1)
     assert metrics["recall"] == 1.0
@@ -65,4 +66,13 @@ def test_no_alerts_no_precision():
     metrics, per_fault = evaluate(_scores("A", "2026-07-01", [False] * 9), FAULTS, FaultRiskConfig())
     assert math.isnan(metrics["precision"])
     assert metrics["recall"] == 0.0
+    # Never alerting is a useless model, not an unmeasured one: it scores 0 and loses any promotion.
+    assert metrics["f1"] == 0.0
     assert per_fault["caught"].tolist() == [False, False, False]
+
+
+def test_f1_is_undefined_only_without_a_predictable_fault():
+    assert f1(0.5, 1.0) == 2 / 3
+    assert f1(math.nan, 0.0) == 0.0
+    assert math.isnan(f1(math.nan, math.nan))
+    assert math.isnan(f1(0.0, math.nan))

@@ -1,11 +1,12 @@
-"""The simulated fleet and one training run on it, shared by the forecast tests (Prophet fits are the cost)."""
+"""The simulated fleet and one training run on it, shared by the fault-risk tests (Prophet fits are the cost)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ml.forecast.simulate import FleetScenario, simulate
-from ml.forecast.train import FaultRiskConfig, train
+from ml.fault_risk.config import FaultRiskConfig
+from ml.fault_risk.simulate import FleetScenario, simulate
+from ml.fault_risk.train import train
 
 SCENARIO = FleetScenario()
 CONFIG = FaultRiskConfig()

@@ -8,8 +8,8 @@ import mlflow.pyfunc
 import pandas as pd
 import pytest
 
-from ml.forecast.pyfunc import FaultRiskModel, model_signature
-from ml.forecast.train import score
+from ml.fault_risk.predict import FaultRiskModel, model_signature
+from ml.fault_risk.score import score
 
 from .conftest import CONFIG
 
