@@ -80,6 +80,11 @@ LOAD_LOG_COLUMNS = (
     ("status", "text"),
     ("message", "text"),
     ("loaded_at", "timestamp"),
+    # Issue 21: the file's data lines counted from its bytes, the lines its records account for (loaded,
+    # quarantined or blank), and the variants normalised as JSON {column: {variant: values}}.
+    ("lines", "integer"),
+    ("lines_accounted", "integer"),
+    ("normalised", "text"),
 )
 
 
@@ -262,6 +267,14 @@ class Warehouse:
             stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{ds.table} ({cols(raw_columns(ds))})")
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.rejects ({cols(REJECTS_COLUMNS)})")
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log ({cols(LOAD_LOG_COLUMNS)})")
+        # A load log created before a column was added gets it (empty for the files it logged before). On
+        # PostgreSQL even `ADD COLUMN IF NOT EXISTS` locks the table exclusively: ask the catalog first.
+        for n, t in LOAD_LOG_COLUMNS:
+            add = f'ALTER TABLE {RAW_SCHEMA}.load_log ADD COLUMN IF NOT EXISTS "{n}" {types[t]}'
+            if self.engine == "postgres":
+                add = (f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                       f"'{RAW_SCHEMA}' AND table_name = 'load_log' AND column_name = '{n}') THEN {add}; END IF; END $$")
+            stmts.append(add)
         if self.engine == "postgres":
             stmts += _pg_delivery_indexes()
         return stmts
