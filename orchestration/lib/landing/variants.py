@@ -21,7 +21,7 @@ _LOOSE_DATE = r"^[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2})"
 _LOOSE_TIME = r" [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$"
 _DAY_MONTH_UNKNOWN = r"^[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}"
 _TWO_DIGIT_YEAR = r"^[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]{1,2}( |$)"
-_FULLWIDTH, _ASCII = "０１２３４５６７８９，．：／－＋", "0123456789,.:/-+"
+_FULLWIDTH, _ASCII = "０１２３４５６７８９，．：／－＋\u3000", "0123456789,.:/-+ "
 _SPACES = " \u3000"  # the ideographic space (U+3000) is what a Chinese input method types
 TRUE, FALSE = ("true", "1"), ("false", "0")
 _YES, _NO = ("yes", "y", "t"), ("no", "n", "f")
@@ -85,7 +85,7 @@ def label(col: Column, raw: str) -> str:
     n = _norm(raw)
     parts = [
         f"CASE WHEN trim({raw}, {lit(_SPACES)}) <> {raw} THEN 'spaces' END",
-        f"CASE WHEN translate({raw}, {lit(_FULLWIDTH)}, {lit(_ASCII)}) <> {raw} THEN 'fullwidth' END",
+        f"CASE WHEN {n} <> trim({raw}, {lit(_SPACES)}) THEN 'fullwidth' END",
     ]
     if col.type in ("decimal", "integer"):
         parts.append(f"CASE WHEN {n} LIKE '%,%' THEN 'thousands_separator' END")
