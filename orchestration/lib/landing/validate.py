@@ -69,6 +69,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, dataset: Da
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise FileRejected(f"{name}: line 1: column {dupes[0]!r} appears more than once in the header")
+    broken = [h for h in header if "\n" in h or "\r" in h]
+    if broken:  # the header is one line: a quote left open in it runs into the data
+        raise FileRejected(f"{name}: line 1: column name {broken[0]!r} holds a line break (an unclosed quote?)")
     cols = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
     try:
