@@ -273,29 +273,28 @@ def _checks(col: Column, v: str, t: str, control: bool) -> list[tuple[str, str]]
     return checks
 
 
-def _columns_sql(col: Column, present: bool) -> tuple[str, str, str, str, str]:
-    """SQL for one column in the check's three steps: (step 1 items, step 2 items, text name, typed name, label name).
+def _columns_sql(col: Column, present: bool) -> tuple[str, str, str, str, tuple[str, str]]:
+    """SQL for one column in the check's three steps: (step 1 items, step 2 items, text name, typed name,
+    (a value was normalised, the names of its variants) over step 2's columns).
 
     Step 1 reads the raw value and, for typed columns, parses it the canonical way. Step 2 keeps the parse when
-    it worked (almost every row) and only otherwise normalises an accepted variant and names it.
+    it worked (almost every row) and only otherwise normalises an accepted variant; the label is built in the
+    last step, again only for the values that needed the fallback.
     """
     raw = _q(col.name) if present else "NULL::VARCHAR"
-    r, c0, pad = _q("raw:" + col.name), _q("c0:" + col.name), _q("pad:" + col.name)
-    v, t, lab = _q("text:" + col.name), _q(col.name), _q("lab:" + col.name)
+    r, c0 = _q("raw:" + col.name), _q("c0:" + col.name)
+    v, t = _q("text:" + col.name), _q(col.name)
     if col.type in ("text", "code"):
         # `trim` copies every string and was the costliest expression of the checks (bench/RESULTS.md):
-        # only values with a space at either end are trimmed.
-        first = f"{raw} AS {r}, ({r} LIKE ' %' OR {r} LIKE '% ') AS {pad}"
-        second = (f"CASE WHEN {pad} THEN nullif(trim({r}), '') ELSE nullif({r}, '') END AS {v}, "
-                  f"CASE WHEN {pad} THEN 'spaces' END AS {lab}")
-        return first, second, v, v, lab
+        # only values with a space at either end are trimmed, and a trimmed one is seen by its stored length.
+        second = f"{r}, CASE WHEN {r} LIKE ' %' OR {r} LIKE '% ' THEN nullif(trim({r}), '') ELSE nullif({r}, '') END AS {v}"
+        return f"{raw} AS {r}", second, v, v, (f"strlen({v}) <> strlen({r})", "'spaces'")
     first = f"{raw} AS {r}, {variants.canonical(col, r)} AS {c0}"
     second = (
-        f"CASE WHEN {c0} IS NOT NULL THEN {r} ELSE nullif(trim({r}, ' \u3000'), '') END AS {v}, "
-        f"CASE WHEN {c0} IS NOT NULL OR {r} IS NULL THEN {c0} ELSE {variants.fallback(col, r)} END AS {t}, "
-        f"CASE WHEN {c0} IS NULL AND {r} IS NOT NULL THEN {variants.label(col, r)} END AS {lab}"
+        f"{r}, {c0}, CASE WHEN {c0} IS NOT NULL THEN {r} ELSE nullif(trim({r}, ' \u3000'), '') END AS {v}, "
+        f"CASE WHEN {c0} IS NOT NULL OR {r} IS NULL THEN {c0} ELSE {variants.fallback(col, r)} END AS {t}"
     )
-    return first, second, v, t, lab
+    return first, second, v, t, (f"{c0} IS NULL AND {t} IS NOT NULL", variants.label(col, r))
 
 
 def _drop_landing(con: duckdb.DuckDBPyConnection) -> None:
@@ -383,9 +382,13 @@ def stage_file(
     key = ", ".join(_q(k) for k in ds.key)
     cols = ", ".join(_q(c) for c in ds.column_names)
     # One pass: raw values and their canonical parse, then text and typed values, then rule verdicts.
-    # A variant is counted only where its value was read (a value in no accepted variant is a reject).
-    norm = ", ".join(f"CASE WHEN {lab} IS NOT NULL AND {t} IS NOT NULL THEN {lab} END AS {_q('norm:' + c)}"
-                     for c, lab, t in labels)
+    # Which values of the row were normalised, as `column=variant,variant;…`: one column, NULL for almost every
+    # row (six mostly-NULL columns cost a fifth of the check). Only values that were read count.
+    norm = (
+        "CASE WHEN " + " OR ".join(f"({cond})" for _, (cond, _), _ in labels) + " THEN concat_ws(';', "
+        + ", ".join(f"CASE WHEN {cond} THEN {_lit(c + '=')} || {label} END" for c, (cond, label), _ in labels)
+        + ") END AS _norm"
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _checked AS
             WITH r AS (SELECT _line, {', '.join(firsts)} FROM _landing),
@@ -460,7 +463,7 @@ def stage_file(
             "FROM _stage_rejects GROUP BY 1 ORDER BY 2 DESC LIMIT 20"
         ).fetchall()
     )
-    return Staged(read, loaded, rejected, extra, reasons, lines, accounted, _normalised(con, labels))
+    return Staged(read, loaded, rejected, extra, reasons, lines, accounted, _normalised(con))
 
 
 def _visible(text: str) -> str:
@@ -468,14 +471,14 @@ def _visible(text: str) -> str:
     return f"replace({text}, chr(0), '\u2400')"
 
 
-def _normalised(con: duckdb.DuckDBPyConnection, labels: list[tuple[str, str, str]]) -> dict[str, dict[str, int]]:
+def _normalised(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
     """{column: {variant: values}} over the rows that loaded; a value may use several variants at once."""
-    union = " UNION ALL ".join(
-        f"SELECT {_lit(c)} AS c, unnest(string_split({_q('norm:' + c)}, ',')) AS variant FROM _checked "
-        f"WHERE _reason IS NULL AND {_q('norm:' + c)} IS NOT NULL"
-        for c, _, _ in labels
-    )
     out: dict[str, dict[str, int]] = {}
-    for c, variant, n in con.execute(f"SELECT c, variant, count(*) FROM ({union}) GROUP BY ALL ORDER BY 1, 2").fetchall():
+    for c, variant, n in con.execute(
+        """WITH v AS (SELECT unnest(string_split(_norm, ';')) AS e FROM _checked WHERE _reason IS NULL AND _norm IS NOT NULL)
+           SELECT c, variant, count(*) FROM (
+               SELECT split_part(e, '=', 1) AS c, unnest(string_split(split_part(e, '=', 2), ',')) AS variant FROM v)
+           GROUP BY ALL ORDER BY 1, 2"""
+    ).fetchall():
         out.setdefault(c, {})[variant] = n
     return out
