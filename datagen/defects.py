@@ -25,7 +25,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "interactions": ("code_out_of_domain",),
     "transformer_telemetry": ("unparseable_number",),
 }
-BAD_NUMBERS = ("12..5", "N/A", "--", "1,234.5", "NaN", "#VALUE!", "3.2.1")
+BAD_NUMBERS = ("12..5", "N/A", "--", "1.234,5", "NaN", "#VALUE!", "3.2.1")  # 1,234.5 is an accepted variant (issue 21)
 BAD_TELEMETRY_NUMBERS = ("ERR", "#N/A", "85..2", "NaN", "--", "inf")
 FOREIGN_CODES = {
     "channel": ("email", "95598", "sms"),

@@ -76,6 +76,11 @@ def _metadata(load: DatasetLoad, days: set[dt.date] | None) -> dict:
             reasons[k] = reasons.get(k, 0) + v
     if reasons:
         meta["quarantine_reasons"] = dg.MetadataValue.json(reasons)
+    meta["lines"] = load.total("lines")
+    normalised = load.normalised()
+    meta["values_normalised"] = sum(n for counts in normalised.values() for n in counts.values())
+    if normalised:
+        meta["normalised"] = dg.MetadataValue.json(normalised)
     notes = [f"{f.relpath}: {f.message}" for f in load.files if f.message] + load.problems
     if notes:
         meta["file_notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in notes[:50]))
@@ -98,7 +103,8 @@ def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinit
         kinds={"python", "duckdb"},
         check_specs=[
             dg.AssetCheckSpec("rows_conserved", asset=dataset.table, blocking=True,
-                              description="Every row read was loaded or quarantined."),
+                              description="Every line of every file loaded is in a row that loaded or was "
+                                          "quarantined (or is blank); a file rejected whole says why."),
             dg.AssetCheckSpec("no_file_rejected", asset=dataset.table,
                               description="No file of this run was rejected whole (missing column, unreadable).",),
             dg.AssetCheckSpec("expectations", asset=dataset.table, blocking=True,
@@ -121,8 +127,11 @@ def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinit
             metadata=_metadata(load, days),
             check_results=[
                 dg.AssetCheckResult(check_name="rows_conserved", passed=load.rows_conserved,
-                                    metadata={"rows_read": load.rows_read, "rows_loaded": load.rows_loaded,
-                                              "rows_quarantined": load.rows_rejected}),
+                                    metadata={"lines": load.total("lines"),
+                                              "lines_accounted": load.total("lines_accounted"),
+                                              "rows_read": load.rows_read, "rows_loaded": load.rows_loaded,
+                                              "rows_quarantined": load.rows_rejected,
+                                              "lines_unaccounted": dg.MetadataValue.json(load.lines_unaccounted)}),
                 dg.AssetCheckResult(check_name="no_file_rejected", passed=not rejected,
                                     severity=dg.AssetCheckSeverity.WARN,
                                     metadata={"rejected": dg.MetadataValue.md(

@@ -21,6 +21,23 @@ from domain.codes import (  # noqa: F401  (the contract's codes, re-exported for
 # Tolerance for peak + flat + valley = total: meters round each register to 0.001 kWh.
 KWH_SUM_TOLERANCE = 0.01
 
+# Identifiers (text columns named `*_id`) are codes a system generated: the longest any source system issues is
+# well under this, so a longer one is damage (a swallowed line, a paste of a whole record), not an ID.
+ID_MAX_LENGTH = 64
+
+# Formatting variants the loader accepts and normalises to the contract's canonical form, each counted per file
+# and column in raw.load_log (docs/landing_contract.md, "Accepted variants").
+VARIANTS = {
+    "spaces": "spaces (or ideographic spaces) around a value",
+    "fullwidth": "full-width digits and punctuation (１２３，．：／－)",
+    "single_digit": "a one-digit month, day or hour (2026-6-1 9:15:00)",
+    "slash_separator": "/ between year, month and day (2026/06/01)",
+    "no_seconds": "a time without seconds (09:15)",
+    "thousands_separator": "thousands separated by commas (1,234.5)",
+    "yes_no": "a flag written yes/no, y/n or t/f",
+    "chinese_yes_no": "a flag written 是/否",
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -35,6 +52,11 @@ class Column:
     max_value: float | None = None
     exclusive_min: bool = False
 
+    @property
+    def is_identifier(self) -> bool:
+        """A generated ID (`*_id` text): no control characters, at most ID_MAX_LENGTH characters."""
+        return self.type == "text" and self.name.endswith("_id")
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -47,7 +69,11 @@ class Dataset:
     key: tuple[str, ...]
     daily: bool
     description: str
-    extensions: tuple[str, ...] = (".csv", ".parquet")
+    extensions: tuple[str, ...] = (".csv", ".parquet", ".xlsx")
+    # Columns whose values may hold a line break (free text typed by people). In every other column, and in
+    # every column of a dataset without any, a line break is damage: each physical line of a CSV is then
+    # exactly one record, which is how a stray double quote is contained to its own line.
+    line_breaks: tuple[str, ...] = ()
     date_column: str | None = None  # for daily data: the column that must fall on the file's day
     sum_check: tuple[str, tuple[str, ...]] | None = None  # total column == sum of parts
     extra_checks: tuple[str, ...] = field(default=())
@@ -173,6 +199,7 @@ DATASETS: dict[str, Dataset] = {
             ),
             daily=True,
             key=("ticket_id",),
+            line_breaks=("description",),
             columns=(
                 _c("ticket_id"),
                 _c("customer_id"),
@@ -195,7 +222,8 @@ DATASETS: dict[str, Dataset] = {
             description="Customer messages from every channel: one row per message, with the agent's intent label if any.",
             daily=True,
             key=("interaction_id",),
-            extensions=(".jsonl", ".csv", ".parquet"),
+            extensions=(".jsonl", ".csv", ".parquet", ".xlsx"),
+            line_breaks=("text",),
             columns=(
                 _c("interaction_id"),
                 _c("customer_id", nullable=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import tempfile
 import threading
 import time
@@ -40,6 +41,9 @@ class FileLoad:
     extra_columns: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     day: dt.date | None = None  # the day a daily file covers
+    lines: int = 0  # data lines of the file, counted from its bytes (rows of a Parquet file or workbook)
+    lines_accounted: int = 0  # lines in a record loaded or quarantined, or blank
+    normalised: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> variant -> values
 
 
 @dataclass
@@ -72,9 +76,29 @@ class DatasetLoad:
         return [f for f in self.files if f.status == "rejected"]
 
     @property
+    def lines_unaccounted(self) -> dict[str, int]:
+        """Files loaded with lines in no record that loaded or was quarantined: file -> such lines."""
+        return {f.relpath: f.lines - f.lines_accounted for f in self.files
+                if f.status == "loaded" and f.lines != f.lines_accounted}
+
+    @property
     def rows_conserved(self) -> bool:
-        """Every row read from a readable file was loaded or quarantined."""
-        return all(f.rows_read == f.rows_loaded + f.rows_rejected for f in self.files)
+        """Every line of every loaded file is in a record that loaded or was quarantined (or is blank), and every
+        record read was loaded or quarantined; a file rejected whole says why in its message."""
+        return (
+            all(f.rows_read == f.rows_loaded + f.rows_rejected for f in self.files)
+            and not self.lines_unaccounted
+            and all(f.message for f in self.files if f.status == "rejected")
+        )
+
+    def normalised(self) -> dict[str, dict[str, int]]:
+        """{column: {variant: values}} summed over the files loaded."""
+        out: dict[str, dict[str, int]] = {}
+        for f in self.files:
+            for column, counts in f.normalised.items():
+                for variant, n in counts.items():
+                    out.setdefault(column, {})[variant] = out.get(column, {}).get(variant, 0) + n
+        return out
 
 
 def _now() -> dt.datetime:
@@ -106,7 +130,7 @@ def load_file(
     with tempfile.TemporaryDirectory(prefix="gridcare-landing-") as tmp:
         encoding = ""
         try:
-            if lf.format in ("csv", "jsonl"):
+            if lf.format in ("csv", "jsonl"):  # text: Parquet and workbooks carry their own encoding
                 encoding = detect_encoding(lf.path)
                 read_path = as_utf8(lf.path, encoding, Path(tmp))
             else:
@@ -118,7 +142,7 @@ def load_file(
                 warehouse.commit_delivery(
                     con, lf.dataset, lf.day, None, None,
                     {**log, "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "status": "rejected",
-                     "message": message},
+                     "message": message, "lines": None, "lines_accounted": None, "normalised": None},
                 )
             return FileLoad(lf.relpath, "rejected", message=message, encoding=encoding)
         note = f"extra columns ignored: {', '.join(staged.extra_columns)}" if staged.extra_columns else ""
@@ -132,11 +156,14 @@ def load_file(
                     "rows_rejected": staged.rows_rejected,
                     "status": "loaded",
                     "message": note,
+                    "lines": staged.lines,
+                    "lines_accounted": staged.lines_accounted,
+                    "normalised": json.dumps(staged.normalised, ensure_ascii=False) if staged.normalised else None,
                 },
             )
         return FileLoad(
             lf.relpath, "loaded", staged.rows_read, staged.rows_loaded, staged.rows_rejected, note, encoding,
-            staged.extra_columns, staged.reasons, lf.day,
+            staged.extra_columns, staged.reasons, lf.day, staged.lines, staged.lines_accounted, staged.normalised,
         )
 
 

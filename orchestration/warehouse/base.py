@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import duckdb
 
@@ -128,10 +128,15 @@ def delivery_scope(dataset: Dataset, delivery_date) -> tuple[str, str, list]:
     return "TRUE", "dataset = ?", []
 
 
-def raw_ddl(types: dict[str, str]) -> list[str]:
-    """CREATE statements of the raw schema and its tables, in an engine's spelling of the contract types."""
+def raw_ddl(types: dict[str, str], add_column: Callable[[str, str, str], str]) -> list[str]:
+    """CREATE statements of the raw schema and its tables, in an engine's spelling of the contract types.
+
+    A table created before a column joined the contract (or the load log) gets it, empty for the rows it held:
+    `add_column(table, column, type)` is the engine's statement adding a column only where it is missing.
+    """
     stmts = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
     for table, columns in raw_layer_tables():
         cols = ", ".join(f'"{n}" {types[t]}' for n, t in columns)
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{table} ({cols})")
+        stmts += [add_column(table, n, types[t]) for n, t in columns]
     return stmts

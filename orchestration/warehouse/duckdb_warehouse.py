@@ -54,7 +54,7 @@ class DuckDBWarehouse(Warehouse):
 
     def ensure_raw_schema(self) -> None:
         with self.scratch() as con:
-            for stmt in raw_ddl(TYPES):
+            for stmt in raw_ddl(TYPES, _add_column):
                 con.execute(stmt)
 
     @contextlib.contextmanager
@@ -153,3 +153,7 @@ class DuckDBWarehouse(Warehouse):
             return deleted
         finally:
             con.close()
+
+
+def _add_column(table: str, column: str, kind: str) -> str:
+    return f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN IF NOT EXISTS "{column}" {kind}'

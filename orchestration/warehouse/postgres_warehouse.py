@@ -74,7 +74,7 @@ class PostgresWarehouse(Warehouse):
         with self.pg() as con, con.cursor() as cur:
             # Two processes creating the same schema race on PostgreSQL's catalog: serialise them.
             cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
-            for stmt in raw_ddl(TYPES) + _pg_delivery_indexes():
+            for stmt in raw_ddl(TYPES, _add_column) + _pg_delivery_indexes():
                 cur.execute(stmt)
 
     def analyze(self, table: str) -> None:
@@ -225,6 +225,13 @@ _PG_FROM_DUCKDB = {
     "TIMESTAMP_NS": "TIMESTAMP",
     "TIMESTAMP_US": "TIMESTAMP",
 }
+
+
+def _add_column(table: str, column: str, kind: str) -> str:
+    """Even `ADD COLUMN IF NOT EXISTS` locks the table exclusively on PostgreSQL: ask the catalog first."""
+    return (f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+            f"'{RAW_SCHEMA}' AND table_name = '{table}' AND column_name = '{column}') THEN "
+            f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN "{column}" {kind}; END IF; END $$')
 
 
 def _pg_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:

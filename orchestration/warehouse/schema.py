@@ -55,6 +55,11 @@ LOAD_LOG_COLUMNS = (
     ("status", "text"),
     ("message", "text"),
     ("loaded_at", "timestamp"),
+    # Issue 21: the file's data lines counted from its bytes, the lines its records account for (loaded,
+    # quarantined or blank), and the variants normalised as JSON {column: {variant: values}}.
+    ("lines", "integer"),
+    ("lines_accounted", "integer"),
+    ("normalised", "text"),
 )
 
 

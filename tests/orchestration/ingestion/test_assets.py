@@ -87,3 +87,37 @@ def test_a_partition_range_loads_only_its_days(tmp_path, landing):
     )
     assert wh.query("SELECT count(*) FROM raw.raw_ami__meter_readings")[0][0] == expected
 
+
+
+def test_rows_conserved_fails_on_a_file_whose_lines_are_not_all_accounted_for(tmp_path, monkeypatch):
+    """A reader that loses a line (as DuckDB's did behind a stray quote) must not pass the blocking check."""
+    from orchestration.ingestion import validate
+
+    split = validate.split_records
+
+    def losing_a_record(*args, **kwargs):
+        out = split(*args, **kwargs)
+        out.records.pop()
+        return out
+
+    monkeypatch.setattr(validate, "split_records", losing_a_record)
+    landing_dir = tmp_path / "landing"
+    (landing_dir / "meter_readings").mkdir(parents=True)
+    (landing_dir / "meter_readings" / "2026-05-01.csv").write_text(
+        "customer_id,reading_date,kwh_total,kwh_peak,kwh_flat,kwh_valley\n"
+        'C001,2026-05-01,1,1,0,0\nC002,"2026-05-01,1,1,0,0\nC003,2026-05-01,1,1,0,0\n',
+        encoding="utf-8",
+    )
+    readings = [a for a in ingestion_assets if a.key.to_user_string() == "raw_ami__meter_readings"]
+    result = dg.materialize(
+        readings,
+        resources={"warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'wh.duckdb'}"),
+                   "landing": LandingResource(landing_dir=str(landing_dir))},
+        partition_key="2026-05-01",
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    check = {c.check_name: c for c in result.get_asset_check_evaluations()}["rows_conserved"]
+    assert not check.passed
+    assert check.metadata["lines"].value == 3 and check.metadata["lines_accounted"].value == 2
+    assert check.metadata["lines_unaccounted"].value == {"meter_readings/2026-05-01.csv": 1}
