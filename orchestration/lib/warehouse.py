@@ -260,6 +260,12 @@ class Warehouse:
         stmts = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
         for ds in DATASETS.values():
             stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{ds.table} ({cols(raw_columns(ds))})")
+            # An optional column added to the contract later (service_tickets.callback_at) reaches a raw
+            # table created before it; loads insert by name, so its place at the end does not matter.
+            stmts += [
+                f'ALTER TABLE {RAW_SCHEMA}.{ds.table} ADD COLUMN IF NOT EXISTS "{c.name}" {types[c.type]}'
+                for c in ds.columns if not c.required
+            ]
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.rejects ({cols(REJECTS_COLUMNS)})")
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log ({cols(LOAD_LOG_COLUMNS)})")
         if self.engine == "postgres":
