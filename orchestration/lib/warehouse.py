@@ -260,29 +260,47 @@ class Warehouse:
         stmts = [f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}"]
         for ds in DATASETS.values():
             stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{ds.table} ({cols(raw_columns(ds))})")
-            # An optional column added to the contract later (service_tickets.callback_at) reaches a raw
-            # table created before it; loads insert by name, so its place at the end does not matter.
-            stmts += [
-                f'ALTER TABLE {RAW_SCHEMA}.{ds.table} ADD COLUMN IF NOT EXISTS "{c.name}" {types[c.type]}'
-                for c in ds.columns if not c.required
-            ]
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.rejects ({cols(REJECTS_COLUMNS)})")
         stmts.append(f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.load_log ({cols(LOAD_LOG_COLUMNS)})")
         if self.engine == "postgres":
             stmts += _pg_delivery_indexes()
         return stmts
 
+    def _added_columns_ddl(self, existing: set[tuple[str, str]]) -> list[str]:
+        """ALTER statements for contract columns a raw table created before them lacks.
+
+        An optional column added to the contract later (service_tickets.callback_at) must reach a raw table
+        created before it; loads insert by name, so its place at the end does not matter. Only missing
+        columns are altered: an ALTER takes PostgreSQL's strongest lock even when it changes nothing.
+        """
+        types = SQL_TYPES[self.engine]
+        return [
+            f'ALTER TABLE {RAW_SCHEMA}.{ds.table} ADD COLUMN "{name}" {types[kind]}'
+            for ds in DATASETS.values()
+            for name, kind in raw_columns(ds)
+            if (ds.table, name) not in existing
+        ]
+
     def ensure_raw_schema(self) -> None:
         """Create the raw schema, its tables, the rejects and the load log where missing."""
+        columns = (
+            "SELECT table_name, column_name FROM information_schema.columns "
+            f"WHERE table_schema = '{RAW_SCHEMA}'"
+        )
         if self.engine == "duckdb":
             with self.scratch() as con:
                 for stmt in self._ddl():
+                    con.execute(stmt)
+                for stmt in self._added_columns_ddl(set(con.execute(columns).fetchall())):
                     con.execute(stmt)
         else:
             with self.pg() as con, con.cursor() as cur:
                 # Two processes creating the same schema race on PostgreSQL's catalog: serialise them.
                 cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")
                 for stmt in self._ddl():
+                    cur.execute(stmt)
+                cur.execute(columns)
+                for stmt in self._added_columns_ddl(set(cur.fetchall())):
                     cur.execute(stmt)
 
     def analyze(self, table: str) -> None:

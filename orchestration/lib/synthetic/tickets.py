@@ -196,11 +196,14 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict, 
     remote_fix = deviation == DEVIATIONS.index("remote_fix")
     visit = (is_["fault_repair"] & ~remote_fix) | is_["service_application"] | is_["preventive_maintenance"]
 
-    # Requests are dispatched within minutes; a new connection or a complaint lodged at night waits for the
-    # office to open.
+    # Requests are dispatched within minutes to the unit that handles them; one lodged at night waits for
+    # the back office to open (repairs and outage questions are handled around the clock).
     dispatch = created + np.maximum(_lognormal_s(rng, 4 * MINUTE, 0.6, n), MINUTE)
-    office = is_["service_application"] | is_["complaint"]
+    office = ~(is_["fault_repair"] | is_["outage_inquiry"] | is_["preventive_maintenance"])
     dispatch = np.where(office, _office_hours(rng, dispatch), dispatch)
+    # A new connection's documents are reviewed first: the survey crew is dispatched hours later.
+    review = _office_hours(rng, created + rng.integers(2, 20, n) * HOUR)
+    dispatch = np.where(is_["service_application"], review, dispatch)
     dispatch = np.where(is_["fault_repair"], created + _lognormal_s(rng, 6 * MINUTE, 0.6, n), dispatch)
     dispatch = np.where(is_["preventive_maintenance"], created + rng.integers(30, 180, n) * MINUTE, dispatch)
 
