@@ -28,7 +28,8 @@ from .interactions import interaction_records, simulate_interactions
 from .manifest import FileBook, build_manifest
 from .randomness import rng_for
 from .telemetry import daily_telemetry
-from .tickets import Tickets, designed_process_deviations, simulate_tickets, ticket_snapshots
+from .ticket_process import designed_process_deviations
+from .tickets import Tickets, simulate_tickets, ticket_snapshots
 from .weather import Weather, simulate_weather
 from .world import World, build_world
 from .writer import Patch, write_csv, write_jsonl
