@@ -28,6 +28,7 @@ from .interactions import interaction_records, simulate_interactions
 from .manifest import FileBook, build_manifest
 from .randomness import rng_for
 from .telemetry import daily_telemetry
+from .ticket_process import designed_process_deviations
 from .tickets import Tickets, simulate_tickets, ticket_snapshots
 from .weather import Weather, simulate_weather
 from .world import World, build_world
@@ -59,6 +60,7 @@ class _Plan:
     tickets: Tickets
     ticket_days: dict
     ticket_schema: pl.DataFrame
+    process_deviations: pl.DataFrame  # (ticket_id, designed, deviation) the ticket files show
     message_days: dict
     message_schema: pl.DataFrame
     forced: dict[str, dict[int, list[str]]]  # dataset -> day number -> defect kinds forced on that day
@@ -100,6 +102,7 @@ def _simulate(seed: int, customers: int, days: int, end_date: dt.date) -> _Plan:
         tickets=tickets,
         ticket_days=ticket_days,
         ticket_schema=rows.head(0).drop("day"),
+        process_deviations=designed_process_deviations(tickets, world, rows),
         message_days=message_days,
         message_schema=messages.head(0).drop("day"),
         forced={
@@ -164,7 +167,7 @@ def generate(
         "end_date": end_date.isoformat(),
         "bad_row_rate": bad_row_rate,
     }
-    manifest = build_manifest(parameters, plan.world, plan.events, faults, book)
+    manifest = build_manifest(parameters, plan.world, plan.events, faults, book, plan.process_deviations)
     (out / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     elapsed = time.perf_counter() - clock
     book.progress(

@@ -2,7 +2,8 @@
 
 The manifest is what tests and benchmarks compare the loader against: per file its data rows and encoding,
 per day the customers with a reading, every injected bad row (file, line, kind, column, value), and the
-facts behind the data (faults with their degradation, outages, hot transformers, frequent callers).
+facts behind the data (faults with their degradation, outages, hot transformers, frequent callers, the
+designed process deviations the ticket files show, ticket by ticket).
 It holds no timings, so identical arguments give an identical manifest.
 """
 
@@ -57,7 +58,8 @@ class FileBook:
         )
 
 
-def build_manifest(parameters: dict, world: World, events: Events, faults: pl.DataFrame, book: FileBook) -> dict:
+def build_manifest(parameters: dict, world: World, events: Events, faults: pl.DataFrame, book: FileBook,
+                   process_deviations: pl.DataFrame) -> dict:
     """The manifest as a JSON-ready dict (keys in a fixed order)."""
     ids = world.transformers.ids
     c = world.customers
@@ -94,6 +96,8 @@ def build_manifest(parameters: dict, world: World, events: Events, faults: pl.Da
             "workers": world.workers.frame.height,
             "faults": len(fault_list),
             "outages": len(events.start),
+            "process_deviations": dict(sorted(Counter(process_deviations["deviation"].to_list()).items())),
+            "nonconformant_tickets": process_deviations["ticket_id"].n_unique(),
         },
         "files": book.files,
         "days": book.days,
@@ -113,4 +117,7 @@ def build_manifest(parameters: dict, world: World, events: Events, faults: pl.Da
         "hot_transformer_ids": ids.gather(np.flatnonzero(world.hot_offset_c > 0)).to_list(),
         "frequent_repair_customer_ids": c.ids.filter(pl.Series(c.frequent_repair)).to_list(),
         "frequent_complaint_customer_ids": c.ids.filter(pl.Series(c.frequent_complaint)).to_list(),
+        # Every designed deviation of the ticket lifecycle (tickets.DEVIATIONS) that the delivered files show,
+        # as the process marts name it (marts.fct_ticket_deviations.deviation).
+        "process_deviations": process_deviations.to_dicts(),
     }

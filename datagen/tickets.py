@@ -4,9 +4,13 @@ Tickets are simulated for the whole period first (each creation day from its own
 ticket created on one day changes state on later days; `ticket_snapshots` then gives, for every day, the
 state at the end of that day of each ticket that was created or changed on it. Volume follows the weather
 (heat, cold snaps, storms) and outages (a transformer's customers call in a burst). Field work for fault
-repairs is timed by area type against the repair commitment (urban 45, rural 90, remote 120 minutes), and
-the process has the deviations of a real CRM: skipped steps (an arrival or a dispatch never entered, a
-repair talked through on the phone), out-of-order timestamps, reopened tickets.
+repairs is timed by area type against the repair commitment (urban 45, rural 90, remote 120 minutes).
+
+Every ticket follows the processes of docs/process/: it is dispatched to the unit that handles it, visited
+only when its type needs a visit, resolved, called back (回访) within 24 hours and closed, and rated by
+most customers. A few tickets carry one designed deviation each (`DEVIATIONS`: a dispatch or an arrival
+never entered, a repair talked through on the phone, out-of-order timestamps, a reopening, a late or
+missing callback); `ticket_process.designed_process_deviations` lists those the delivered files show, for the manifest.
 """
 
 from __future__ import annotations
@@ -23,12 +27,18 @@ from .events import DAY, HOUR, Events, epoch_seconds
 from .holidays import holiday_calendar
 from .randomness import rng_for
 from .texts import compose_descriptions
+from .ticket_process import (
+    DEVIATIONS,
+    MINUTE,
+    NEVER,
+    T,
+    callbacks,
+    designed_deviations,
+    recorded_times,
+)
 from .weather import Weather
 from .world import World
 
-MINUTE = 60
-NEVER = np.iinfo(np.int64).max // 2  # "has not happened": compares later than any real time
-T = {name: i for i, name in enumerate(TICKET_TYPES)}
 BASE_RATE = 0.0016  # tickets per customer and day on a mild working day
 _BASE_MIX = np.array([0.24, 0.10, 0.07, 0.25, 0.12, 0.06, 0.09, 0.07, 0.0])  # in TICKET_TYPES order
 _CATEGORY_WEIGHT = np.array([1.0, 2.5, 3.0, 1.5])  # businesses call more per account
@@ -41,7 +51,6 @@ _OUTAGE_CALL_SHARE = np.array([0.35, 0.35, 0.25, 0.08])
 _OUTAGE_REPAIR_SHARE = np.array([0.45, 0.45, 0.40, 0.05])  # the rest ask when power comes back
 FREQUENT_REPAIR_DAILY = 0.04
 FREQUENT_COMPLAINT_DAILY = 0.015
-DISPATCH_UNRECORDED_SHARE = 0.02  # dispatched tickets whose dispatch time never reaches the CRM
 
 
 @dataclass
@@ -143,72 +152,65 @@ def _new_tickets(seed: int, world: World, events: Events, weather: Weather, i: i
     }
 
 
-def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict) -> dict:
-    """True event times, recorded values and outcome of the day's new tickets."""
+def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict, deviation: np.ndarray) -> dict:
+    """True event times and outcome of the day's new tickets: every ticket is dispatched to the unit that
+    handles it; only repairs, new connections (site survey) and inspections get a visit."""
     n = len(t["customer"])
     tt, created = t["ticket_type"], t["created"]
     area = world.customers.area[t["customer"]]
     is_ = {name: tt == code for name, code in T.items()}
-    visit_complaint = is_["complaint"] & (rng.random(n) < 0.3)
-    remote_fix = is_["fault_repair"] & (rng.random(n) < 0.03)  # talked through resetting the breaker
-    field_work = is_["service_application"] | is_["preventive_maintenance"] | visit_complaint
-    dispatched = (is_["fault_repair"] & ~remote_fix) | field_work
+    remote_fix = deviation == DEVIATIONS.index("remote_fix")
+    visit = (is_["fault_repair"] & ~remote_fix) | is_["service_application"] | is_["preventive_maintenance"]
 
-    dispatch = np.full(n, NEVER)
+    # Requests are dispatched within minutes to the unit that handles them; one lodged at night waits for
+    # the back office to open (repairs and outage questions are handled around the clock).
+    dispatch = created + np.maximum(_lognormal_s(rng, 4 * MINUTE, 0.6, n), MINUTE)
+    office = ~(is_["fault_repair"] | is_["outage_inquiry"] | is_["preventive_maintenance"])
+    dispatch = np.where(office, _office_hours(rng, dispatch), dispatch)
+    # A new connection's documents are reviewed first: the survey crew is dispatched hours later.
+    review = _office_hours(rng, created + rng.integers(2, 20, n) * HOUR)
+    dispatch = np.where(is_["service_application"], review, dispatch)
     dispatch = np.where(is_["fault_repair"], created + _lognormal_s(rng, 6 * MINUTE, 0.6, n), dispatch)
     dispatch = np.where(is_["preventive_maintenance"], created + rng.integers(30, 180, n) * MINUTE, dispatch)
-    survey = _office_hours(rng, created + rng.integers(4, 72, n) * HOUR)
-    dispatch = np.where(is_["service_application"], survey, dispatch)
-    dispatch = np.where(visit_complaint, _office_hours(rng, created + rng.integers(1, 24, n) * HOUR), dispatch)
-    dispatch = np.where(dispatched, dispatch, NEVER)
 
     travel = _lognormal_s(rng, _TRAVEL_MEDIAN_MIN[area] * MINUTE, 0.35, n)
     # The long tail: traffic, a wrong address, a crew busy on another job.
     travel += np.where(rng.random(n) < 0.05, rng.exponential(45.0, n) * MINUTE, 0).astype(np.int64)
     arrive = np.where(is_["fault_repair"], np.maximum(created + travel, dispatch + 3 * MINUTE), NEVER)
     arrive = np.where(is_["preventive_maintenance"], dispatch + rng.integers(30, 180, n) * MINUTE, arrive)
-    arrive = np.where(is_["service_application"], _office_hours(rng, dispatch + rng.integers(1, 48, n) * HOUR), arrive)
-    arrive = np.where(visit_complaint, _office_hours(rng, dispatch + rng.integers(1, 24, n) * HOUR), arrive)
-    arrive = np.where(dispatched, arrive, NEVER)
+    arrive = np.where(is_["service_application"], _office_hours(rng, dispatch + rng.integers(4, 72, n) * HOUR), arrive)
+    arrive = np.where(visit, arrive, NEVER)
 
     quick = rng.random(n) < 0.75
-    resolve = np.where(quick, created + rng.integers(2, 15, n) * MINUTE, created + _lognormal_s(rng, 20 * HOUR, 0.8, n))
-    resolve = np.where(is_["fault_repair"], arrive + _lognormal_s(rng, 50 * MINUTE, 0.7, n), resolve)
-    resolve = np.where(remote_fix, created + rng.integers(15, 60, n) * MINUTE, resolve)
+    resolve = dispatch + np.where(quick, rng.integers(1, 12, n) * MINUTE, _lognormal_s(rng, 20 * HOUR, 0.8, n))
+    # A repair's duration is capped at 3 h so a resolution stamped early stays within hours of the truth.
+    repair = np.minimum(_lognormal_s(rng, 50 * MINUTE, 0.7, n), 3 * HOUR)
+    resolve = np.where(is_["fault_repair"], arrive + repair, resolve)
+    resolve = np.where(remote_fix, dispatch + rng.integers(10, 45, n) * MINUTE, resolve)
     linked = t["outage"] >= 0
     # A short period can hold no outage at all: nothing to index then.
     outage_end = np.where(linked, events.end[np.maximum(t["outage"], 0)], 0) if len(events.end) else np.zeros(n, np.int64)
-    inquiry = np.where(linked, np.maximum(outage_end + rng.integers(0, 45, n) * MINUTE, created + 5 * MINUTE),
-                       created + _lognormal_s(rng, 30 * MINUTE, 0.8, n))
+    inquiry = np.where(linked, np.maximum(outage_end + rng.integers(0, 45, n) * MINUTE, dispatch + 2 * MINUTE),
+                       dispatch + _lognormal_s(rng, 30 * MINUTE, 0.8, n) + MINUTE)
     resolve = np.where(is_["outage_inquiry"], inquiry, resolve)
     resolve = np.where(is_["service_application"], _office_hours(rng, arrive + rng.integers(1, 10, n) * DAY), resolve)
-    handled = np.where(visit_complaint, arrive, created) + _lognormal_s(rng, 30 * HOUR, 0.7, n)
-    resolve = np.where(is_["complaint"], handled, resolve)
+    resolve = np.where(is_["complaint"], dispatch + _lognormal_s(rng, 30 * HOUR, 0.7, n) + MINUTE, resolve)
     resolve = np.where(is_["preventive_maintenance"], arrive + rng.integers(1, 6, n) * HOUR, resolve)
 
     # Reopened: the fault comes back or the customer rejects the answer, one to three evenings later; the
     # ticket goes back to dispatched and the crew returns the next morning, so a file shows each state.
-    reopened = (is_["fault_repair"] | is_["complaint"]) & (rng.random(n) < 0.04)
+    reopened = deviation == DEVIATIONS.index("reopened")
     evening = resolve // DAY * DAY + rng.integers(1, 4, n) * DAY + 17 * HOUR + rng.integers(0, 5 * HOUR, n)
     reopen = np.where(reopened, evening, NEVER)
     arrive2 = np.where(reopened, reopen // DAY * DAY + DAY + 8 * HOUR + rng.integers(0, 3 * HOUR, n), NEVER)
     resolve2 = np.where(reopened, arrive2 + _lognormal_s(rng, 60 * MINUTE, 0.7, n), NEVER)
     final_resolve = np.where(reopen < NEVER, resolve2, resolve)
-    closed = np.where(rng.random(n) < 0.88, final_resolve + _lognormal_s(rng, 30 * HOUR, 0.6, n), NEVER)
 
-    # Recorded values differ from the truth: a crew forgets to tap "arrived", a clock is off.
-    arrive_rec = np.where(dispatched & (rng.random(n) < 0.06), NEVER, arrive)
-    skew = dispatched & (arrive_rec < NEVER) & (rng.random(n) < 0.015)
-    arrive_rec = np.where(skew, dispatch - rng.integers(5, 40, n) * MINUTE, arrive_rec)
-    early = (arrive_rec < NEVER) & (rng.random(n) < 0.005)
-    resolve_rec = np.where(early, arrive_rec - rng.integers(5, 30, n) * MINUTE, resolve)
-
-    missed = is_["fault_repair"] & dispatched & (arrive - created > COMMITMENT_MIN[area] * MINUTE)
+    missed = is_["fault_repair"] & visit & (arrive - created > COMMITMENT_MIN[area] * MINUTE)
     base = np.select([is_["praise_suggestion"], is_["complaint"], is_["outage_inquiry"]], [4.9, 3.0, 4.0], 4.5)
     slow = final_resolve - created > 2 * DAY
     score = base - 1.7 * missed - 1.0 * (reopen < NEVER) - 0.6 * slow + 0.6 * rng.standard_normal(n)
-    rated = (closed < NEVER) & (rng.random(n) < 0.8)
-    satisfaction = np.where(rated, np.clip(np.rint(score), 1, 5), 0).astype(np.int8)
+    satisfaction = np.clip(np.rint(score), 1, 5).astype(np.int8)
 
     district = world.customers.district[t["customer"]]
     pools = world.workers.on_duty_by_district
@@ -216,21 +218,23 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict) 
     pool_size = np.array([len(p) for p in pools])
     pool_start = np.cumsum(pool_size) - pool_size
     worker = pool[pool_start[district] + rng.integers(0, 1 << 30, n) % pool_size[district]]
-    worker = np.where(dispatched, worker, -1)
+    worker = np.where(visit | is_["fault_repair"], worker, -1)
     return {
         "dispatch": dispatch, "arrive": arrive, "resolve": resolve, "reopen": reopen, "arrive2": arrive2,
-        "resolve2": resolve2, "closed": closed, "arrive_rec": arrive_rec, "resolve_rec": resolve_rec,
-        "missed_commitment": missed, "satisfaction": satisfaction, "worker": worker,
+        "resolve2": resolve2, "missed_commitment": missed, "satisfaction": satisfaction, "worker": worker,
     }
 
 
-def _recorded_dispatch(rng: np.random.Generator, dispatch: np.ndarray) -> np.ndarray:
-    """The dispatch time the CRM shows: a crew sent by phone is sometimes never entered (a skipped step).
+def _process(seed: int, world: World, events: Events, t: dict, day: dt.date) -> dict:
+    """The whole lifecycle of a day's new tickets: designed deviation, true times, recorded times, callbacks.
 
-    Drawn from a stream of its own, so adding this left every other simulated value as it was.
+    Each part draws from a stream of its own, so changing one leaves the others' values as they were.
     """
-    unrecorded = (dispatch < NEVER) & (rng.random(len(dispatch)) < DISPATCH_UNRECORDED_SHARE)
-    return np.where(unrecorded, NEVER, dispatch)
+    deviation = designed_deviations(rng_for(seed, "tickets.deviations", day), t["ticket_type"])
+    life = _lifecycle(t["rng"], world, events, t, deviation)
+    recorded = recorded_times(rng_for(seed, "tickets.recorded", day), life, deviation)
+    calls = callbacks(rng_for(seed, "tickets.callbacks", day), life, recorded, deviation, t["ticket_type"])
+    return {**life, **recorded, **calls, "deviation": deviation}
 
 
 def simulate_tickets(seed: int, world: World, events: Events, weather: Weather) -> Tickets:
@@ -240,9 +244,7 @@ def simulate_tickets(seed: int, world: World, events: Events, weather: Weather) 
     c = world.customers
     for i in range(world.days):
         t = _new_tickets(seed, world, events, weather, i, calendar[i])
-        life = _lifecycle(t["rng"], world, events, t)
-        life["dispatch_rec"] = _recorded_dispatch(rng_for(seed, "tickets.dispatch", world.start + dt.timedelta(days=i)),
-                                                  life["dispatch"])
+        life = _process(seed, world, events, t, world.start + dt.timedelta(days=i))
         types = [TICKET_TYPES[k] for k in t["ticket_type"]]
         transformer = world.transformers.ids.gather(world.transformer_of[t["customer"]]).to_list()
         descriptions = compose_descriptions(
@@ -274,11 +276,11 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
     """Rows of the daily ticket files: (file day, ticket) with the state at the end of that day.
 
     A ticket appears on its creation day and again on every later day on which it changes (dispatched,
-    arrived, resolved, reopened, closed); the latest file carries its current state.
+    arrived, resolved, called back and closed, reopened); the latest file carries its current state.
     """
     f = tickets.frame
     first = epoch_seconds(world.start)
-    changes = ["created", "dispatch", "arrive", "resolve", "reopen", "arrive2", "resolve2", "closed"]
+    changes = ["created", "dispatch", "arrive", "resolve", "callback", "reopen", "arrive2", "resolve2", "callback2"]
     days = (
         f.select(pl.int_range(pl.len()).alias("row"), pl.concat_list(changes).alias("t"))
         .explode("t")
@@ -291,7 +293,10 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
     s = days.join(f.with_row_index("row").with_columns(pl.col("row").cast(pl.Int64)), on="row", how="left")
     end = first + (pl.col("day") + 1) * DAY
     phase2 = pl.col("reopen") < end
-    closed = pl.col("closed") < end
+    # Closed (归档) at the callback; the rating is given at the last callback. After a reopening the CRM
+    # keeps showing the first callback until the second one.
+    closed = pl.when(phase2).then(pl.col("callback2") < end).otherwise(pl.col("callback") < end)
+    last_callback = pl.when(pl.col("reopen") < NEVER).then(pl.col("callback2")).otherwise(pl.col("callback"))
     resolved = pl.when(phase2).then(pl.col("resolve2") < end).otherwise(pl.col("resolve") < end)
     dispatched = phase2 | (pl.col("dispatch") < end)
     c = world.customers
@@ -308,7 +313,9 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
         status=pl.when(closed).then(pl.lit("closed")).when(resolved).then(pl.lit("resolved"))
         .when(dispatched).then(pl.lit("dispatched")).otherwise(pl.lit("open")),
         worker=pl.when(dispatched & (pl.col("worker") >= 0)).then(pl.col("worker")),
-        satisfaction=pl.when(closed & (pl.col("satisfaction") > 0)).then(pl.col("satisfaction")),
+        satisfaction=pl.when(pl.col("rated") & (last_callback < end)).then(pl.col("satisfaction")),
+        callback_at=pl.when(phase2 & (pl.col("callback2") < end)).then(pl.col("callback2"))
+        .when(pl.col("callback") < end).then(pl.col("callback")),
     )
 
     def stamp(col: str) -> pl.Expr:
@@ -328,4 +335,6 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
         pl.lit(world.workers.frame["worker_id"]).gather(pl.col("worker")).alias("worker_id"),
         pl.col("satisfaction").cast(pl.Int64),
         pl.when(pl.col("description") != "").then(pl.col("description")).alias("description"),
+        stamp("callback_at"),
     )
+

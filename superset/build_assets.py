@@ -74,7 +74,7 @@ LABELS = {
     "max_load_pct": "最高负载率（%）", "rated_kva": "额定容量（kVA）",
     "created_week": "受理周", "deviation": "偏离", "activity": "环节", "process_id": "流程", "event_at": "时间",
     "contact_date": "接触日期", "forecast_date": "预测日期", "reading_date": "抄表日期", "bill_month": "账单月份",
-    "tariff": "电价", "high_bill_alert": "高电费预警",
+    "tariff": "电价", "high_bill_alert": "高电费预警", "resolved_date": "办结日期",
 }
 
 TEMPORAL = {"date", "timestamp"}
@@ -279,10 +279,14 @@ FCR_RATE = metric(
 )
 SELF_SERVICE = metric("SUM(self_service_messages) * 1.0 / NULLIF(SUM(labelled_messages), 0)", "自助解决占比")
 ALERTS = metric("SUM(CASE WHEN high_bill_alert THEN 1 ELSE 0 END)", "高电费预警户数")
+CALLBACK_RATE = metric("SUM(callbacks_made) * 1.0 / NULLIF(SUM(callbacks_due), 0)", "回访率")
+CALLBACK_IN_TIME = metric("SUM(callbacks_in_time) * 1.0 / NULLIF(SUM(callbacks_due), 0)", "回访及时率")
+RATING_RATE = metric("SUM(rated_tickets) * 1.0 / NULLIF(SUM(resolved_tickets), 0)", "参评率")
 
 DASHBOARDS += [
     Dashboard(
-        "process_channels", "流程与渠道", "工单流程规范执行率、主要偏离、各环节耗时，以及重复来电与渠道切换。",
+        "process_channels", "流程与渠道",
+        "工单流程规范执行率、主要偏离、各环节耗时，回访率、回访及时率（办结后24小时内）与参评率，以及重复来电与渠道切换。",
         [
             [
                 Chart("conformance_share", "流程规范执行率", "ticket_process_conformance", "big_number",
@@ -292,6 +296,22 @@ DASHBOARDS += [
                       time="contact_date", width=3, y_format=".1%"),
                 Chart("contacts", "客户接触次数", "channel_kpis", "big_number", [CONTACTS], time="contact_date",
                       width=3),
+            ],
+            [
+                Chart("callback_rate", "回访率", "process_kpis", "big_number", [CALLBACK_RATE], time="resolved_date",
+                      width=4, y_format=".1%"),
+                Chart("callback_in_time", "回访及时率（24小时内）", "process_kpis", "big_number", [CALLBACK_IN_TIME],
+                      time="resolved_date", width=4, y_format=".1%"),
+                Chart("rating_rate", "参评率", "process_kpis", "big_number", [RATING_RATE], time="resolved_date",
+                      width=4, y_format=".1%"),
+            ],
+            [
+                Chart("callback_rating_weekly", "回访及时率与参评率（每周，按办结日）", "process_kpis", "timeseries_line",
+                      [CALLBACK_IN_TIME, RATING_RATE], x="resolved_date", grain="P1W", time="resolved_date",
+                      x_title="办结周", y_title="比率", y_format=".0%"),
+                Chart("process_kpi_table", "各类工单回访与参评", "process_kpis", "table",
+                      [metric("SUM(resolved_tickets)", "办结工单"), CALLBACK_RATE, CALLBACK_IN_TIME, RATING_RATE],
+                      groupby=["ticket_type_zh"], time="resolved_date", order=[("办结工单", False)]),
             ],
             [
                 Chart("conformance_weekly", "每周流程规范执行率（按区县）", "ticket_process_conformance",

@@ -3,7 +3,20 @@
     the landing contract (orchestration/ingestion/contract.py; the BPMN parser checks against it).
 #}
 {% macro ticket_timestamp_columns() -%}
-    {{ return(['created_at', 'dispatched_at', 'arrived_at', 'resolved_at']) }}
+    {{ return(['created_at', 'dispatched_at', 'arrived_at', 'resolved_at', 'callback_at']) }}
+{%- endmacro %}
+
+{#-
+    Timestamp columns the contract makes optional: files from before the column existed leave it empty, so
+    a step it marks is judged only once deliveries carry it (docs/process/README.md, "Unknown steps").
+-#}
+{% macro optional_ticket_timestamp_columns() -%}
+    {{ return(['callback_at']) }}
+{%- endmacro %}
+
+{#- Ticket columns whose value marks a step besides its timestamp (gridcare:valueColumn; the parser's VALUE_COLUMNS). -#}
+{% macro ticket_value_columns() -%}
+    {{ return(['satisfaction']) }}
 {%- endmacro %}
 
 {#- The lifecycle order of the CRM's status codes: a later delivery with a lower rank is a reopening. -#}

@@ -213,6 +213,9 @@ DATASETS: dict[str, Dataset] = {
                 _c("worker_id", nullable=True),
                 _c("satisfaction", "integer", nullable=True, min_value=1, max_value=5),
                 _c("description", nullable=True),
+                # The callback (回访) after resolution. Optional: CRM exports before it was added lack the
+                # column, and their tickets' callbacks are unknown, not missing (docs/process/README.md).
+                _c("callback_at", "timestamp", required=False, nullable=True),
             ),
         ),
         Dataset(

@@ -1,10 +1,13 @@
 """BPMN 2.0 process definitions → the steps a ticket must pass, in order, with their commitments.
 
 The BPMN files in docs/process/ are the single definition of the service processes. Each task names the
-ticket timestamp column that marks it (`gridcare:timestampColumn`) and may carry a commitment; the order
-of the steps is the order of the sequence flows from the start event. A task every path from the start
-to an end event passes through is mandatory; a task on a gateway branch is optional, and the tasks of
-one branch go together (`branch_id`). The extension attributes are documented in docs/process/README.md.
+ticket timestamp column that marks it (`gridcare:timestampColumn`, and `gridcare:valueColumn` when a value
+must be given too) and may carry a commitment; the order of the steps is the order of the sequence flows
+from the start event. A flow may be limited to some ticket types (`gridcare:ticketTypes`): each type's
+path keeps only the flows open to it, so which types need a site visit is said in the file. On a type's
+path, a task every path from the start to an end event passes through is mandatory; a task on a gateway
+branch is optional, and the tasks of one branch go together (`branch_id`). The extension attributes are
+documented in docs/process/README.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ GATEWAY_TAGS = frozenset(
 )
 # A step is marked by one of the ticket's timestamps (docs/landing_contract.md, service_tickets).
 TIMESTAMP_COLUMNS = tuple(c.name for c in DATASETS["service_tickets"].columns if c.type == "timestamp")
+# Ticket columns whose value marks a step besides its timestamp (the rating 评价 is a given satisfaction);
+# dbt's ticket_value_columns() macro lists the same.
+VALUE_COLUMNS = ("satisfaction",)
 # Commitments that live in a seed beside the model, varying by the customer's area type.
 COMMITMENT_REFS = ("repair_commitments",)
 
@@ -40,6 +46,7 @@ PROCESS_STEPS_TABLE = "raw_bpmn__process_steps"
 STEP_COLUMNS = (
     "process_id", "process_name", "ticket_type", "step_id", "step_name", "step_order", "timestamp_column",
     "is_optional", "branch_id", "commitment_minutes", "commitment_ref", "skip_deviation", "source_file",
+    "value_column", "commitment_from_step_id", "late_deviation", "missing_deviation",
 )
 
 
@@ -64,6 +71,10 @@ class ProcessStep:
     commitment_ref: str | None
     skip_deviation: str | None
     source_file: str
+    value_column: str | None = None
+    commitment_from_step_id: str | None = None
+    late_deviation: str | None = None
+    missing_deviation: str | None = None
 
 
 def _local(element: etree._Element) -> str:
@@ -143,6 +154,35 @@ def _branch(task: str, incoming: dict[str, list[tuple[str, str]]], outgoing: dic
     return None
 
 
+def _task_attributes(path: Path, task: etree._Element, order: dict[str, int]) -> dict:
+    """The gridcare:* attributes of one task, checked (each error names file, line and element)."""
+    column = _ext(task, "timestampColumn")
+    if column not in TIMESTAMP_COLUMNS:
+        raise BpmnError(f"{_where(path, task)}: gridcare:timestampColumn is {column!r}; it must name a ticket "
+                        f"timestamp column ({', '.join(TIMESTAMP_COLUMNS)})")
+    value = _ext(task, "valueColumn")
+    if value is not None and value not in VALUE_COLUMNS:
+        raise BpmnError(f"{_where(path, task)}: gridcare:valueColumn is {value!r}; it must be one of {VALUE_COLUMNS}")
+    minutes, ref = _ext(task, "commitmentMinutes"), _ext(task, "commitmentRef")
+    if minutes is not None and (not minutes.isdigit() or ref is not None):
+        raise BpmnError(f"{_where(path, task)}: gridcare:commitmentMinutes must be a whole number of minutes "
+                        f"and exclusive of gridcare:commitmentRef (got {minutes!r}, {ref!r})")
+    if ref is not None and ref not in COMMITMENT_REFS:
+        raise BpmnError(f"{_where(path, task)}: gridcare:commitmentRef {ref!r} is not one of {COMMITMENT_REFS}")
+    origin = _ext(task, "commitmentFrom")
+    if origin is not None and order.get(origin, len(order)) >= order[task.get("id")]:
+        raise BpmnError(f"{_where(path, task)}: gridcare:commitmentFrom {origin!r} must be a task before this one")
+    late, missing = _ext(task, "lateDeviation"), _ext(task, "missingDeviation")
+    if (late or missing or origin) and minutes is None and ref is None:
+        raise BpmnError(f"{_where(path, task)}: gridcare:lateDeviation, missingDeviation and commitmentFrom need "
+                        "a commitment (gridcare:commitmentMinutes or commitmentRef)")
+    return dict(
+        timestamp_column=column, value_column=value, commitment_minutes=int(minutes) if minutes is not None else None,
+        commitment_ref=ref, commitment_from_step_id=origin, skip_deviation=_ext(task, "skipDeviation"),
+        late_deviation=late, missing_deviation=missing,
+    )
+
+
 def _process_steps(path: Path, process: etree._Element, source_file: str) -> list[ProcessStep]:
     process_id = process.get("id")
     process_name = process.get("name") or process_id
@@ -156,17 +196,28 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
 
     elements = {e.get("id"): e for e in process if isinstance(e.tag, str) and e.get("id")}
     nodes = [i for i, e in elements.items() if _local(e) != "sequenceFlow"]
-    outgoing: dict[str, list[str]] = {n: [] for n in nodes}
-    incoming: dict[str, list[tuple[str, str]]] = {n: [] for n in nodes}
+    flows: list[tuple[str, str, str, set[str]]] = []  # (flow id, source, target, ticket types it is open to)
     for flow_id, flow in elements.items():
         if _local(flow) != "sequenceFlow":
             continue
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         for ref in (source, target):
-            if ref not in outgoing:
+            if ref not in nodes:
                 raise BpmnError(f"{_where(path, flow)}: refers to '{ref}', which is no element of the process")
-        outgoing[source].append(target)
-        incoming[target].append((flow_id, source))
+        open_to = set((_ext(flow, "ticketTypes") or " ".join(types)).split())
+        if open_to - set(types):
+            raise BpmnError(f"{_where(path, flow)}: gridcare:ticketTypes {sorted(open_to - set(types))} are not "
+                            f"governed by the process ({' '.join(types)})")
+        flows.append((flow_id, source, target, open_to))
+
+    def graph(ticket_type: str | None) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+        outgoing: dict[str, list[str]] = {n: [] for n in nodes}
+        incoming: dict[str, list[tuple[str, str]]] = {n: [] for n in nodes}
+        for flow_id, source, target, open_to in flows:
+            if ticket_type is None or ticket_type in open_to:
+                outgoing[source].append(target)
+                incoming[target].append((flow_id, source))
+        return outgoing, incoming
 
     starts = [n for n in nodes if _local(elements[n]) == "startEvent"]
     ends = {n for n in nodes if _local(elements[n]) == "endEvent"}
@@ -174,7 +225,7 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
         raise BpmnError(f"{_where(path, process)}: needs exactly one startEvent and at least one endEvent "
                         f"(found {len(starts)} and {len(ends)})")
     try:
-        order = _topological(nodes, outgoing, starts[0])
+        order = _topological(nodes, graph(None)[0], starts[0])
     except ValueError as loop:
         raise BpmnError(f"{_where(path, process)}: the sequence flows loop through {loop.args[0]}; a standard "
                         "process is a path without loops (a reopened ticket is a deviation, not a step)") from None
@@ -182,32 +233,33 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
     stray = [n for n in nodes if elements[n].tag in TASK_TAGS and n not in tasks]
     if stray:
         raise BpmnError(f"{_where(path, elements[stray[0]])}: not reachable from the start event")
+    position = {task_id: k for k, task_id in enumerate(tasks, start=1)}
+    attributes = {task_id: _task_attributes(path, elements[task_id], position) for task_id in tasks}
 
     steps: list[ProcessStep] = []
-    for step_order, task_id in enumerate(tasks, start=1):
-        task = elements[task_id]
-        column = _ext(task, "timestampColumn")
-        if column not in TIMESTAMP_COLUMNS:
-            raise BpmnError(f"{_where(path, task)}: gridcare:timestampColumn is {column!r}; it must name a ticket "
-                            f"timestamp column ({', '.join(TIMESTAMP_COLUMNS)})")
-        minutes, ref = _ext(task, "commitmentMinutes"), _ext(task, "commitmentRef")
-        if minutes is not None and (not minutes.isdigit() or ref is not None):
-            raise BpmnError(f"{_where(path, task)}: gridcare:commitmentMinutes must be a whole number of minutes "
-                            f"and exclusive of gridcare:commitmentRef (got {minutes!r}, {ref!r})")
-        if ref is not None and ref not in COMMITMENT_REFS:
-            raise BpmnError(f"{_where(path, task)}: gridcare:commitmentRef {ref!r} is not one of {COMMITMENT_REFS}")
-        optional = _reaches_end(outgoing, starts[0], ends, without=task_id)
-        for ticket_type in types:
+    for ticket_type in types:
+        outgoing, incoming = graph(ticket_type)
+        if not _reaches_end(outgoing, starts[0], ends, without=""):
+            raise BpmnError(f"{_where(path, process)}: no path from start to end is open to {ticket_type} "
+                            "(gridcare:ticketTypes on the flows)")
+        # The type's path: tasks on some flow from the start to an end open to the type.
+        on_path = [t for t in tasks if _reaches(outgoing, starts[0], t) and _reaches_end(outgoing, t, ends, "")]
+        marks = [(attributes[t]["timestamp_column"], attributes[t]["value_column"]) for t in on_path]
+        if len(set(marks)) < len(marks):
+            raise BpmnError(f"{_where(path, process)}: two tasks on the path of {ticket_type} are marked by the "
+                            f"same timestamp column (and value column) {marks}")
+        for task_id in on_path:
+            origin = attributes[task_id]["commitment_from_step_id"]
+            if origin is not None and origin not in on_path:
+                raise BpmnError(f"{_where(path, elements[task_id])}: gridcare:commitmentFrom {origin!r} is not on "
+                                f"the path of {ticket_type}")
+            optional = _reaches_end(outgoing, starts[0], ends, without=task_id)
             steps.append(ProcessStep(
                 process_id=process_id, process_name=process_name, ticket_type=ticket_type, step_id=task_id,
-                step_name=task.get("name") or task_id, step_order=step_order, timestamp_column=column,
+                step_name=elements[task_id].get("name") or task_id, step_order=position[task_id],
                 is_optional=optional, branch_id=_branch(task_id, incoming, outgoing) if optional else None,
-                commitment_minutes=int(minutes) if minutes is not None else None, commitment_ref=ref,
-                skip_deviation=_ext(task, "skipDeviation"), source_file=source_file,
+                source_file=source_file, **attributes[task_id],
             ))
-    columns = [s.timestamp_column for s in steps if s.ticket_type == types[0]]
-    if len(set(columns)) < len(columns):
-        raise BpmnError(f"{_where(path, process)}: two tasks are marked by the same timestamp column {columns}")
     return steps
 
 

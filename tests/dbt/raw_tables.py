@@ -79,6 +79,7 @@ RAW_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("worker_id", "text"),
         ("satisfaction", "integer"),
         ("description", "text"),
+        ("callback_at", "timestamp"),
     ),
     "raw_crm__interactions": (
         ("interaction_id", "text"),

@@ -16,7 +16,8 @@ from lxml import etree
 from tests.dbt import crafted_process as crafted
 from tests.dbt.conftest import PROCESS_DIR
 
-MARTS = "+ticket_process_conformance +fct_ticket_events +fct_ticket_deviations +customer_contact_timeline +channel_kpis"
+MARTS = ("+ticket_process_conformance +fct_ticket_events +fct_ticket_deviations +process_kpis "
+         "+customer_contact_timeline +channel_kpis")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_time_in_each_step_longest_wait_and_missed_commitments(built):
     expected = {t: (m, s, Decimal(w), c) for t, (m, s, w, c) in crafted.EXPECTED_STEP_TIMES.items()}
     assert got == expected
     assert (rows["T_REOPEN"]["is_reopened"], rows["T_REOPEN"]["delivery_count"], rows["T_REOPEN"]["event_count"]) == (
-        True, 3, 7)
+        True, 3, 10)
 
 
 def test_event_log_has_one_row_per_step_reached_and_time(built):
@@ -58,11 +59,13 @@ def test_event_log_has_one_row_per_step_reached_and_time(built):
     )
     assert [(e["activity"], e["occurrence"], e["worker_id"]) for e in events] == [
         ("报修受理", 1, "W1"), ("派单", 1, "W1"), ("到达现场", 1, "W1"), ("处理完成", 1, "W1"),
-        ("派单", 2, "W2"), ("到达现场", 2, "W2"), ("处理完成", 2, "W2"),
+        ("回访", 1, "W1"), ("派单", 2, "W2"), ("到达现场", 2, "W2"), ("处理完成", 2, "W2"), ("回访", 2, "W2"),
+        ("评价", 1, "W2"),
     ]
     (total,) = built.query("select count(*) as n, count(distinct case_id) as cases from marts.fct_ticket_events")
-    # 4+3+3+4+7+2 fault-repair events, 2+4+3 service-request events; the inspection S_PM has no process.
-    assert (total["n"], total["cases"]) == (32, 9)
+    # 6+4+4+5+10+2 fault-repair events, 5+5+4+5+3+3+3 service-request events; the inspection S_PM has no
+    # process, and S_OLD's unknown callback is no event.
+    assert (total["n"], total["cases"]) == (59, 13)
 
 
 def test_deviation_counts_for_top_deviations(built):
@@ -71,7 +74,31 @@ def test_deviation_counts_for_top_deviations(built):
         for r in built.query("select deviation, count(*) as n from marts.fct_ticket_deviations group by deviation")
     }
     assert counts == {"resolved_without_arrival:arrive": 1, "skipped_step:dispatch": 1, "out_of_order:arrive": 1,
-                      "reopened": 1, "skipped_step:visit": 1}
+                      "reopened": 1, "resolved_without_visit:visit": 1, "callback_late:callback": 1,
+                      "callback_missing:callback": 1}
+
+
+def test_process_kpis_callback_and_rating_rates(built):
+    rows = built.query("select * from marts.process_kpis")
+    got = {
+        (r["resolved_date"], r["district"], r["ticket_type"]): {
+            k: (str(r[k]) if isinstance(r[k], Decimal) else r[k]) for k in crafted._PROCESS_KPI_COLUMNS
+        }
+        for r in rows
+    }
+    assert got == crafted.EXPECTED_PROCESS_KPIS
+
+
+def test_unknown_callback_is_not_judged(built):
+    """S_OLD's only file predates the callback column; S_NOTDUE's callback is not due yet."""
+    steps = {
+        r["ticket_id"]: (r["is_known"], r["is_overdue"])
+        for r in built.query(
+            "select ticket_id, is_known, is_overdue from intermediate.int_ticket_steps_evaluated "
+            "where step_id = 'callback' and ticket_id in ('S_OLD', 'S_NOTDUE', 'S_MISSING')"
+        )
+    }
+    assert steps == {"S_OLD": (False, False), "S_NOTDUE": (True, False), "S_MISSING": (True, True)}
 
 
 def test_identity_resolution_by_unique_phone(built):
@@ -133,4 +160,4 @@ def test_removing_a_step_from_the_bpmn_changes_the_verdicts(built, tmp_path):
     verdicts = _conformance(built)
     assert {t: verdicts[t] for t in crafted.EXPECTED_WITHOUT_DISPATCH} == crafted.EXPECTED_WITHOUT_DISPATCH
     # The service request is untouched.
-    assert verdicts["S_HALF"] == crafted.EXPECTED_CONFORMANCE["S_HALF"]
+    assert verdicts["S_NOVISIT"] == crafted.EXPECTED_CONFORMANCE["S_NOVISIT"]

@@ -21,13 +21,13 @@ MARTS = {
     "customer_360", "customer_tags", "dim_customers", "fct_service_tickets", "daily_service_kpis",
     "dim_workers", "fct_daily_consumption", "transformer_daily_load", "dim_transformers", "bill_forecast",
     "fct_ticket_events", "fct_ticket_deviations", "ticket_process_conformance", "customer_contact_timeline",
-    "channel_kpis",
+    "channel_kpis", "process_kpis",
 }
 # Raw tables that are not landing datasets: the BPMN process steps (orchestration/process/assets.py).
 DERIVED_RAW_TABLES = {"raw_bpmn__process_steps"}
 # A second staging view of a raw table: every delivered state of the tickets, beside the latest state.
 HISTORY_VIEWS = {"crm__service_ticket_deliveries"}
-MODEL_COUNT = 37
+MODEL_COUNT = 38
 INCREMENTAL = {"fct_daily_consumption", "transformer_daily_load"}
 
 

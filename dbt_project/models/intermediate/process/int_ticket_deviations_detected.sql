@@ -40,6 +40,7 @@ skipped as (
         on branches_taken.ticket_id = missing.ticket_id
         and branches_taken.branch_id = missing.branch_id
     where missing.first_reached_at is null
+        and missing.is_known
         and exists (
             select 1 from ticket_steps as later
             where later.ticket_id = missing.ticket_id
@@ -71,6 +72,38 @@ out_of_order as (
 
 ),
 
+late as (
+
+    -- Reached after its commitment, for a step whose lateness is a deviation (gridcare:lateDeviation; the
+    -- callback), not only a missed commitment.
+    select
+        ticket_id,
+        late_deviation as deviation_kind,
+        step_id,
+        step_name,
+        step_order
+
+    from ticket_steps
+    where late_deviation is not null and not is_commitment_met
+
+),
+
+overdue as (
+
+    -- Not reached although its commitment ran out before the as-of time (gridcare:missingDeviation): a
+    -- callback never made. Unknown steps (a column older files lack) are never overdue.
+    select
+        ticket_id,
+        missing_deviation as deviation_kind,
+        step_id,
+        step_name,
+        step_order
+
+    from ticket_steps
+    where missing_deviation is not null and is_overdue
+
+),
+
 reopened as (
 
     -- A later delivery moved the ticket back to an earlier status (resolved -> dispatched, ...).
@@ -98,6 +131,10 @@ deviations as (
     select * from skipped
     union all
     select * from out_of_order
+    union all
+    select * from late
+    union all
+    select * from overdue
     union all
     select * from reopened
 

@@ -29,6 +29,9 @@ stamped as (
         ticket_id,
         cast('{{ column }}' as {{ dbt.type_string() }}) as timestamp_column,
         {{ column }} as event_at,
+        {% for value in ticket_value_columns() %}
+        {{ value }} is not null as has_{{ value }},
+        {% endfor %}
         delivery_seq,
         worker_id
     from deliveries
@@ -38,38 +41,52 @@ stamped as (
 
 ),
 
+marked as (
+
+    -- A step is marked by its timestamp and, with gridcare:valueColumn, by that column holding a value
+    -- (评价: a given satisfaction, at the callback's time).
+    select
+        stamped.ticket_id,
+        steps.process_id,
+        tickets.ticket_type,
+        steps.step_id,
+        steps.step_name,
+        steps.step_order,
+        stamped.event_at,
+        stamped.delivery_seq,
+        stamped.worker_id
+
+    from stamped
+    inner join tickets
+        on stamped.ticket_id = tickets.ticket_id
+    inner join steps
+        on tickets.ticket_type = steps.ticket_type
+        and stamped.timestamp_column = steps.timestamp_column
+    where steps.value_column is null
+        {% for value in ticket_value_columns() %}
+        or (steps.value_column = '{{ value }}' and stamped.has_{{ value }})
+        {% endfor %}
+
+),
+
 first_seen as (
 
     select
         *,
         -- A value repeated in every later delivery is one event; the delivery that first showed it names the worker.
         row_number() over (
-            partition by ticket_id, timestamp_column, event_at order by delivery_seq
+            partition by ticket_id, step_id, event_at order by delivery_seq
         ) as seen_rank
 
-    from stamped
+    from marked
 
 ),
 
 events as (
 
-    select
-        first_seen.ticket_id,
-        steps.process_id,
-        tickets.ticket_type,
-        steps.step_id,
-        steps.step_name,
-        steps.step_order,
-        first_seen.event_at,
-        first_seen.worker_id
-
+    select ticket_id, process_id, ticket_type, step_id, step_name, step_order, event_at, worker_id
     from first_seen
-    inner join tickets
-        on first_seen.ticket_id = tickets.ticket_id
-    inner join steps
-        on tickets.ticket_type = steps.ticket_type
-        and first_seen.timestamp_column = steps.timestamp_column
-    where first_seen.seen_rank = 1
+    where seen_rank = 1
 
 ),
 

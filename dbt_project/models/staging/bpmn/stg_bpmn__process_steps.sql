@@ -21,7 +21,11 @@ renamed as (
         cast(commitment_minutes as integer) as commitment_minutes,
         cast(commitment_ref as {{ dbt.type_string() }}) as commitment_ref,
         cast(skip_deviation as {{ dbt.type_string() }}) as skip_deviation,
-        cast(source_file as {{ dbt.type_string() }}) as source_file
+        cast(source_file as {{ dbt.type_string() }}) as source_file,
+        cast(value_column as {{ dbt.type_string() }}) as value_column,
+        cast(commitment_from_step_id as {{ dbt.type_string() }}) as commitment_from_step_id,
+        cast(late_deviation as {{ dbt.type_string() }}) as late_deviation,
+        cast(missing_deviation as {{ dbt.type_string() }}) as missing_deviation
 
     from source
 

@@ -23,6 +23,8 @@ renamed as (
         status,
         {{ ticket_status_rank('status') }} as status_rank,
         worker_id,
+        satisfaction,
+        callback_at,
         _delivery_date as delivery_date,
         -- Same tie-break as stg_crm__service_tickets: a day loaded twice counts once, the later load.
         row_number() over (

@@ -37,6 +37,7 @@ renamed as (
         status,
         worker_id,
         satisfaction,
+        callback_at,
         description,
         _delivery_date as last_delivery_date,
         delivery_count
