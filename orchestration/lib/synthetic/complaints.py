@@ -24,12 +24,12 @@ from .randomness import rng_for
 from .world import World
 
 # Probability that one failure leads the customer to complain (the rest shrug it off).
-P_MISSED_COMMITMENT = 0.30
-P_REOPENED = 0.30
+P_MISSED_COMMITMENT = 0.40
+P_REOPENED = 0.35
 P_SLOW = 0.06  # resolved more than two days after the call
-P_UNSATISFIED = 0.10  # rated 1 or 2
-P_REPEAT_CALL = 0.15  # a third fault or outage call within 14 days
-P_LONG_OUTAGE = 0.05  # unplanned outage of more than 6 hours, per customer of the transformer
+P_UNSATISFIED = 0.15  # rated 1 or 2
+P_REPEAT_CALL = 0.20  # a third fault or outage call within 14 days
+P_LONG_OUTAGE = 0.08  # unplanned outage of more than 6 hours, per customer of the transformer
 P_PLANNED_OUTAGE = 0.005
 LONG_OUTAGE_S = 6 * HOUR
 REPEAT_WINDOW_S = 14 * DAY
