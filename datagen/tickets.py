@@ -23,6 +23,7 @@ import polars as pl
 
 from domain.codes import CHANNELS, TICKET_TYPES
 
+from .complaints import FollowUpComplaints
 from .events import DAY, HOUR, Events, epoch_seconds
 from .holidays import holiday_calendar
 from .randomness import rng_for
@@ -225,35 +226,67 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict, 
     }
 
 
-def _process(seed: int, world: World, events: Events, t: dict, day: dt.date) -> dict:
+def _process(seed: int, world: World, events: Events, t: dict, day: dt.date, stream: str = "tickets") -> dict:
     """The whole lifecycle of a day's new tickets: designed deviation, true times, recorded times, callbacks.
 
     Each part draws from a stream of its own, so changing one leaves the others' values as they were.
     """
-    deviation = designed_deviations(rng_for(seed, "tickets.deviations", day), t["ticket_type"])
+    deviation = designed_deviations(rng_for(seed, f"{stream}.deviations", day), t["ticket_type"])
     life = _lifecycle(t["rng"], world, events, t, deviation)
-    recorded = recorded_times(rng_for(seed, "tickets.recorded", day), life, deviation)
-    calls = callbacks(rng_for(seed, "tickets.callbacks", day), life, recorded, deviation, t["ticket_type"])
+    recorded = recorded_times(rng_for(seed, f"{stream}.recorded", day), life, deviation)
+    calls = callbacks(rng_for(seed, f"{stream}.callbacks", day), life, recorded, deviation, t["ticket_type"])
     return {**life, **recorded, **calls, "deviation": deviation}
+
+
+def _follow_up_tickets(seed: int, world: World, i: int, customers: np.ndarray, created: np.ndarray) -> dict:
+    """The complaint tickets `FollowUpComplaints` has due on day number `i`, in `_new_tickets`' shape.
+
+    Drawn from a stream of their own, so the day's other tickets keep every simulated value.
+    """
+    rng = rng_for(seed, "complaints.tickets", world.start + dt.timedelta(days=i))
+    area = world.customers.area[customers]
+    channel = (rng.random(len(customers))[:, None] > _CHANNEL_MIX.cumsum(axis=1)[area]).sum(axis=1)
+    return {
+        "customer": customers,
+        "ticket_type": np.full(len(customers), T["complaint"], dtype=np.int8),
+        "channel": channel.astype(np.int8),
+        "created": created,
+        "outage": np.full(len(customers), -1, dtype=np.int64),
+        "rng": rng,
+    }
+
+
+def _day_frame(world: World, i: int, t: dict, life: dict) -> pl.DataFrame:
+    """One day's simulated tickets as a frame, with their descriptions."""
+    c = world.customers
+    day = world.start + dt.timedelta(days=i)
+    types = [TICKET_TYPES[k] for k in t["ticket_type"]]
+    transformer = world.transformers.ids.gather(world.transformer_of[t["customer"]]).to_list()
+    descriptions = compose_descriptions(
+        t["rng"], types, c.address.gather(t["customer"]).to_list(), c.phone.gather(t["customer"]).to_list(),
+        transformer, np.full(len(types), day.month),
+    )
+    columns = {k: v for k, v in t.items() if k != "rng"}
+    # A day without tickets has no descriptions; the dtype keeps its empty frame stackable.
+    return pl.DataFrame({**columns, **life, "description": pl.Series(descriptions, dtype=pl.Utf8)})
 
 
 def simulate_tickets(seed: int, world: World, events: Events, weather: Weather) -> Tickets:
     """Every ticket created in the period, ordered by creation time, with its whole lifecycle."""
     calendar = holiday_calendar(world.start, world.end)["is_holiday"].to_list()
     parts = []
-    c = world.customers
+    follow_ups = FollowUpComplaints(seed, world, events, T)
     for i in range(world.days):
         t = _new_tickets(seed, world, events, weather, i, calendar[i])
-        life = _process(seed, world, events, t, world.start + dt.timedelta(days=i))
-        types = [TICKET_TYPES[k] for k in t["ticket_type"]]
-        transformer = world.transformers.ids.gather(world.transformer_of[t["customer"]]).to_list()
-        descriptions = compose_descriptions(
-            t["rng"], types, c.address.gather(t["customer"]).to_list(), c.phone.gather(t["customer"]).to_list(),
-            transformer, np.full(len(types), (world.start + dt.timedelta(days=i)).month),
-        )
-        del t["rng"]
-        # A day without tickets has no descriptions; the dtype keeps its empty frame stackable.
-        parts.append(pl.DataFrame({**t, **life, "description": pl.Series(descriptions, dtype=pl.Utf8)}))
+        day = world.start + dt.timedelta(days=i)
+        life = _process(seed, world, events, t, day)
+        follow_ups.record(i, t, life)
+        parts.append(_day_frame(world, i, t, life))
+        complaints = _follow_up_tickets(seed, world, i, *follow_ups.due(i, world.customers.opened <= i))
+        if len(complaints["customer"]):
+            life = _process(seed, world, events, complaints, day, stream="complaints")
+            follow_ups.record(i, complaints, life)
+            parts.append(_day_frame(world, i, complaints, life))
     frame = pl.concat(parts)
     last = epoch_seconds(world.end) + DAY
     frame = frame.filter(pl.col("created") < last).sort("created", maintain_order=True)

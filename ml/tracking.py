@@ -271,6 +271,7 @@ def register(
     json_artifacts: Mapping[str, Any] | None = None,
     input_example: pd.DataFrame | None = None,
     artifact_location: str | None = None,
+    requirements: Sequence[str] = TORCH_STACK,
 ) -> Registration:
     """Log the output of a `train(config) -> (metrics, objects)` and register it: `log_and_register` for a
     model that saves itself to a directory (the intent classifier, the consumption forecaster).
@@ -288,6 +289,8 @@ def register(
         experiment: MLflow experiment name; default `model_name`.
         data_version: overrides `objects["data_version"]` (e.g. the Dagster run).
         greater_is_better, figures, json_artifacts, input_example, artifact_location: as for `log_and_register`.
+        requirements: distribution names pinned, at their installed versions, as the model's requirements
+            (default the torch stack of the Lightning models).
     """
     numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, numbers.Real) and not isinstance(v, bool)}
     params = {k: v for k, v in asdict(objects["config"]).items() if not k.endswith("_path")}
@@ -300,7 +303,7 @@ def register(
             input_example=input_example,
             # Stating them also spares MLflow from re-importing the model in a subprocess to guess them
             # (seconds per registration).
-            pip_requirements=[f"{name}=={installed_version(name)}" for name in TORCH_STACK],
+            pip_requirements=[f"{name}=={installed_version(name)}" for name in requirements],
             artifact_location=artifact_location,
         )
 

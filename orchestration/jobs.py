@@ -30,7 +30,7 @@ nightly_job = dg.define_asset_job(
     tags=WRITES_WAREHOUSE,
 )
 
-TRAINING_ASSETS = ("intent_classifier", "transformer_fault_model", "consumption_forecaster")
+TRAINING_ASSETS = ("intent_classifier", "transformer_fault_model", "consumption_forecaster", "complaint_model")
 
 retrain_job = dg.define_asset_job(
     "retrain_models",

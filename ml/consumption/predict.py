@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ml.consumption.data import Panel, build_panel, make_windows
+from ml.consumption.data import CATEGORIES, Panel, build_panel, make_windows
 from ml.consumption.model import ConsumptionLSTM
 
 MODEL_FILE, META_FILE = "model.pt", "meta.json"
@@ -28,19 +28,41 @@ OUTPUT_COLUMNS = ["customer_id", "forecast_date", "kwh_pred", "kwh_lo", "kwh_hi"
 class ConsumptionForecaster:
     """A trained ConsumptionLSTM with its window sizes: history in, 30 days of quantiles out."""
 
-    def __init__(self, model: ConsumptionLSTM, input_days: int, horizon: int, interval_scale: float = 1.0) -> None:
-        """Wrap a trained network in eval mode (no dropout); `interval_scale` widens (>1) the interval."""
+    def __init__(self, model: ConsumptionLSTM, input_days: int, horizon: int,
+                 interval_scales: dict[str, tuple[float, float]] | None = None) -> None:
+        """Wrap a trained network in eval mode (no dropout).
+
+        `interval_scales` maps a customer category (or `all`, for any other) to the factors (lower, upper) by
+        which the lower and upper halves of the 10%-90% band are stretched around the median: the conformal
+        calibration of `ml.consumption.train`. Without it the band is the network's own.
+        """
         self.model = model.eval()
         self.input_days = input_days
         self.horizon = horizon
-        self.interval_scale = interval_scale
+        self.interval_scales = {key: tuple(pair) for key, pair in (interval_scales or {"all": (1.0, 1.0)}).items()}
+
+    def row_scales(self, static: torch.Tensor | np.ndarray) -> np.ndarray:
+        """The (lower, upper) interval factors of each window (n, 2), from the category one-hot at the head of
+        `static`; a window of no known category takes the factors of `all`."""
+        codes = np.asarray(static)[:, : len(CATEGORIES)]
+        default = self.interval_scales.get("all", (1.0, 1.0))
+        factors = np.array([self.interval_scales.get(code, default) for code in CATEGORIES])
+        known = codes.sum(axis=1, keepdims=True) > 0
+        return np.where(known, codes @ factors, np.array(default)[None, :]).astype(np.float32)
+
+    def raw_quantiles(self, encoder, decoder, static) -> np.ndarray:
+        """The network's quantiles of kWh / scale (n, horizon, 3), uncalibrated and unclipped."""
+        return self.model(encoder, decoder, static).numpy()
 
     def scaled_quantiles(self, encoder, decoder, static) -> np.ndarray:
-        """Quantiles of kWh / scale (n, horizon, 3), the interval widened by `interval_scale` around the median."""
-        q = self.model(encoder, decoder, static).numpy()
-        median = q[:, :, 1:2]
-        q = median + self.interval_scale * (q - median)
-        return np.maximum(q, 0.0)
+        """Quantiles of kWh / scale (n, horizon, 3), each half of the interval stretched around the median by
+        the window's category factors (`row_scales`), clipped at zero (a meter never runs backwards)."""
+        q = self.raw_quantiles(encoder, decoder, static)
+        median = q[:, :, 1]
+        factors = self.row_scales(static)
+        lo = median - factors[:, None, 0] * (median - q[:, :, 0])
+        hi = median + factors[:, None, 1] * (q[:, :, 2] - median)
+        return np.maximum(np.stack([lo, median, hi], axis=-1), 0.0)
 
     def predict_panel(self, panel: Panel, anchor: int, batch_size: int = 4096) -> np.ndarray:
         """kWh quantiles (customers, horizon, 3) for the days after column `anchor` of `panel`."""
@@ -89,7 +111,7 @@ class ConsumptionForecaster:
         directory.mkdir(parents=True, exist_ok=True)
         torch.save(self.model.state_dict(), directory / MODEL_FILE)
         meta = {"hparams": dict(self.model.hparams), "input_days": self.input_days, "horizon": self.horizon,
-                "interval_scale": self.interval_scale}
+                "interval_scales": self.interval_scales}
         (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return directory
 
@@ -100,7 +122,9 @@ class ConsumptionForecaster:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         model = ConsumptionLSTM(**meta["hparams"])
         model.load_state_dict(torch.load(directory / MODEL_FILE, weights_only=True))
-        return cls(model, meta["input_days"], meta["horizon"], meta.get("interval_scale", 1.0))
+        # Models registered before the per-category calibration carry one symmetric factor.
+        legacy = meta.get("interval_scale", 1.0)
+        return cls(model, meta["input_days"], meta["horizon"], meta.get("interval_scales", {"all": (legacy, legacy)}))
 
 
 def split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, dt.date]:

@@ -11,7 +11,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from orchestration.scoring import consumption_history
+from orchestration.scoring import complaint_history, consumption_history
 from orchestration.scoring import intents as intent_scoring
 from orchestration.resources import MlflowResource, WarehouseResource
 
@@ -20,6 +20,7 @@ from orchestration.resources import MlflowResource, WarehouseResource
 # CPU importing it, whether or not it runs a model. tests/orchestration/test_definitions.py pins these names.
 INTENT_MODEL = "intent_classifier"
 CONSUMPTION_MODEL = "consumption_forecaster"
+COMPLAINT_MODEL = "complaint_risk"
 
 FAULT_MODEL = "transformer_fault_risk"
 ML_SCHEMA = "ml"
@@ -229,5 +230,64 @@ def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -
     )
 
 
+COMPLAINT_DEPS = ["fct_service_tickets", "customer_contact_timeline", "dim_customers", "fct_daily_consumption",
+                  "stg_scada__equipment_faults"]
+
+
+@dg.asset(group_name="ml", deps=COMPLAINT_DEPS, kinds={"scikitlearn", "mlflow"})
+def complaint_model(
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource, mlflow: MlflowResource
+) -> dg.MaterializeResult:
+    """Complaint early warning (投诉预警): logistic regression on weekly snapshots of each customer's service
+    history, evaluated on the latest month against the rule "had a complaint before" and registered as
+    `complaint_risk` (promotion by lift in the top 5 %, at least the champion's)."""
+    from ml.complaint.registry import register_complaint_model
+    from ml.complaint.train import ComplaintTrainConfig
+    from ml.complaint.train import train as train_complaint
+
+    champion = _champion(mlflow.uri, COMPLAINT_MODEL)
+    if champion is not None and not config.retrain:
+        return _kept(champion)
+    wh = warehouse.get()
+    span = complaint_history.history_span(wh)
+    if span is None:
+        raise dg.Failure("marts.fct_daily_consumption has no readings: no history to learn complaints from")
+    cfg = ComplaintTrainConfig.small() if config.quick else ComplaintTrainConfig()
+    history = complaint_history.read_history(wh, span[0] - dt.timedelta(days=56))
+    metrics, objects = train_complaint(cfg, history, *span)
+    reg = register_complaint_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
+    return dg.MaterializeResult(
+        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
+                  **{k: float(v) for k, v in metrics.items()}}
+    )
+
+
+@dg.asset(group_name="ml", deps=["complaint_model", *COMPLAINT_DEPS], kinds={"scikitlearn", "duckdb"})
+def complaint_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
+    """ml.complaint_risk: every customer's probability of a complaint in the 30 days after the latest reading
+    day, with up to three reasons in Chinese (one row per customer), from the registered champion."""
+    from ml.complaint.features import features_as_of
+    from ml.tracking import load_model
+
+    wh = warehouse.get()
+    span = complaint_history.history_span(wh)
+    if span is None:
+        raise dg.Failure("marts.fct_daily_consumption has no readings: no day to score complaints as of")
+    as_of = span[1]
+    champion = _champion(mlflow.uri, COMPLAINT_MODEL)
+    history = complaint_history.read_history(wh, as_of - dt.timedelta(days=63)).normalised()
+    rows = features_as_of(history, as_of)
+    started = time.perf_counter()
+    scores = load_model(mlflow.uri, COMPLAINT_MODEL).predict(rows)
+    seconds = time.perf_counter() - started
+    out = scores.assign(model_version=int(champion.version), scored_on=as_of)
+    written = wh.replace_table(ML_SCHEMA, "complaint_risk", out)
+    return dg.MaterializeResult(
+        metadata={"rows": written, "as_of": as_of.isoformat(), "mean_risk": float(out["risk"].mean()),
+                  "customers_per_second": round(len(out) / seconds, 1) if seconds else None,
+                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+    )
+
+
 ml_assets = [intent_classifier, interaction_intents, transformer_fault_model, transformer_fault_risk,
-             consumption_forecaster, consumption_forecast]
+             consumption_forecaster, consumption_forecast, complaint_model, complaint_risk]

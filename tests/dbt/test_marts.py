@@ -19,6 +19,7 @@ UNIT_TESTS = {
     "test_repair_and_complaint_windows_count_back_from_d",
     "test_tou_saving_prices_flat_and_prorated_tiers",
     "test_tag_thresholds_and_boundaries",
+    "test_complaint_sensitive_from_the_model_and_the_rule",
     "test_deviation_rules_follow_the_process_steps",
 }
 

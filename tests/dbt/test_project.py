@@ -73,7 +73,7 @@ def test_one_staging_view_per_raw_table(manifest):
     # Schema ml holds the platform's own predictions read back by marts, not landed data.
     raw_sources = [n for n in manifest["sources"].values() if n["source_name"] != "ml"]
     assert {n["name"] for n in raw_sources} == set(RAW_TABLES) | DERIVED_RAW_TABLES
-    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {"consumption_forecast"}
+    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {"consumption_forecast", "complaint_risk"}
     staged = {n["name"].removeprefix("stg_") for n in _models(manifest).values()
               if n["name"].startswith("stg_") and not n["name"].startswith("stg_ml__")}
     assert staged == {t.removeprefix("raw_") for t in set(RAW_TABLES) | DERIVED_RAW_TABLES} | HISTORY_VIEWS

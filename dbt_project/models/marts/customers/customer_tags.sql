@@ -26,6 +26,12 @@ service as (
 
 ),
 
+complaint_risks as (
+
+    select customer_id, risk, reasons_zh from {{ ref('stg_ml__complaint_risks') }}
+
+),
+
 tariff_costs as (
 
     select customer_id, tou_yearly_saving_yuan from {{ ref('int_tariff_costs_estimated') }}
@@ -86,18 +92,61 @@ frequent_repair as (
 
 ),
 
-complaint_sensitive as (
+ranked_complaint_risks as (
 
+    -- The model's top share of scored customers. Equal risks rank equal, so a model that scores everyone
+    -- alike (trained on a history without complaints) flags no one.
     select
         customer_id,
-        'complaint_sensitive' as tag,
-        '投诉敏感' as tag_label_zh,
-        cast(complaint_tickets_180d as numeric(14, 4)) as evidence_value,
-        cast(complaint_tickets_180d as {{ text }}) || ' complaint tickets in 180 days' as evidence_text,
-        cast(null as numeric(12, 2)) as tou_yearly_saving_yuan
+        risk,
+        reasons_zh,
+        percent_rank() over (order by risk) as risk_percent_rank
 
+    from complaint_risks
+
+),
+
+complaint_flagged as (
+
+    select customer_id, risk, reasons_zh
+    from ranked_complaint_risks
+    where risk_percent_rank >= {{ 1 - var('complaint_sensitive_top_share') }}
+
+),
+
+complaint_rule as (
+
+    select customer_id, complaint_tickets_180d
     from service
     where complaint_tickets_180d >= 2
+
+),
+
+complaint_sensitive as (
+
+    -- Held by customers the early-warning model ranks in its top share (evidence: the risk and its reasons)
+    -- and by customers with repeated recent complaints (evidence: the count), whether scored or not.
+    select
+        coalesce(complaint_flagged.customer_id, complaint_rule.customer_id) as customer_id,
+        'complaint_sensitive' as tag,
+        '投诉敏感' as tag_label_zh,
+        cast(coalesce(complaint_flagged.risk, complaint_rule.complaint_tickets_180d) as numeric(14, 4))
+            as evidence_value,
+        case
+            when complaint_flagged.customer_id is null
+                then cast(complaint_rule.complaint_tickets_180d as {{ text }}) || ' complaint tickets in 180 days'
+            else '30-day complaint risk ' || cast(complaint_flagged.risk as {{ text }})
+                || ' (top ' || cast(cast(100 * {{ var('complaint_sensitive_top_share') }} as integer) as {{ text }})
+                || '% of customers)'
+                || case when complaint_flagged.reasons_zh <> '' then ': ' || complaint_flagged.reasons_zh else '' end
+                || coalesce('; ' || cast(complaint_rule.complaint_tickets_180d as {{ text }})
+                    || ' complaint tickets in 180 days', '')
+        end as evidence_text,
+        cast(null as numeric(12, 2)) as tou_yearly_saving_yuan
+
+    from complaint_flagged
+    full outer join complaint_rule
+        on complaint_flagged.customer_id = complaint_rule.customer_id
 
 ),
 
