@@ -5,8 +5,10 @@ the metric that decides promotion, so the intent classifier, the Prophet fault m
 forecaster register the same way. The tracking URI is always an argument; nothing here reads the environment.
 
 Promotion rule: a new version becomes the alias `champion` when its evaluation metric is at least as good as
-the current champion's (ties promote: the newer model has seen newer data). The first version of a model is
-champion. The metric value is stored on each version as tags, so the comparison never needs the runs.
+the current champion's (ties promote: the newer model has seen newer data), and so is each of its guard metrics
+(e.g. the intent classifier's out-of-scope recall beside its in-scope accuracy), if the caller names any. The
+first version of a model is champion. The metric values are stored on each version as tags, so the comparison
+never needs the runs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ TAG_EVAL_VALUE = "eval_metric_value"
 TAG_GREATER_IS_BETTER = "greater_is_better"
 TAG_DATA_VERSION = "data_version"
 TAG_PROMOTED = "promoted"
+TAG_GUARD_PREFIX = "guard/"  # + metric name: the value of each guard metric (greater is better)
 # What a Lightning model's pyfunc needs to load; pinned to what trained it (see `register`).
 TORCH_STACK = ("torch", "lightning", "mlflow", "pandas", "numpy")
 # PostgreSQL advisory lock held while a new database-backed store creates its tables.
@@ -169,6 +172,7 @@ def log_and_register(
     artifact_location: str | None = None,
     tags: Mapping[str, str] | None = None,
     alias: str = CHAMPION,
+    guard_metrics: Sequence[str] = (),
 ) -> Registration:
     """Log one training run, register its model as a new version, and promote it if it is at least as good.
 
@@ -191,15 +195,18 @@ def log_and_register(
         artifact_location: where a newly created experiment stores artifacts (tests use a tmp dir).
         tags: extra run tags.
         alias: the alias to move on promotion.
+        guard_metrics: further keys of `metrics` (greater is better) that must each be at least the champion's
+            too; a champion without one of them recorded does not block on it.
 
     Returns:
         A Registration with the run id, the new version number and whether the alias moved to it.
 
     Raises:
-        KeyError: `eval_metric` is not in `metrics`.
+        KeyError: `eval_metric` or a guard metric is not in `metrics`.
     """
-    if eval_metric not in metrics:
-        raise KeyError(f"eval_metric {eval_metric!r} not in metrics {sorted(metrics)}")
+    for key in (eval_metric, *guard_metrics):
+        if key not in metrics:
+            raise KeyError(f"metric {key!r} not in metrics {sorted(metrics)}")
     eval_value = float(metrics[eval_metric])
     with tracking(tracking_uri) as client:
         experiment_id = _experiment_id(client, experiment, artifact_location)
@@ -234,12 +241,17 @@ def log_and_register(
         # A champion scored on another metric (or promoted by hand, without the tags) cannot be compared; the
         # new version, scored as asked, replaces it.
         promoted = is_better_or_equal(eval_value, current_value, greater_is_better)
+        guards = {f"{TAG_GUARD_PREFIX}{key}": float(metrics[key]) for key in guard_metrics}
+        for tag, value in guards.items():
+            held = current.tags.get(tag) if current is not None and current_value is not None else None
+            promoted = promoted and is_better_or_equal(value, float(held) if held is not None else None)
         version_tags = {
             TAG_EVAL_METRIC: eval_metric,
             TAG_EVAL_VALUE: repr(eval_value),
             TAG_GREATER_IS_BETTER: str(greater_is_better).lower(),
             TAG_DATA_VERSION: data_version,
             TAG_PROMOTED: str(promoted).lower(),
+            **{tag: repr(value) for tag, value in guards.items()},
         }
         for key, value in version_tags.items():
             client.set_model_version_tag(model_name, version, key, value)
@@ -272,6 +284,7 @@ def register(
     input_example: pd.DataFrame | None = None,
     artifact_location: str | None = None,
     requirements: Sequence[str] = TORCH_STACK,
+    guard_metrics: Sequence[str] = (),
 ) -> Registration:
     """Log the output of a `train(config) -> (metrics, objects)` and register it: `log_and_register` for a
     model that saves itself to a directory (the intent classifier, the consumption forecaster).
@@ -288,7 +301,8 @@ def register(
         eval_metric: promotion metric, a key of `metrics`.
         experiment: MLflow experiment name; default `model_name`.
         data_version: overrides `objects["data_version"]` (e.g. the Dagster run).
-        greater_is_better, figures, json_artifacts, input_example, artifact_location: as for `log_and_register`.
+        greater_is_better, figures, json_artifacts, input_example, artifact_location, guard_metrics: as for
+            `log_and_register`.
         requirements: distribution names pinned, at their installed versions, as the model's requirements
             (default the torch stack of the Lightning models).
     """
@@ -304,7 +318,7 @@ def register(
             # Stating them also spares MLflow from re-importing the model in a subprocess to guess them
             # (seconds per registration).
             pip_requirements=[f"{name}=={installed_version(name)}" for name in requirements],
-            artifact_location=artifact_location,
+            artifact_location=artifact_location, guard_metrics=guard_metrics,
         )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
+from ml.intent.labels import OUTCOMES
 from ml.intent.text import NUM_TOKEN, tokenize
 
 
@@ -34,3 +36,15 @@ def fit_baseline(texts: Sequence[str], intents: Sequence[str], seed: int = 42) -
         ]
     )
     return pipeline.fit(list(texts), list(intents))
+
+
+def baseline_logits(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """Log-probabilities (n, len(OUTCOMES)) of a fitted baseline in `OUTCOMES` order, for the shared evaluation.
+
+    A class the baseline never saw gets probability 1e-13 rather than log(0).
+    """
+    probs = np.full((len(texts), len(OUTCOMES)), 1e-13)
+    fitted = pipeline.predict_proba(list(texts))
+    for j, label in enumerate(pipeline.classes_):
+        probs[:, OUTCOMES.index(label)] = fitted[:, j]
+    return np.log(probs)

@@ -14,7 +14,7 @@ import torch
 from sklearn.model_selection import StratifiedGroupKFold
 from torch.utils.data import DataLoader
 
-from ml.intent.labels import INTENT_TO_ID, INTENTS
+from ml.intent.labels import INTENT_TO_ID, INTENTS, OUTCOMES
 from ml.intent.text import canonical, tokenize
 
 PAD, UNK = "<pad>", "<unk>"
@@ -31,13 +31,13 @@ def load_corpus(path: str | Path) -> pd.DataFrame:
         seed or template a generated row came from; a row without one is its own group.
 
     Raises:
-        ValueError: a row carries an intent outside the eight codes.
+        ValueError: a row carries an intent outside the eight codes and `out_of_scope`.
     """
     frame = pd.read_json(path, lines=True, dtype={"text": str, "intent": str, "group": str})
     if "group" not in frame.columns:
         frame["group"] = frame["text"]
     frame = frame[["text", "intent", "group"]]
-    unknown = set(frame["intent"]) - set(INTENTS)
+    unknown = set(frame["intent"]) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"{path}: unknown intents {sorted(unknown)}")
     return frame
@@ -192,6 +192,8 @@ class IntentDataModule(L.LightningDataModule):
         self.min_token_freq = min_token_freq
         self.bigram_min_freq = bigram_min_freq
         self.seed = seed
+        # Order of the training batches; an ensemble member sets its own seed here and keeps split and vocabulary.
+        self.shuffle_seed = seed
         self.vocab: Vocab | None = None
         self.train_frame: pd.DataFrame | None = None
         self.val_frame: pd.DataFrame | None = None
@@ -215,7 +217,7 @@ class IntentDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         """Shuffled training batches."""
-        generator = torch.Generator().manual_seed(self.seed)
+        generator = torch.Generator().manual_seed(self.shuffle_seed)
         return DataLoader(
             self._encoded(self.train_frame), batch_size=self.batch_size, shuffle=True, collate_fn=collate,
             generator=generator,

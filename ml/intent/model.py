@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ml.intent.labels import INTENTS
+from ml.intent.labels import OUTCOMES
 
 POOLINGS = ("max", "mean", "maxmean")
 
@@ -23,7 +23,7 @@ class IntentLSTM(L.LightningModule):
         self,
         vocab_size: int,
         bigram_vocab_size: int = 0,
-        num_classes: int = len(INTENTS),
+        num_classes: int = len(OUTCOMES),
         embedding_dim: int = 64,
         hidden_size: int = 96,
         num_layers: int = 1,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from ml.intent.registry import MODEL_NAME, register_intent_model
-from ml.tracking import TAG_EVAL_VALUE, is_better_or_equal, load_model, log_and_register
+from ml.intent.registry import EVAL_METRIC, GUARD_METRICS, MODEL_NAME, register_intent_model
+from ml.tracking import TAG_EVAL_VALUE, TAG_GUARD_PREFIX, is_better_or_equal, load_model, log_and_register
 
 
 def _champion(tracking_uri: str, name: str) -> int:
@@ -21,7 +21,8 @@ def test_champion_moves_only_to_an_equal_or_better_model(
     tracking_uri, artifact_location = mlflow_store
     good_metrics, good_objects = small_run
     bad_metrics, bad_objects = tiny_run
-    assert bad_metrics["eval/macro_f1"] < good_metrics["eval/macro_f1"]
+    assert (EVAL_METRIC, GUARD_METRICS) == ("eval/accuracy", ("oos/recall",))
+    assert bad_metrics["eval/accuracy"] < good_metrics["eval/accuracy"]
 
     first = register_intent_model(tracking_uri, good_metrics, good_objects, artifact_location=artifact_location)
     assert (first.version, first.promoted, first.previous_champion) == (1, True, None)
@@ -36,7 +37,9 @@ def test_champion_moves_only_to_an_equal_or_better_model(
     assert _champion(tracking_uri, MODEL_NAME) == 3
 
     client = MlflowClient(tracking_uri=tracking_uri)
-    assert float(client.get_model_version(MODEL_NAME, "2").tags[TAG_EVAL_VALUE]) == bad_metrics["eval/macro_f1"]
+    refused = client.get_model_version(MODEL_NAME, "2").tags
+    assert float(refused[TAG_EVAL_VALUE]) == bad_metrics["eval/accuracy"]
+    assert float(refused[f"{TAG_GUARD_PREFIX}oos/recall"]) == bad_metrics["oos/recall"]
     run = client.get_run(first.run_id)
     assert run.data.metrics["eval/accuracy"] == good_metrics["eval/accuracy"]
     artifacts = {a.path for a in client.list_artifacts(first.run_id)}
@@ -66,6 +69,30 @@ def test_lower_is_better_metrics_promote_the_smaller_error(mlflow_store: tuple[s
     assert [r.promoted for r in registrations] == [True, False, True]
     champion = load_model(tracking_uri, "consumption_forecast")
     assert champion.predict(pd.DataFrame({"ds": ["2024-07-01"]}))["yhat"].tolist() == [3.0]
+
+
+def test_a_guard_metric_below_the_champion_refuses_promotion(mlflow_store: tuple[str, str]) -> None:
+    tracking_uri, artifact_location = mlflow_store
+    # (in-scope accuracy, out-of-scope recall) of successive versions of an intent model.
+    scores = [(0.95, 0.80), (0.97, 0.70), (0.95, 0.80), (0.96, 0.85), (0.93, 0.95)]
+    registrations = [
+        log_and_register(
+            tracking_uri, "intent", "intent_like", _Constant(i), artifacts={}, params={},
+            metrics={"eval/accuracy": accuracy, "oos/recall": recall}, data_version=f"v{i}",
+            eval_metric="eval/accuracy", guard_metrics=["oos/recall"], artifact_location=artifact_location,
+            pip_requirements=["pandas"],
+        )
+        for i, (accuracy, recall) in enumerate(scores)
+    ]
+    # Better accuracy with worse out-of-scope recall is refused, and so is the reverse; ties promote.
+    assert [r.promoted for r in registrations] == [True, False, True, True, False]
+    assert _champion(tracking_uri, "intent_like") == 4
+    with pytest.raises(KeyError, match="oos/recall"):
+        log_and_register(
+            tracking_uri, "intent", "intent_like", _Constant(9), artifacts={}, params={},
+            metrics={"eval/accuracy": 1.0}, data_version="v9", eval_metric="eval/accuracy",
+            guard_metrics=["oos/recall"], pip_requirements=["pandas"],
+        )
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,11 @@ check 一下我的电费余额
 我刚出差回来，家里这个月用了多少电
 电费比去年同期高了一倍，帮我查查用量
 楼上楼下都是一百多，我家怎么三百多，查一下
+how much is my electricity bill this month
+can you check my balance please
+why is my bill so high this month
+how many kwh did I use last month
+please send me the bill details for May
 """,
     "payment": """
 插卡电表怎么买电
@@ -258,6 +263,11 @@ app 上交不了 fee
 欠费短信说再不交就停电了，我怎么交
 交完欠费多久能复电
 刚交了费，电还没来，急
+how can I pay my electricity bill
+I paid through WeChat but the balance did not change
+can I pay by credit card
+how do I set up auto debit for the power bill
+I paid yesterday, why does it still say overdue
 """,
     "outage_inquiry": """
 突然断电了，我们整个小区都这样
@@ -358,6 +368,21 @@ app 上交不了 fee
 外面一片漆黑，是停电了吗
 我们这一排门面都停电了，多久能来
 是不是线路故障导致这一片停电
+台风过后一直停电，什么时候能来电
+刮了一夜大风，小区到现在都没电，啥时候恢复
+暴雨后整个村停电了，要停到什么时候
+打雷下雨以后这片全黑了，几点能送电
+冰冻天气线路断了，我们镇什么时候恢复供电
+雪灾停电好几天了，恢复供电有没有时间表
+台风天停电，抢修队啥时候能修到我们这
+大风把线刮断了，整条街都没电，今天能来电吗
+暴雨停电后一直没来，请问预计恢复时间
+风雨过后全小区停电，要等多久
+雷击以后全村没电，抢修要多长时间
+the power went out in the whole area after the typhoon, when will it be restored
+our neighbourhood has been without power since the storm last night
+is there a power cut in my area today
+when will the electricity come back
 """,
     "fault_repair": """
 插座烧黑了，线路可能短路了
@@ -468,6 +493,20 @@ WiFi 路由器没电了跳闸，合上又跳
 邻居都有电，我家没有
 我们店没电了，隔壁店都有电
 楼上楼下都有电，就我家黑着
+报修，地址是人民路88号，家里电表冒烟
+我要报修，住在光明小区3栋，插座烧了
+报修：和平村二组王家，进户线断了
+报修，地址东风路12号院，空开跳了合不上
+报修一下，地址在学校后门小卖部，电线打火
+报修，我家在新村18号，电表箱进水了
+帮我报修，地址滨河路201号，总闸烧了
+报修，城西加油站对面那户，电线杆被车撞歪了
+报修，阳光花园5号楼2单元，就我家没电
+报修，地址：建设路34号，漏保一直跳
+my meter is sparking, please send someone to fix it
+the wire to my house is broken, I need a repair
+only my flat has no power, my neighbours are fine, please come and check
+there is smoke coming out of the meter box
 """,
     "service_application": """
 装表申请
@@ -576,6 +615,11 @@ EV charger 安装申请
 我想开通分时电价，手机上能办吗
 想把户名改成我老婆的
 申请电表校验
+I want to apply for a new electricity connection
+how do I transfer the account to my name
+can I apply for time of use pricing online
+what documents do I need to install an EV charger
+I want to connect my solar panels to the grid
 """,
     "tariff_policy": """
 电价是怎么定的
@@ -688,6 +732,11 @@ tariff 是怎么规定的
 电价标准是多少
 收费标准
 电费收费标准是什么
+what is the price per kwh for households
+how does the tiered pricing work
+what are the peak and off peak hours
+is there a discount for low income families
+how is the late payment fee calculated
 """,
     "complaint": """
 服务太差劲了，我要投诉你们
@@ -797,6 +846,22 @@ complain 你们的客服
 去营业厅办事被推来推去
 每次停电都没人解释，太不负责了
 我家电器被烧了，你们一直不给赔
+your service is really bad
+I am not satisfied with your service
+I want to complain about the repairman
+the staff was rude to me
+nobody came to fix my power for three days, this is terrible
+you disconnected my power without notice, unacceptable
+I have called five times and nobody helped me
+very disappointed with your company
+the customer service agent hung up on me
+you charged me twice and refused to refund
+I waited all day and the technician never came
+this is the worst service I have ever had
+I am angry, my complaint has been ignored for weeks
+your staff made me run around and still did not solve it
+terrible experience at the service hall
+stop sending me wrong bills, I am fed up
 """,
     "praise_suggestion": """
 非常满意你们的服务
@@ -920,6 +985,357 @@ app 能不能加个夜间模式
 师傅活干得漂亮
 谢谢你们帮忙
 感谢客服，解决了我的问题
+thank you for fixing the power so quickly
+the repairman was very kind, thanks
+great job, the service was excellent
+I suggest adding an outage map to the app
+it would be nice to get a text before planned outages
+""",
+    # Not one of the eight intents (ML side only, never a ticket type): chit-chat, opening hours, wrong numbers,
+    # other utilities and unrelated questions. The assistant clarifies or hands these over.
+    "out_of_scope": """
+你好
+您好
+在吗
+有人吗
+在不在
+哈喽
+hello
+hi
+喂
+早上好
+晚上好
+中午好
+哈哈哈
+嗯嗯
+好的
+哦
+ok
+收到
+知道了
+行吧
+随便问问
+没事了
+算了不问了
+我就看看
+测试一下
+test
+123
+？？？
+。。。
+asdfgh
+啊啊啊啊
+你是机器人吗
+你是真人还是机器人
+你叫什么名字
+你几岁了
+你会聊天吗
+陪我聊会天吧
+给我讲个笑话
+你喜欢什么颜色
+你吃饭了吗
+今天心情不好
+我好无聊啊
+你们下班了吗
+营业厅几点开门
+营业厅几点下班
+你们几点下班
+周末营业厅开不开门
+营业厅中午休息吗
+你们营业时间是几点到几点
+春节期间营业厅放假吗
+国庆营业厅上班吗
+最近的营业厅在哪
+营业厅地址在哪里
+营业厅附近能停车吗
+营业厅有没有厕所
+你们客服几点上班
+人工客服几点有人
+你们公司总部在哪
+打错了
+不好意思打错了
+我拨错号了
+对不起，发错了
+发错群了
+这不是燃气公司吗
+我找自来水公司
+我要交水费
+燃气费怎么交
+天然气停了找谁
+水管漏水了怎么办
+我家没水了，什么时候来水
+我要交话费
+手机欠费停机了
+宽带断网了
+网络连不上
+我的快递到哪了
+外卖怎么还没送到
+帮我叫个车
+明天天气怎么样
+今天会下雨吗
+北京今天多少度
+明天要不要带伞
+现在几点了
+今天星期几
+今天是几号
+农历今天初几
+帮我订一张去上海的火车票
+机票多少钱
+附近有什么好吃的
+红烧肉怎么做
+推荐一部电影
+最近有什么好看的电视剧
+放首歌听听
+股票今天涨了吗
+基金要不要卖
+比特币多少钱
+彩票开奖号码是多少
+我想买房，贷款利率多少
+社保怎么交
+公积金怎么提取
+医保卡丢了怎么补
+身份证过期了怎么办
+驾照年审在哪办
+孩子上学怎么报名
+小区物业费多少钱一平
+物业电话是多少
+电梯坏了找谁
+小区停车位怎么租
+垃圾分类怎么分
+楼上太吵了怎么办
+邻居养狗太吵
+我想找个保姆
+附近有没有药店
+医院挂号怎么挂
+感冒了吃什么药
+怎么减肥
+英语怎么学
+帮我写一篇作文
+一加一等于几
+地球有多大
+世界上最高的山是哪座
+你们招人吗
+你们公司还招聘吗
+我想应聘客服
+实习生怎么报名
+你们工资多少
+我想加盟
+我是卖电缆的，你们采购找谁
+有没有合作机会
+推销一下我们的净水器
+低价代办信用卡
+贷款找我，利息低
+加我微信领红包
+恭喜你中奖了
+点击链接领取奖品
+我要买空调，哪个牌子好
+冰箱不制冷了怎么修
+洗衣机坏了找谁修
+电视没信号了
+手机屏幕碎了
+电脑开不了机
+空调遥控器找不到了
+热水器用什么牌子的好
+电动车电池多少钱
+汽车怎么保养
+加油站在哪
+高速堵车吗
+地铁末班车几点
+公交车几路到火车站
+怎么去机场
+酒店能订吗
+景区门票多少钱
+新年快乐
+中秋节快乐
+祝你生日快乐
+恭喜发财
+晚安
+拜拜
+再见
+没问题了，再见
+不用了
+我再想想
+我先挂了
+我问错地方了
+这个号码是干什么的
+你们是哪个公司的
+你们是干什么的
+这是什么app
+怎么注销微信
+忘记QQ密码了
+抖音怎么开直播
+淘宝退货怎么退
+what time is it
+how are you
+what's the weather like tomorrow
+tell me a joke
+where can I buy a train ticket
+who are you
+sorry wrong number
+good morning
+nice to meet you
+can you speak english
+is this the gas company
+i want to order pizza
+bye
+好的谢谢
+知道啦
+明白
+了解
+嗯好
+对
+不对
+是的
+没有了
+就这些
+我没问题了
+等一下
+稍等
+我想想
+你说呢
+为什么
+然后呢
+真的吗
+厉害
+无语
+哎
+晕
+emmm
+哈哈你真逗
+你好笨
+你听得懂我说话吗
+能不能换个真人跟我聊
+你是男的女的
+你住在哪里
+你会不会做饭
+你喜欢吃什么
+唱首歌给我听
+猜个谜语
+说个绕口令
+今天有什么新闻
+最近有什么八卦
+世界杯谁赢了
+NBA总冠军是谁
+明天限号吗
+哪里可以洗车
+附近有没有银行
+ATM机在哪
+去哪里办银行卡
+信用卡额度怎么提
+支付宝花呗怎么还
+微信零钱怎么提现
+银行卡被冻结了
+理财产品哪个收益高
+美元汇率多少
+油价又涨了吗
+房价会不会跌
+二手车值多少钱
+租房合同怎么写
+押金不退怎么办
+房东不退押金
+装修公司哪家好
+瓷砖怎么选
+家具甲醛怎么去除
+搬家公司电话
+开锁公司电话多少
+钥匙锁家里了
+下水道堵了
+马桶漏水
+暖气不热找谁
+燃气公司电话多少
+自来水公司热线是多少
+水表怎么看
+燃气卡怎么充值
+话费余额怎么查
+移动客服电话多少
+联通套餐怎么改
+宽带怎么办理
+路由器怎么设置
+电脑中病毒了
+手机怎么截屏
+手机内存满了
+苹果手机怎么刷机
+打印机卡纸了
+游戏账号被盗了
+王者荣耀怎么上分
+小孩不爱写作业
+高考分数线多少
+考研怎么准备
+驾照考试怎么预约
+科目二怎么过
+公务员考试报名
+出国签证怎么办
+户口怎么迁
+结婚证在哪领
+狗狗打疫苗去哪
+猫咪不吃饭怎么办
+花怎么养
+西瓜怎么挑
+包饺子怎么和面
+奶茶店推荐一下
+附近有没有KTV
+周末去哪玩
+电影院几点开门
+健身房多少钱一个月
+图书馆几点关门
+银行几点下班
+邮局周末开门吗
+派出所几点上班
+医院周末有门诊吗
+超市几点关门
+你们食堂好吃吗
+你们放假吗
+你们发年终奖吗
+我找一下王经理
+帮我转财务部
+找你们领导聊聊合作
+我是记者想采访一下
+我是学生做个问卷调查
+能帮我填个表吗
+请问这个电话是谁的
+刚才谁给我打电话了
+你们给我打电话干嘛
+不是我的号码
+你打错了吧
+我没有找你们
+我不认识你
+别再打了
+广告别发了
+这是诈骗吧
+代开发票
+兼职刷单日结
+免费领取手机
+高价回收旧家电
+专业疏通管道
+快递丢件怎么赔
+顺丰几点上门取件
+网购退款多久到账
+外卖能开发票吗
+滴滴怎么投诉司机
+打车软件多收钱了
+火车晚点了
+航班取消了怎么办
+高速收费多少
+停车场怎么收费
+违章怎么处理
+罚单怎么交
+社保卡怎么激活
+医保报销比例多少
+体检哪家医院好
+疫苗在哪打
+血压高吃什么
+失眠怎么办
+how do I cook rice
+where is the nearest bank
+can you help me with my homework
+what is two plus two
+do you like music
+thanks bye
+hi there how is it going
+is this the water company
+my internet is down
+i lost my phone
+what's the capital of France
 """,
 }
 
@@ -1032,6 +1448,19 @@ TEMPLATES: dict[str, list[str]] = {
         "感谢{staff}帮我{done}",
         "{staff}帮我{done}，非常感谢",
         "谢谢你们{done}，{praise}",
+    ],    "out_of_scope": [
+        "{other_bill}怎么交",
+        "我要交{other_bill}",
+        "{other_bill}在哪里交",
+        "{office}几点{hours}",
+        "{office}{holiday}{hours}吗",
+        "{city}{day}天气怎么样",
+        "{appliance}坏了怎么修",
+        "{appliance}坏了找谁",
+        "帮我{errand}",
+        "能帮我{errand}吗",
+        "你们能{errand}吗",
+        "这里能{errand}吗",
     ],
 }
 
@@ -1068,7 +1497,14 @@ SLOTS: dict[str, list[str]] = {
     "grievance": ["多收我电费", "不通知就停电", "换表后电费涨了", "私自停我家电", "让我跑好几趟", "修完不收拾",
                   "收钱不给票", "一直不给赔偿", "报修没人来", "乱收费"],
     "group": ["低保户", "农业灌溉", "养老院", "学校", "多人口家庭", "残疾人家庭", "电采暖用户", "五保户"],
-    "praise": ["辛苦了", "服务很周到", "修得很快", "很耐心", "太感谢了"],
+    "praise": ["辛苦了", "服务很周到", "修得很快", "很耐心", "太感谢了"],    # out_of_scope: bills of other utilities and errands that sound like service requests but are not ours.
+    "other_bill": ["水费", "燃气费", "话费", "物业费", "暖气费", "宽带费", "有线电视费", "停车费", "煤气费"],
+    "office": ["营业厅", "你们", "供电营业厅", "你们营业网点", "客服中心", "你们单位"],
+    "hours": ["开门", "下班", "上班", "关门", "午休"],
+    "holiday": ["周六", "周日", "过年", "五一", "国庆", "中午"],
+    "city": ["北京", "上海", "我们这", "杭州", "成都", "老家"],
+    "appliance": ["冰箱", "洗衣机", "电视", "微波炉", "电脑", "手机", "燃气灶", "热水器", "油烟机"],
+    "errand": ["订外卖", "叫个车", "订酒店", "查快递", "买火车票", "挂个号", "订机票", "查违章", "充话费"],
 }
 
 # Class-neutral pieces that real messages carry around their content.

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
-from ml.intent.corpus.build import EVAL_PATH, TRAIN_PATH, build
+from ml.intent.corpus.build import EVAL_PATH, HELD_OUT_PATHS, TRAIN_PATH, build
 from ml.intent.data import load_corpus
-from ml.intent.labels import INTENTS
+from ml.intent.labels import INTENTS, OUT_OF_SCOPE, OUTCOMES
 from ml.intent.text import canonical, tokenize
 
-FRESH_PATH = EVAL_PATH.with_name("eval_fresh.jsonl")
+OOS_PATH = EVAL_PATH.with_name("eval_out_of_scope.jsonl")
+REPORTED_PATH = EVAL_PATH.with_name("eval_reported_errors.jsonl")
+
+
+def test_out_of_scope_held_out_set_is_127_hand_written_messages() -> None:
+    frame = load_corpus(OOS_PATH)
+    assert len(frame) == 127
+    assert set(frame["intent"]) == {OUT_OF_SCOPE}
+    assert frame["text"].is_unique
+
+
+def test_reported_errors_set_has_12_messages_of_each_kind_from_issue_22() -> None:
+    rows = [json.loads(line) for line in REPORTED_PATH.read_text(encoding="utf-8").splitlines()]
+    kinds = Counter((row["kind"], row["intent"]) for row in rows)
+    assert kinds == {
+        ("repair_with_address", "fault_repair"): 12,
+        ("storm_restoration", "outage_inquiry"): 12,
+        ("english_complaint", "complaint"): 12,
+    }
+    # 报修 said outright (报个修 included), with an address: the messages the issue saw read as praise.
+    assert all(re.search("报.?修", row["text"]) for row in rows if row["kind"] == "repair_with_address")
 
 
 def test_eval_independent_has_at_least_30_messages_per_intent() -> None:
@@ -20,16 +41,17 @@ def test_eval_independent_has_at_least_30_messages_per_intent() -> None:
     assert sum(counts.values()) == 320
 
 
-def test_training_corpus_is_several_thousand_messages_covering_every_intent() -> None:
+def test_training_corpus_is_several_thousand_messages_covering_every_outcome() -> None:
     counts = Counter(load_corpus(TRAIN_PATH)["intent"])
-    assert set(counts) == set(INTENTS)
-    assert sum(counts.values()) > 6000
-    assert min(counts.values()) > 600
+    assert set(counts) == set(OUTCOMES)
+    assert sum(counts.values()) == 9536
+    assert min(counts.values()) > 900
 
 
 def test_no_text_is_in_both_train_and_an_evaluation_set() -> None:
     train_keys = set(load_corpus(TRAIN_PATH)["text"].map(canonical))
-    for path in (EVAL_PATH, FRESH_PATH):
+    assert len(HELD_OUT_PATHS) == 4
+    for path in HELD_OUT_PATHS:
         eval_texts = load_corpus(path)["text"]
         assert not set(eval_texts) & set(load_corpus(TRAIN_PATH)["text"])  # exact
         assert not set(eval_texts.map(canonical)) & train_keys  # also ignoring punctuation and spacing
@@ -45,3 +67,7 @@ def test_corpus_covers_dialect_typos_digits_and_english() -> None:
     for piece in ("咋", "啥", "俺", "木有", "冇电", "电废", "app", "fee", "WiFi"):
         assert piece in texts, piece
     assert "<num>" in tokenize("户号 1234567890")
+
+
+def test_out_of_scope_is_an_ml_outcome_never_a_ticket_intent() -> None:
+    assert OUT_OF_SCOPE not in INTENTS and OUTCOMES == (*INTENTS, OUT_OF_SCOPE)

@@ -6,14 +6,17 @@ import pandas as pd
 import pytest
 
 from ml.intent.data import IntentDataModule, load_corpus, merge_labelled, prepare_labelled
-from ml.intent.labels import INTENTS
+from ml.intent.labels import OUTCOMES
 from ml.intent.train import IntentTrainConfig, train
 
-# The small preset (seed 7) scores 0.950 accuracy / 0.950 macro-F1 on eval_independent and 0.936 on the
-# grouped validation split (2026-11-25; full size: see ml/intent/README.md). Training is deterministic, so
-# the five-point margin absorbs only platform float differences and corpus edits, not run-to-run noise.
-EVAL_FLOOR = 0.90
-VAL_FLOOR = 0.90
+# Floors of the small preset (seed 7, one network, 8 epochs), measured 2026-12-02 (eval accuracy 0.931); training is
+# deterministic, so the margins absorb only platform float differences and corpus edits, not run-to-run noise.
+# The full-size run and its comparison with the baseline are held by test_recorded_training.py.
+EVAL_FLOOR = 0.90  # in-scope accuracy and macro-F1 on eval_independent (an out_of_scope answer counts as wrong)
+VAL_FLOOR = 0.88
+OOS_RECALL_FLOOR = 0.70  # held-out eval_out_of_scope.jsonl recognised as out of scope
+OOS_AUROC_FLOOR = 0.95
+REPORTED_FLOOR = 0.80  # eval_reported_errors.jsonl, the three error kinds of issue 22 (small: 0.861; full: 1.0)
 
 
 def test_small_model_accuracy_on_eval_independent_is_above_the_floor(small_run: tuple[dict, dict]) -> None:
@@ -23,17 +26,49 @@ def test_small_model_accuracy_on_eval_independent_is_above_the_floor(small_run: 
     assert metrics["val/accuracy"] >= VAL_FLOOR
 
 
+def test_small_model_recognises_held_out_out_of_scope_messages(small_run: tuple[dict, dict]) -> None:
+    metrics, _ = small_run
+    assert metrics["oos/recall"] >= OOS_RECALL_FLOOR
+    assert metrics["oos/auroc"] >= OOS_AUROC_FLOOR
+    # Few in-scope messages are turned away: at most 2 % of eval_independent.
+    assert metrics["oos/false_alarm"] <= 0.02
+    assert metrics["data/n_oos_eval"] == 127
+
+
+def test_small_model_gets_the_reported_error_kinds_right(small_run: tuple[dict, dict]) -> None:
+    metrics, _ = small_run
+    assert metrics["data/n_reported"] == 36
+    assert metrics["reported/accuracy"] >= REPORTED_FLOOR
+    for kind in ("repair_with_address", "storm_restoration", "english_complaint"):
+        assert metrics[f"reported/{kind}/accuracy"] >= 7 / 12, kind
+
+
+def test_calibration_is_reported_before_and_after_temperature_scaling(small_run: tuple[dict, dict]) -> None:
+    metrics, objects = small_run
+    assert objects["model"].temperature == metrics["calibration/temperature"]
+    assert 0.25 <= metrics["calibration/temperature"] <= 10
+    for key in ("calibration/ece", "calibration/ece_uncalibrated", "baseline/calibration/ece"):
+        assert 0.0 <= metrics[key] <= 1.0, key
+    # Calibrated confidences are within a few points of the accuracy they claim on eval + out-of-scope sets.
+    assert metrics["calibration/ece"] <= 0.06
+
+
 def test_metrics_carry_eval_val_baseline_and_confusion_matrices(small_run: tuple[dict, dict]) -> None:
     metrics, objects = small_run
-    for prefix in ("eval/", "val/", "baseline/eval/", "baseline/val/"):
+    for prefix in ("eval/", "val/", "fresh/", "baseline/eval/", "baseline/val/", "baseline/fresh/"):
         assert 0.0 <= metrics[f"{prefix}accuracy"] <= 1.0
         assert 0.0 <= metrics[f"{prefix}macro_f1"] <= 1.0
+    for key in ("oos/recall", "oos/precision", "oos/auroc", "calibration/ece", "reported/accuracy"):
+        assert 0.0 <= metrics[f"baseline/{key}"] <= 1.0, key
     matrix = metrics["eval/confusion_matrix"]
-    assert len(matrix) == len(matrix[0]) == 8
+    assert len(matrix) == len(matrix[0]) == 9
     assert sum(map(sum, matrix)) == metrics["data/n_eval"] == 320
-    assert sum(matrix[i][i] for i in range(8)) == round(metrics["eval/accuracy"] * 320)
+    assert sum(matrix[i][i] for i in range(9)) == round(metrics["eval/accuracy"] * 320)
+    # The out_of_scope column holds the in-scope messages turned away; its row is empty (none are out of scope).
+    assert sum(row[8] for row in matrix) == round(metrics["oos/false_alarm"] * 320)
+    assert matrix[8] == [0] * 9
     assert metrics["baseline/eval/accuracy"] > 0.8
-    assert objects["labels"] == list(INTENTS)
+    assert objects["labels"] == list(OUTCOMES)
     assert metrics["data/n_train"] + metrics["data/n_val"] == metrics["data/n_corpus"]
 
 
@@ -82,5 +117,5 @@ def test_validation_holds_out_whole_seed_groups_deterministically(tiny_config: I
     assert first.val_frame.equals(second.val_frame)
     assert first.vocab.tokens == second.vocab.tokens
     assert not set(first.train_frame["group"]) & set(first.val_frame["group"])
-    assert set(first.val_frame["intent"]) == set(INTENTS)
+    assert set(first.val_frame["intent"]) == set(OUTCOMES)
     assert 0.08 < len(first.val_frame) / len(frame) < 0.12
