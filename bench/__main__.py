@@ -29,7 +29,8 @@ def machine() -> dict:
     """The machine the figures were taken on, and how busy it was."""
     import psutil
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "?")
     return {
         "cpus": os.cpu_count(),
         "cpu_model": cpu,
@@ -37,8 +38,9 @@ def machine() -> dict:
         "python": platform.python_version(),
         "duckdb": __import__("duckdb").__version__,
         "load_average": [round(x, 2) for x in os.getloadavg()],
-        "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                     cwd=cases.REPO).stdout.strip(),
+        "git_commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=cases.REPO
+        ).stdout.strip(),
     }
 
 
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> dict:
     if unknown:
         raise SystemExit(f"unknown case(s) {sorted(unknown)}; choose from {', '.join(CASES)}")
     result: dict = {
-        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "parameters": vars(args),
         "cases": {},
@@ -58,8 +60,12 @@ def run(args: argparse.Namespace) -> dict:
     out = result["cases"]
     if "full" in selected or "reference" in selected:
         data = cases.dataset(root, args.customers, args.days, args.seed)
-        out["data"] = {"customers": data.customers, "days": data.days, "landing_mb": round(data.size_mb(), 1),
-                       "generate_seconds": data.generate_seconds}
+        out["data"] = {
+            "customers": data.customers,
+            "days": data.days,
+            "landing_mb": round(data.size_mb(), 1),
+            "generate_seconds": data.generate_seconds,
+        }
         _say(f"full build: {data.customers:,} customers × {data.days} days on {args.engine}")
         out["full"], platform_wh = cases.full_build(root, data, args.engine)
         if "reference" in selected:
@@ -85,9 +91,11 @@ def headline(out: dict) -> dict:
     if len(incr) >= 2:
         keys = sorted(incr, key=int)
         lo, hi = incr[keys[0]]["new_day"], incr[keys[-1]]["new_day"]
-        h[f"increment_ratio_{keys[-1]}_vs_{keys[0]}"] = {"value": round(hi["wall_seconds"] / lo["wall_seconds"], 2),
-                                                          "cpu_value": round(hi["cpu_seconds"] / lo["cpu_seconds"], 2),
-                                                          "goal": "<= 1.1"}
+        h[f"increment_ratio_{keys[-1]}_vs_{keys[0]}"] = {
+            "value": round(hi["wall_seconds"] / lo["wall_seconds"], 2),
+            "cpu_value": round(hi["cpu_seconds"] / lo["cpu_seconds"], 2),
+            "goal": "<= 1.1",
+        }
     if "reference" in out and "full" in out:
         ref, full = out["reference"], out["full"]
         st = ref.get("stages", {})
@@ -95,11 +103,15 @@ def headline(out: dict) -> dict:
         h["platform_vs_reference_total"] = {"value": round(full["wall_seconds"] / ref["wall_seconds"], 2)}
         if load and full["stages"].get("readings_ingestion_seconds"):
             h["platform_vs_reference_ingestion"] = {
-                "value": round(full["stages"]["reference_datasets_ingestion_seconds"] / load, 2), "goal": "<= 1.3",
-                "all_raw_tables": round(full["stages"]["ingestion_seconds"] / load, 2)}
+                "value": round(full["stages"]["reference_datasets_ingestion_seconds"] / load, 2),
+                "goal": "<= 1.3",
+                "all_raw_tables": round(full["stages"]["ingestion_seconds"] / load, 2),
+            }
         if st.get("tags"):
-            h["platform_vs_reference_tags"] = {"value": round(full["stages"]["tag_models_seconds"] / st["tags"], 2),
-                                               "goal": "<= 1.3"}
+            h["platform_vs_reference_tags"] = {
+                "value": round(full["stages"]["tag_models_seconds"] / st["tags"], 2),
+                "goal": "<= 1.3",
+            }
         h["reference_tags_equal"] = ref["tags_equal"]
     if "ml" in out:
         p, i = out["ml"]["prophet"], out["ml"]["intent"]
@@ -119,17 +131,33 @@ def table(result: dict) -> str:
     rows = [("case", "wall s", "cpu s", "peak MB", "rows/s")]
 
     def add(name, m, rate=None):
-        rows.append((name, f"{m['wall_seconds']:.1f}", f"{m['cpu_seconds']:.1f}", f"{m['peak_rss_mb']:.0f}",
-                     f"{rate:,}" if rate else ""))
+        rows.append(
+            (
+                name,
+                f"{m['wall_seconds']:.1f}",
+                f"{m['cpu_seconds']:.1f}",
+                f"{m['peak_rss_mb']:.0f}",
+                f"{rate:,}" if rate else "",
+            )
+        )
 
     c = result["cases"]
     if "full" in c:
         f = c["full"]
         add(f"full build ({f['engine']})", f, f["stages"]["run_rows_per_second"])
         s = f["stages"]
-        rows.append(("  ingestion (all raw)", f"{s['ingestion_seconds']:.1f}", "", "",
-                     f"{s['readings_rows_per_second']:,}" if s["readings_rows_per_second"] else ""))
-        rows.append(("  · readings, tickets, customers", f"{s['reference_datasets_ingestion_seconds']:.1f}", "", "", ""))
+        rows.append(
+            (
+                "  ingestion (all raw)",
+                f"{s['ingestion_seconds']:.1f}",
+                "",
+                "",
+                f"{s['readings_rows_per_second']:,}" if s["readings_rows_per_second"] else "",
+            )
+        )
+        rows.append(
+            ("  · readings, tickets, customers", f"{s['reference_datasets_ingestion_seconds']:.1f}", "", "", "")
+        )
         rows.append(("  run set-up (before 1st step)", f"{s['run_overhead_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  dbt build", f"{s['dbt_build_seconds'] or 0:.1f}", "", "", ""))
         rows.append(("  tag models", f"{s['tag_models_seconds']:.2f}", "", "", ""))
@@ -144,28 +172,38 @@ def table(result: dict) -> str:
     if "ml" in c:
         p, i = c["ml"]["prophet"], c["ml"]["intent"]
         add(f"prophet {p['fits']} fits (1 vs 2 procs)", p)
-        rows.append(("  fits/s single | pool2", f"{p['single_fits_per_second']}", f"{p['pool2_fits_per_second']}", "", ""))
+        rows.append(
+            ("  fits/s single | pool2", f"{p['single_fits_per_second']}", f"{p['pool2_fits_per_second']}", "", "")
+        )
         add("intent train (small)", i["train_small"])
         add("intent inference", i["inference"], i["inference"]["messages_per_second"])
         scoring, delivery = c["ml"]["consumption_scoring"], c["ml"]["work_order_delivery"]
         if "skipped" in scoring:
             rows.append(("consumption scoring", "skipped", "", "", ""))
         else:
-            add(f"consumption scoring {scoring['customers_scored']:,} customers (/s)", scoring,
-                round(scoring["customers_per_second"]))
+            add(
+                f"consumption scoring {scoring['customers_scored']:,} customers (/s)",
+                scoring,
+                round(scoring["customers_per_second"]),
+            )
             rows.append(("  train | score s", f"{scoring['train_seconds']}", f"{scoring['scoring_seconds']}", "", ""))
         if "skipped" in delivery:
             rows.append(("work-order delivery", "skipped", "", "", ""))
         else:
-            add(f"work-order delivery {delivery['orders']:,} orders (/s)", delivery,
-                round(delivery["orders_per_second"]))
+            add(
+                f"work-order delivery {delivery['orders']:,} orders (/s)",
+                delivery,
+                round(delivery["orders_per_second"]),
+            )
             rows.append(("  delivered once", "yes" if delivery["delivered_once"] else "NO", "", "", ""))
     width = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(width[0]) if i == 0 else cell.rjust(width[i]) for i, cell in enumerate(r))
-             for r in rows]
+    lines = [
+        "  ".join(cell.ljust(width[0]) if i == 0 else cell.rjust(width[i]) for i, cell in enumerate(r)) for r in rows
+    ]
     m = result["machine"]
-    lines.insert(0, f"{m['cpus']} × {m['cpu_model']}, {m['memory_gb']} GB, load {m['load_average']} → "
-                    f"{m['load_average_after']}")
+    lines.insert(
+        0, f"{m['cpus']} × {m['cpu_model']}, {m['memory_gb']} GB, load {m['load_average']} → {m['load_average_after']}"
+    )
     lines += [f"{k}: {v}" for k, v in result["headline"].items()]
     return "\n".join(lines)
 
@@ -175,8 +213,9 @@ def _say(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run benchmark cases")
     r.add_argument("--customers", type=int, default=20_000)

@@ -106,7 +106,9 @@ class Warehouse:
         }
         return run_worker(
             ["platform", "--first-day", first.isoformat(), "--last-day", last.isoformat(), "--job", job],
-            env, self.dir / f"run{self.runs}.json", self.dir / f"run{self.runs}.log",
+            env,
+            self.dir / f"run{self.runs}.json",
+            self.dir / f"run{self.runs}.log",
         )
 
     def tags(self) -> set[tuple[str, str]]:
@@ -125,7 +127,9 @@ def stage_table(m: Measured, readings: int) -> dict:
         "ingestion_seconds": round(sum(v.get("seconds", 0) for v in ingestion.values()), 2),
         # What the reference loads too (it skips telemetry, interactions and the small snapshots): the
         # ingestion ratio compares the same files.
-        "reference_datasets_ingestion_seconds": round(sum(steps.get(k, {}).get("seconds", 0) for k in REFERENCE_RAW), 2),
+        "reference_datasets_ingestion_seconds": round(
+            sum(steps.get(k, {}).get("seconds", 0) for k in REFERENCE_RAW), 2
+        ),
         "readings_ingestion_seconds": steps.get("raw_ami__meter_readings", {}).get("seconds"),
         "dbt_build_seconds": steps.get("warehouse_dbt_assets", {}).get("seconds"),
         "dbt_models_seconds": round(sum(models.values()), 2),
@@ -173,8 +177,9 @@ def reference(root: Path, data: Dataset, platform: Warehouse) -> dict:
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     db = out_dir / "reference.duckdb"
-    m = run_worker(["reference", "--landing", str(data.path), "--db", str(db)], {}, out_dir / "r.json",
-                   out_dir / "r.log")
+    m = run_worker(
+        ["reference", "--landing", str(data.path), "--db", str(db)], {}, out_dir / "r.json", out_dir / "r.log"
+    )
     con = duckdb.connect(str(db), read_only=True)
     try:
         ref_tags = set(con.execute("SELECT customer_id, tag FROM reference_tags").fetchall())
@@ -220,8 +225,11 @@ def intent(messages: int) -> dict:
     _, scored = in_process(model.predict, texts)
     return {
         "train_small": {**trained.as_dict(), "eval_accuracy": round(float(metrics["eval/accuracy"]), 4)},
-        "inference": {**scored.as_dict(), "messages": messages,
-                      "messages_per_second": round(messages / scored.wall_seconds)},
+        "inference": {
+            **scored.as_dict(),
+            "messages": messages,
+            "messages_per_second": round(messages / scored.wall_seconds),
+        },
     }
 
 
@@ -241,5 +249,3 @@ def hook(module: str, **kwargs) -> dict:
         return {"skipped": f"{module} has no benchmark() entry point"}
     result, m = in_process(mod.benchmark, **kwargs)
     return {**result, **m.as_dict()}
-
-

@@ -8,6 +8,7 @@ for; peak memory is sampled: the largest sum of RSS over the tree seen every 0.1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -62,10 +63,8 @@ class _TreeSampler(threading.Thread):
             except psutil.NoSuchProcess:
                 break
             for p in procs:
-                try:
+                with contextlib.suppress(psutil.NoSuchProcess):  # a child that ended between the two calls
                     total += p.memory_info().rss
-                except psutil.NoSuchProcess:
-                    pass
             self.peak = max(self.peak, total)
             self._halt.wait(SAMPLE_SECONDS)
 
@@ -85,8 +84,9 @@ def run_worker(args: list[str], env: dict[str, str], out: Path, log: Path) -> Me
     cpu0 = _children_cpu()
     start = time.perf_counter()
     with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
-                                cwd=Path(__file__).resolve().parents[1])
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1]
+        )
         sampler = _TreeSampler(proc.pid)
         sampler.start()
         code = proc.wait()
@@ -94,7 +94,7 @@ def run_worker(args: list[str], env: dict[str, str], out: Path, log: Path) -> Me
     wall = time.perf_counter() - start
     cpu = _children_cpu() - cpu0
     if code != 0:
-        tail = "".join(open(log).readlines()[-30:])
+        tail = "".join(Path(log).read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)[-30:])
         raise RuntimeError(f"bench worker {' '.join(args[:1])} failed (exit {code}); log {log}:\n{tail}")
     detail = json.loads(out.read_text()) if out.exists() else {}
     return Measured(wall, cpu, sampler.peak / 2**20, detail)

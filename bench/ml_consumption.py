@@ -36,18 +36,23 @@ def scoring_pages(utility: Utility, as_of: dt.date, input_days: int, page_size: 
     `as_of` with category, tariff, the day's temperature and `as_of` on every row (what the warehouse pages
     hold)."""
     since = as_of - dt.timedelta(days=input_days - 1)
-    window = utility.readings[(utility.readings["reading_date"] >= since)
-                              & (utility.readings["reading_date"] <= as_of)]
-    frame = (window.merge(utility.customers, on="customer_id")
-             .merge(utility.temperature, on="reading_date", how="left")
-             .assign(as_of=as_of.isoformat()))
-    page_of = pd.Series(np.arange(len(utility.customers)) // page_size,
-                        index=utility.customers["customer_id"]).reindex(frame["customer_id"]).to_numpy()
+    window = utility.readings[(utility.readings["reading_date"] >= since) & (utility.readings["reading_date"] <= as_of)]
+    frame = (
+        window.merge(utility.customers, on="customer_id")
+        .merge(utility.temperature, on="reading_date", how="left")
+        .assign(as_of=as_of.isoformat())
+    )
+    page_of = (
+        pd.Series(np.arange(len(utility.customers)) // page_size, index=utility.customers["customer_id"])
+        .reindex(frame["customer_id"])
+        .to_numpy()
+    )
     return [page for _, page in frame.groupby(page_of, sort=True)]
 
 
-def benchmark(customers: int = 10_000, days: int = 90, seed: int = 42,
-              config: ConsumptionTrainConfig = BENCH_CONFIG) -> dict:
+def benchmark(
+    customers: int = 10_000, days: int = 90, seed: int = 42, config: ConsumptionTrainConfig = BENCH_CONFIG
+) -> dict:
     """Simulate `customers` × `days`, train on the first `TRAINING_CUSTOMERS`, score them all.
 
     Returns the sizes, training seconds, scoring seconds (pages already built: the warehouse read is not the

@@ -59,9 +59,13 @@ def run_reference(landing: Path, db: Path) -> dict:
                 con.execute(body)
                 timings[name] = round(time.perf_counter() - start, 3)
             counts = dict(
-                zip(("readings_read", "readings_valid", "tags"),
-                    con.execute("SELECT (SELECT count(*) FROM readings_text), (SELECT count(*) FROM readings), "
-                                "(SELECT count(*) FROM reference_tags)").fetchone())
+                zip(
+                    ("readings_read", "readings_valid", "tags"),
+                    con.execute(
+                        "SELECT (SELECT count(*) FROM readings_text), (SELECT count(*) FROM readings), "
+                        "(SELECT count(*) FROM reference_tags)"
+                    ).fetchone(),
+                )
             )
         finally:
             con.close()

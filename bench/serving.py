@@ -23,8 +23,8 @@ from pathlib import Path
 
 from orchestration.serving.delivery import RetryPolicy, TicketingClient, deliver_pending
 from orchestration.serving.outbox import DELIVERED, TABLE, Outbox
-from tests.doubles.work_orders import sample_orders
 from orchestration.warehouse import Warehouse
+from tests.doubles.work_orders import sample_orders
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @contextlib.contextmanager
 def standin_process() -> Iterator[str]:
     """Run `python -m tests.doubles.ticketing` on a free port; yields its base URL."""
-    server = subprocess.Popen([sys.executable, "-m", "tests.doubles.ticketing", "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.doubles.ticketing", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         line = server.stdout.readline()  # "ticketing stand-in on http://127.0.0.1:PORT/work-orders (…)"
         if " on " not in line:
@@ -72,8 +73,12 @@ def benchmark(orders: int = 2_000, threads: int = 4, batch_size: int = 200, ware
         delivered = {r[0] for r in outbox.wh.query(f"SELECT external_id FROM {TABLE} WHERE state = '{DELIVERED}'")}
         delivered_in_outbox = sum(order.external_id in delivered for order in batch)
     delivered_once = (
-        added == orders and report.delivered == orders and delivered_in_outbox == orders
-        and seen["orders"] == orders and seen["requests"] == orders and seen["repeated_keys"] == 0
+        added == orders
+        and report.delivered == orders
+        and delivered_in_outbox == orders
+        and seen["orders"] == orders
+        and seen["requests"] == orders
+        and seen["repeated_keys"] == 0
     )
     return {
         "orders": orders,
@@ -92,8 +97,9 @@ def benchmark(orders: int = 2_000, threads: int = 4, batch_size: int = 200, ware
 
 def main(argv: list[str] | None = None) -> dict:
     """Parse the command line, run the benchmark, print a summary (or its JSON with --json)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.serving", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.serving", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--orders", type=int, default=2_000)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=200, help="outcomes per outbox write")
@@ -105,8 +111,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(r, indent=2, ensure_ascii=False))
     else:
         print(f"warehouse      {r['warehouse']}")
-        print(f"orders         {r['orders']} queued, {r['delivered']} delivered, {r['received']} stored by the "
-              f"stand-in from {r['requests']} requests ({r['repeated_keys']} keys sent twice)")
+        print(
+            f"orders         {r['orders']} queued, {r['delivered']} delivered, {r['received']} stored by the "
+            f"stand-in from {r['requests']} requests ({r['repeated_keys']} keys sent twice)"
+        )
         print(f"delivered once {'yes' if r['delivered_once'] else 'NO'}")
         print(f"threads        {r['threads']}, outbox batch {r['batch_size']}")
         print(f"time           {r['delivery_seconds']:.2f} s")

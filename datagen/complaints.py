@@ -80,7 +80,8 @@ class FollowUpComplaints:
             repeat[row] = created[row] - self.calls[customer, 0] < REPEAT_WINDOW_S
             self.calls[customer] = (self.calls[customer, 1], created[row])
         slow = np.isin(tt, [self.T["fault_repair"], self.T["service_application"]]) & (
-            np.minimum(life["resolve"], never) - created > 2 * DAY)
+            np.minimum(life["resolve"], never) - created > 2 * DAY
+        )
         # Only a rating given at the callback (参评) is seen as one; an unrated ticket is no signal.
         unsatisfied = life["rated"] & (life["satisfaction"] > 0) & (life["satisfaction"] <= 2)
         failures = (
@@ -92,8 +93,9 @@ class FollowUpComplaints:
         )
         for happened, chance, when in failures:
             who = np.flatnonzero(happened & (rng.random(n) < chance))
-            self._schedule(t["customer"][who], np.minimum(when[who], never - MAX_DELAY_DAYS * DAY)
-                           + _delays(rng, len(who)))
+            self._schedule(
+                t["customer"][who], np.minimum(when[who], never - MAX_DELAY_DAYS * DAY) + _delays(rng, len(who))
+            )
 
     def due(self, day_no: int, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(customers, created times) of the complaints filed on `day_no` by customers `active` then."""

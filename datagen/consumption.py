@@ -58,7 +58,7 @@ class Profiles:
 
     def __post_init__(self) -> None:
         # Per day type, the level times the log-normal mean correction exp(-σ²/2), so a day costs one product.
-        correction = np.exp(-self.sigma**2 / 2)
+        correction = np.exp(-(self.sigma**2) / 2)
         self._levels = {
             "working": self.level * correction,
             "weekend": self.level * self.weekend * correction,

@@ -30,8 +30,38 @@ _FIRM_KINDS = ("机械制造", "纺织", "电子科技", "建材", "塑料制品
 _FARM_KINDS = ("家庭农场", "养殖场", "农业专业合作社", "灌溉站", "苗木基地")
 # Prefixes of the three operators (移动, 联通, 电信); 13x/15x/18x dominate.
 MOBILE_PREFIXES = (
-    "134", "135", "136", "137", "138", "139", "150", "151", "152", "157", "158", "159", "182", "183", "187", "188",
-    "198", "130", "131", "132", "155", "156", "185", "186", "166", "133", "153", "180", "181", "189", "199", "177",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "157",
+    "158",
+    "159",
+    "182",
+    "183",
+    "187",
+    "188",
+    "198",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "185",
+    "186",
+    "166",
+    "133",
+    "153",
+    "180",
+    "181",
+    "189",
+    "199",
+    "177",
 )
 _MIGRANT_REGION_CODES = ("340102", "410102", "510104", "420102", "320581", "321002", "341202", "370102")
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
@@ -117,10 +147,7 @@ def id_numbers(rng: np.random.Generator, district_idx: np.ndarray, male: np.ndar
     month = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
     day = (birth - birth.astype("datetime64[M]")).astype(np.int64) + 1
     seq = rng.integers(0, 500, n) * 2 + male.astype(np.int64)
-    number = (
-        region * 10**11
-        + year * 10**7 + month * 10**5 + day * 10**3 + seq
-    )
+    number = region * 10**11 + year * 10**7 + month * 10**5 + day * 10**3 + seq
     digits = number[:, None] // 10 ** np.arange(16, -1, -1) % 10
     check = pl.Series(id_check_characters(digits), dtype=pl.Utf8)
     return _join(_num(number, 17), check)
@@ -134,8 +161,14 @@ def addresses(
     district = _pick(tuple(d.name for d in DISTRICTS), district_idx)
     street = _join(_draw(rng, ROADS, n), _num(rng.integers(1, 399, n)), "号")
     flat = _join(
-        CITY, district, street, _draw(rng, ESTATES, n),
-        _num(rng.integers(1, 31, n)), "栋", _num(rng.integers(1, 33, n) * 100 + rng.integers(1, 5, n)), "室",
+        CITY,
+        district,
+        street,
+        _draw(rng, ESTATES, n),
+        _num(rng.integers(1, 31, n)),
+        "栋",
+        _num(rng.integers(1, 33, n) * 100 + rng.integers(1, 5, n)),
+        "室",
     )
     shop = _join(CITY, district, street, _num(rng.integers(1, 3, n)), "楼商铺")
     towns = [t for d in DISTRICTS for t in d.towns]

@@ -58,26 +58,40 @@ def _day_messages(seed: int, world: World, tickets: pl.DataFrame, i: int) -> dic
     batches = [
         _take(
             by_customer & (rng.random(n) < _FIRST_CONTACT_SHARE[channel]),
-            ts=created - rng.integers(30, 8 * MINUTE, n), customer=who, channel=channel, intent=intent,
-            kind=np.full(n, KIND_FIRST), ticket=row,
+            ts=created - rng.integers(30, 8 * MINUTE, n),
+            customer=who,
+            channel=channel,
+            intent=intent,
+            kind=np.full(n, KIND_FIRST),
+            ticket=row,
         ),
         _take(
             np.isin(tt, [T["fault_repair"], T["outage_inquiry"], T["complaint"], T["service_application"]])
             & (rng.random(n) < FOLLOW_UP_SHARE),
-            ts=created + rng.integers(30 * MINUTE, 3 * DAY, n), customer=who,
-            channel=np.where(rng.random(n) < 0.7, channel, rng.integers(0, 3, n)), intent=intent,
-            kind=np.full(n, KIND_FOLLOW_UP), ticket=row,
+            ts=created + rng.integers(30 * MINUTE, 3 * DAY, n),
+            customer=who,
+            channel=np.where(rng.random(n) < 0.7, channel, rng.integers(0, 3, n)),
+            intent=intent,
+            kind=np.full(n, KIND_FOLLOW_UP),
+            ticket=row,
         ),
         _take(
             by_customer & (channel == _WECHAT) & (rng.random(n) < SWITCH_SHARE),
-            ts=created + rng.integers(10 * MINUTE, 24 * HOUR, n), customer=who, channel=np.full(n, _IVR),
-            intent=intent, kind=np.full(n, KIND_SWITCH), ticket=row,
+            ts=created + rng.integers(10 * MINUTE, 24 * HOUR, n),
+            customer=who,
+            channel=np.full(n, _IVR),
+            intent=intent,
+            kind=np.full(n, KIND_SWITCH),
+            ticket=row,
         ),
         _take(
             np.isin(tt, [T["fault_repair"], T["outage_inquiry"]]) & (rng.random(n) < THANKS_SHARE),
-            ts=tickets["resolve"].to_numpy() + rng.integers(5 * MINUTE, 6 * HOUR, n), customer=who,
-            channel=rng.integers(0, 2, n), intent=np.full(n, INTENTS.index("praise_suggestion")),
-            kind=np.full(n, KIND_THANKS), ticket=row,
+            ts=tickets["resolve"].to_numpy() + rng.integers(5 * MINUTE, 6 * HOUR, n),
+            customer=who,
+            channel=rng.integers(0, 2, n),
+            intent=np.full(n, INTENTS.index("praise_suggestion")),
+            kind=np.full(n, KIND_THANKS),
+            ticket=row,
         ),
     ]
 
@@ -92,8 +106,15 @@ def _day_messages(seed: int, world: World, tickets: pl.DataFrame, i: int) -> dic
     )
     # Asking again about the same thing within a week (the answer did not help, the bill is still wrong).
     batches.append(
-        _take(rng.random(m) < 0.10, ts=ts + rng.integers(HOUR, 7 * DAY, m), customer=asker, channel=via, intent=topic,
-              kind=np.full(m, KIND_FOLLOW_UP), ticket=np.full(m, -1))
+        _take(
+            rng.random(m) < 0.10,
+            ts=ts + rng.integers(HOUR, 7 * DAY, m),
+            customer=asker,
+            channel=via,
+            intent=topic,
+            kind=np.full(m, KIND_FOLLOW_UP),
+            ticket=np.full(m, -1),
+        )
     )
 
     out = {k: np.concatenate([b[k] for b in batches]).astype(np.int64) for k in batches[0]}
@@ -138,9 +159,7 @@ def simulate_interactions(seed: int, world: World, tickets: Tickets) -> pl.DataF
     )
 
 
-def interaction_records(
-    seed: int, world: World, tickets: Tickets, messages: pl.DataFrame, day: dt.date
-) -> list[dict]:
+def interaction_records(seed: int, world: World, tickets: Tickets, messages: pl.DataFrame, day: dt.date) -> list[dict]:
     """The day's messages as JSON-ready records, texts composed now from the day's own random stream."""
     rng = rng_for(seed, "interactions.text", day)
     n = messages.height

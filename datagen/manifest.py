@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -58,8 +58,14 @@ class FileBook:
         )
 
 
-def build_manifest(parameters: dict, world: World, events: Events, faults: pl.DataFrame, book: FileBook,
-                   process_deviations: pl.DataFrame) -> dict:
+def build_manifest(
+    parameters: dict,
+    world: World,
+    events: Events,
+    faults: pl.DataFrame,
+    book: FileBook,
+    process_deviations: pl.DataFrame,
+) -> dict:
     """The manifest as a JSON-ready dict (keys in a fixed order)."""
     ids = world.transformers.ids
     c = world.customers

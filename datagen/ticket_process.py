@@ -38,8 +38,14 @@ DEVIATIONS = (
     "callback_missing",  # never called back: callback_missing:callback
 )
 _DEVIATION_SHARE = {
-    "dispatch_unrecorded": 0.02, "arrival_unrecorded": 0.05, "remote_fix": 0.03, "arrival_skewed": 0.015,
-    "resolve_early": 0.005, "reopened": 0.04, "callback_late": 0.03, "callback_missing": 0.02,
+    "dispatch_unrecorded": 0.02,
+    "arrival_unrecorded": 0.05,
+    "remote_fix": 0.03,
+    "arrival_skewed": 0.015,
+    "resolve_early": 0.005,
+    "reopened": 0.04,
+    "callback_late": 0.03,
+    "callback_missing": 0.02,
 }
 RATED_SHARE = 0.75  # customers who give a rating when called back (参评)
 CALLBACK_COMMITMENT = DAY  # the callback commitment of docs/process/*.bpmn (1440 minutes)
@@ -52,9 +58,14 @@ def designed_deviations(rng: np.random.Generator, ticket_type: np.ndarray) -> np
     governed = ~is_["preventive_maintenance"]
     visit = is_["fault_repair"] | is_["service_application"]
     applies = {
-        "dispatch_unrecorded": governed, "arrival_unrecorded": visit, "remote_fix": is_["fault_repair"],
-        "arrival_skewed": visit, "resolve_early": is_["fault_repair"],
-        "reopened": is_["fault_repair"] | is_["complaint"], "callback_late": governed, "callback_missing": governed,
+        "dispatch_unrecorded": governed,
+        "arrival_unrecorded": visit,
+        "remote_fix": is_["fault_repair"],
+        "arrival_skewed": visit,
+        "resolve_early": is_["fault_repair"],
+        "reopened": is_["fault_repair"] | is_["complaint"],
+        "callback_late": governed,
+        "callback_missing": governed,
     }
     shares = np.stack([np.where(applies[d], _DEVIATION_SHARE[d], 0.0) for d in DEVIATIONS], axis=1)
     u = rng.random(n)
@@ -74,8 +85,9 @@ def recorded_times(rng: np.random.Generator, life: dict, deviation: np.ndarray) 
     return {"dispatch_rec": dispatch_rec, "arrive_rec": arrive_rec, "resolve_rec": resolve_rec}
 
 
-def callbacks(rng: np.random.Generator, life: dict, recorded: dict, deviation: np.ndarray,
-               ticket_type: np.ndarray) -> dict:
+def callbacks(
+    rng: np.random.Generator, life: dict, recorded: dict, deviation: np.ndarray, ticket_type: np.ndarray
+) -> dict:
     """The callback (回访) after resolution, within the 24-hour commitment unless designed late or missing;
     the customer rates the ticket (参评) at the last callback or not at all.
 
@@ -98,8 +110,10 @@ def callbacks(rng: np.random.Generator, life: dict, recorded: dict, deviation: n
 # where the step differs.
 _SHOWN_AS = {
     "dispatch_unrecorded": {"*": "skipped_step:dispatch"},
-    "arrival_unrecorded": {"fault_repair": "resolved_without_arrival:arrive",
-                           "service_application": "resolved_without_visit:visit"},
+    "arrival_unrecorded": {
+        "fault_repair": "resolved_without_arrival:arrive",
+        "service_application": "resolved_without_visit:visit",
+    },
     "remote_fix": {"fault_repair": "resolved_without_arrival:arrive"},
     "arrival_skewed": {"fault_repair": "out_of_order:arrive", "service_application": "out_of_order:visit"},
     "resolve_early": {"fault_repair": "out_of_order:resolve"},
@@ -125,29 +139,41 @@ def designed_process_deviations(tickets: Tickets, world: World, snapshots: pl.Da
     f = f.join(last_day, on="ticket_id", how="left").filter(pl.col("deviation") >= 0)
     designed = pl.lit(pl.Series(DEVIATIONS)).gather(pl.col("deviation"))
     first_later_step = pl.min_horizontal(pl.col("arrive"), pl.col("resolve"))
-    overdue = (end - pl.col("resolve_rec") > CALLBACK_COMMITMENT) & (pl.col("resolve") < end) & (
-        pl.col("last_day") >= (known_since if known_since is not None else world.days))
-    f = f.with_columns(designed.alias("designed"), pl.lit(pl.Series(TICKET_TYPES)).gather(pl.col("ticket_type"))
-                       .alias("type"))
+    overdue = (
+        (end - pl.col("resolve_rec") > CALLBACK_COMMITMENT)
+        & (pl.col("resolve") < end)
+        & (pl.col("last_day") >= (known_since if known_since is not None else world.days))
+    )
+    f = f.with_columns(
+        designed.alias("designed"), pl.lit(pl.Series(TICKET_TYPES)).gather(pl.col("ticket_type")).alias("type")
+    )
     shown = pl.when(pl.col("designed") == "callback_late").then(
-        pl.when(pl.col("callback") < end).then(pl.lit("callback_late:callback"))
-        .when(overdue).then(pl.lit("callback_missing:callback"))
+        pl.when(pl.col("callback") < end)
+        .then(pl.lit("callback_late:callback"))
+        .when(overdue)
+        .then(pl.lit("callback_missing:callback"))
     )
     shown = shown.when(pl.col("designed") == "callback_missing").then(
-        pl.when(overdue).then(pl.lit("callback_missing:callback")))
+        pl.when(overdue).then(pl.lit("callback_missing:callback"))
+    )
     visible = (
-        pl.when(pl.col("designed") == "dispatch_unrecorded").then(first_later_step < end)
-        .when(pl.col("designed") == "arrival_skewed").then(pl.col("arrive") < end)
-        .when(pl.col("designed") == "reopened").then(pl.col("reopen") < end)
+        pl.when(pl.col("designed") == "dispatch_unrecorded")
+        .then(first_later_step < end)
+        .when(pl.col("designed") == "arrival_skewed")
+        .then(pl.col("arrive") < end)
+        .when(pl.col("designed") == "reopened")
+        .then(pl.col("reopen") < end)
         .otherwise(pl.col("resolve") < end)
     )
-    label = pl.col("designed").replace_strict(
-        {d: m["*"] for d, m in _SHOWN_AS.items() if "*" in m}, default=None)
+    label = pl.col("designed").replace_strict({d: m["*"] for d, m in _SHOWN_AS.items() if "*" in m}, default=None)
     for d, by_type in _SHOWN_AS.items():
         for ticket_type, name in by_type.items():
             if ticket_type != "*":
-                label = pl.when((pl.col("designed") == d) & (pl.col("type") == ticket_type)).then(pl.lit(name)) \
+                label = (
+                    pl.when((pl.col("designed") == d) & (pl.col("type") == ticket_type))
+                    .then(pl.lit(name))
                     .otherwise(label)
+                )
     shown = shown.when(visible).then(label)
     return (
         f.select("ticket_id", "designed", shown.alias("deviation"))

@@ -190,9 +190,14 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict, 
     resolve = np.where(remote_fix, dispatch + rng.integers(10, 45, n) * MINUTE, resolve)
     linked = t["outage"] >= 0
     # A short period can hold no outage at all: nothing to index then.
-    outage_end = np.where(linked, events.end[np.maximum(t["outage"], 0)], 0) if len(events.end) else np.zeros(n, np.int64)
-    inquiry = np.where(linked, np.maximum(outage_end + rng.integers(0, 45, n) * MINUTE, dispatch + 2 * MINUTE),
-                       dispatch + _lognormal_s(rng, 30 * MINUTE, 0.8, n) + MINUTE)
+    outage_end = (
+        np.where(linked, events.end[np.maximum(t["outage"], 0)], 0) if len(events.end) else np.zeros(n, np.int64)
+    )
+    inquiry = np.where(
+        linked,
+        np.maximum(outage_end + rng.integers(0, 45, n) * MINUTE, dispatch + 2 * MINUTE),
+        dispatch + _lognormal_s(rng, 30 * MINUTE, 0.8, n) + MINUTE,
+    )
     resolve = np.where(is_["outage_inquiry"], inquiry, resolve)
     resolve = np.where(is_["service_application"], _office_hours(rng, arrive + rng.integers(1, 10, n) * DAY), resolve)
     resolve = np.where(is_["complaint"], dispatch + _lognormal_s(rng, 30 * HOUR, 0.7, n) + MINUTE, resolve)
@@ -221,8 +226,15 @@ def _lifecycle(rng: np.random.Generator, world: World, events: Events, t: dict, 
     worker = pool[pool_start[district] + rng.integers(0, 1 << 30, n) % pool_size[district]]
     worker = np.where(visit | is_["fault_repair"], worker, -1)
     return {
-        "dispatch": dispatch, "arrive": arrive, "resolve": resolve, "reopen": reopen, "arrive2": arrive2,
-        "resolve2": resolve2, "missed_commitment": missed, "satisfaction": satisfaction, "worker": worker,
+        "dispatch": dispatch,
+        "arrive": arrive,
+        "resolve": resolve,
+        "reopen": reopen,
+        "arrive2": arrive2,
+        "resolve2": resolve2,
+        "missed_commitment": missed,
+        "satisfaction": satisfaction,
+        "worker": worker,
     }
 
 
@@ -263,8 +275,12 @@ def _day_frame(world: World, i: int, t: dict, life: dict) -> pl.DataFrame:
     types = [TICKET_TYPES[k] for k in t["ticket_type"]]
     transformer = world.transformers.ids.gather(world.transformer_of[t["customer"]]).to_list()
     descriptions = compose_descriptions(
-        t["rng"], types, c.address.gather(t["customer"]).to_list(), c.phone.gather(t["customer"]).to_list(),
-        transformer, np.full(len(types), day.month),
+        t["rng"],
+        types,
+        c.address.gather(t["customer"]).to_list(),
+        c.phone.gather(t["customer"]).to_list(),
+        transformer,
+        np.full(len(types), day.month),
     )
     columns = {k: v for k, v in t.items() if k != "rng"}
     # A day without tickets has no descriptions; the dtype keeps its empty frame stackable.
@@ -334,21 +350,28 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
     dispatched = phase2 | (pl.col("dispatch") < end)
     c = world.customers
     s = s.with_columns(
-        dispatched_at=pl.when(phase2).then(pl.col("reopen")).otherwise(
-            pl.when(pl.col("dispatch") < end).then(_when(pl.col("dispatch_rec"), pl.lit(NEVER)))
-        ),
-        arrived_at=pl.when(phase2).then(_when(pl.col("arrive2"), end)).otherwise(
-            pl.when(pl.col("arrive") < end).then(_when(pl.col("arrive_rec"), pl.lit(NEVER)))
-        ),
-        resolved_at=pl.when(phase2).then(_when(pl.col("resolve2"), end)).otherwise(
-            pl.when(pl.col("resolve") < end).then(pl.col("resolve_rec"))
-        ),
-        status=pl.when(closed).then(pl.lit("closed")).when(resolved).then(pl.lit("resolved"))
-        .when(dispatched).then(pl.lit("dispatched")).otherwise(pl.lit("open")),
+        dispatched_at=pl.when(phase2)
+        .then(pl.col("reopen"))
+        .otherwise(pl.when(pl.col("dispatch") < end).then(_when(pl.col("dispatch_rec"), pl.lit(NEVER)))),
+        arrived_at=pl.when(phase2)
+        .then(_when(pl.col("arrive2"), end))
+        .otherwise(pl.when(pl.col("arrive") < end).then(_when(pl.col("arrive_rec"), pl.lit(NEVER)))),
+        resolved_at=pl.when(phase2)
+        .then(_when(pl.col("resolve2"), end))
+        .otherwise(pl.when(pl.col("resolve") < end).then(pl.col("resolve_rec"))),
+        status=pl.when(closed)
+        .then(pl.lit("closed"))
+        .when(resolved)
+        .then(pl.lit("resolved"))
+        .when(dispatched)
+        .then(pl.lit("dispatched"))
+        .otherwise(pl.lit("open")),
         worker=pl.when(dispatched & (pl.col("worker") >= 0)).then(pl.col("worker")),
         satisfaction=pl.when(pl.col("rated") & (last_callback < end)).then(pl.col("satisfaction")),
-        callback_at=pl.when(phase2 & (pl.col("callback2") < end)).then(pl.col("callback2"))
-        .when(pl.col("callback") < end).then(pl.col("callback")),
+        callback_at=pl.when(phase2 & (pl.col("callback2") < end))
+        .then(pl.col("callback2"))
+        .when(pl.col("callback") < end)
+        .then(pl.col("callback")),
     )
 
     def stamp(col: str) -> pl.Expr:
@@ -370,4 +393,3 @@ def ticket_snapshots(tickets: Tickets, world: World) -> pl.DataFrame:
         pl.when(pl.col("description") != "").then(pl.col("description")).alias("description"),
         stamp("callback_at"),
     )
-

@@ -20,9 +20,16 @@ def fit_on_cpu(model: L.LightningModule, datamodule: L.LightningDataModule, epoc
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
         trainer = L.Trainer(
-            max_epochs=epochs, accelerator="cpu", devices=1, deterministic=True, logger=False,
-            enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-            default_root_dir=root, num_sanity_val_steps=0,
+            max_epochs=epochs,
+            accelerator="cpu",
+            devices=1,
+            deterministic=True,
+            logger=False,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            default_root_dir=root,
+            num_sanity_val_steps=0,
         )
         trainer.fit(model, datamodule=datamodule)
     return trainer

@@ -59,7 +59,7 @@ class Registration:
     model_uri: str  # "models:/<name>/<version>"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ensure_store(tracking_uri: str) -> None:
     """Create a database-backed tracking store's tables once, even when several processes open it at once.
 
@@ -70,7 +70,7 @@ def ensure_store(tracking_uri: str) -> None:
     process: after the first call the tables exist.
     """
     if tracking_uri.startswith("sqlite:///"):
-        db = Path(tracking_uri[len("sqlite:///"):])
+        db = Path(tracking_uri[len("sqlite:///") :])
         db.parent.mkdir(parents=True, exist_ok=True)
         with open(db.parent / f"{db.name}.init-lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -140,7 +140,7 @@ def default_artifact_location(tracking_uri: str, experiment: str) -> str | None:
     (`<store folder>/artifacts/<experiment>`), so a store and its models stay one folder that `make clean`
     removes; None (MLflow's own default, the server's artifact root) for other stores."""
     if tracking_uri.startswith("sqlite:///"):
-        return (Path(tracking_uri[len("sqlite:///"):]).resolve().parent / "artifacts" / experiment).as_uri()
+        return (Path(tracking_uri[len("sqlite:///") :]).resolve().parent / "artifacts" / experiment).as_uri()
     return None
 
 
@@ -311,14 +311,24 @@ def register(
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = objects["model"].save(Path(tmp) / artifact_key)
         return log_and_register(
-            tracking_uri, experiment or model_name, model_name, python_model, {artifact_key: str(model_dir)},
-            params, numeric, data_version or objects["data_version"], eval_metric,
-            greater_is_better=greater_is_better, figures=figures, json_artifacts=json_artifacts,
+            tracking_uri,
+            experiment or model_name,
+            model_name,
+            python_model,
+            {artifact_key: str(model_dir)},
+            params,
+            numeric,
+            data_version or objects["data_version"],
+            eval_metric,
+            greater_is_better=greater_is_better,
+            figures=figures,
+            json_artifacts=json_artifacts,
             input_example=input_example,
             # Stating them also spares MLflow from re-importing the model in a subprocess to guess them
             # (seconds per registration).
             pip_requirements=[f"{name}=={installed_version(name)}" for name in requirements],
-            artifact_location=artifact_location, guard_metrics=guard_metrics,
+            artifact_location=artifact_location,
+            guard_metrics=guard_metrics,
         )
 
 

@@ -16,8 +16,8 @@ import dagster as dg
 
 from orchestration.ingestion.contract import DAILY
 from orchestration.ingestion.files import discover
-from orchestration.warehouse import RAW_SCHEMA, Warehouse
 from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT, SETTINGS, Settings
+from orchestration.warehouse import RAW_SCHEMA, Warehouse
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"
 
@@ -33,8 +33,13 @@ def landed_days(settings: Settings) -> list[dt.date]:
     return sorted(days)
 
 
-def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", instance: dg.DagsterInstance | None = None,
-                 days: list[dt.date] | None = None, quick_training: bool = False) -> dg.ExecuteInProcessResult:
+def run_pipeline(
+    settings: Settings = SETTINGS,
+    job_name: str = "nightly",
+    instance: dg.DagsterInstance | None = None,
+    days: list[dt.date] | None = None,
+    quick_training: bool = False,
+) -> dg.ExecuteInProcessResult:
     """Materialize every asset of `job_name` for all landed days in one run."""
     from orchestration.definitions import defs
     from orchestration.resources import build_resources
@@ -61,7 +66,9 @@ def run_pipeline(settings: Settings = SETTINGS, job_name: str = "nightly", insta
             raise_on_error=False,
         )
     recon_job = dg.build_reconstructable_job(
-        "orchestration.cli", "resolve_job", reconstructable_args=(job_name,),
+        "orchestration.cli",
+        "resolve_job",
+        reconstructable_args=(job_name,),
         reconstructor_working_directory=str(PROJECT_ROOT),
     )
     return dg.execute_job(recon_job, instance=instance, tags=tags, run_config=run_config, raise_on_error=False)
@@ -114,12 +121,10 @@ def summary(settings: Settings = SETTINGS) -> str:
     for schema, table in tables:
         n = wh.query(f'SELECT count(*) FROM {schema}."{table}"')[0][0]
         lines.append(f"  {schema + '.' + table:<48}{n:>12,}")
-    rejects = wh.query(
-        f"SELECT dataset, count(*) FROM {RAW_SCHEMA}.rejects GROUP BY dataset ORDER BY dataset"
-    )
+    rejects = wh.query(f"SELECT dataset, count(*) FROM {RAW_SCHEMA}.rejects GROUP BY dataset ORDER BY dataset")
     files = wh.query(f"SELECT source_file, message FROM {RAW_SCHEMA}.load_log WHERE status = 'rejected' ORDER BY 1")
     lines.append("Rows quarantined in raw.rejects: " + (", ".join(f"{d} {n:,}" for d, n in rejects) or "none"))
-    for f, m in files:
+    for _, m in files:
         lines.append(f"  file rejected whole: {m}")
     lines += [
         "Next: `make ui` (Dagster UI on http://127.0.0.1:3000), "
@@ -135,8 +140,10 @@ def dbt_docs(settings: Settings = SETTINGS) -> int:
     dbt = build_resources(settings)["dbt"]
     invocation = dbt.cli(["docs", "generate"], raise_on_error=False, target_path=DBT_TARGET)
     invocation.wait()
-    print(f"dbt docs written to {DBT_TARGET}/index.html (serve with: .venv/bin/dbt docs serve "
-          f"--project-dir dbt_project --profiles-dir dbt_project --target-path target)")
+    print(
+        f"dbt docs written to {DBT_TARGET}/index.html (serve with: .venv/bin/dbt docs serve "
+        f"--project-dir dbt_project --profiles-dir dbt_project --target-path target)"
+    )
     return 0 if invocation.is_successful() else 1
 
 
@@ -168,13 +175,18 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline on LANDING_DIR")
     run.add_argument("--job", default="nightly")
-    run.add_argument("--quick-training", action="store_true",
-                     help="train any model the store lacks with its small preset (smoke runs, tests), not for production")
+    run.add_argument(
+        "--quick-training",
+        action="store_true",
+        help="train any model the store lacks with its small preset (smoke runs, tests), not for production",
+    )
     sub.add_parser("summary", help="print rows per table and quarantine counts")
     sub.add_parser("dbt-docs", help="generate the dbt docs site into dbt_project/target")
     kb = sub.add_parser("kb", help="the knowledge base of service articles")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
-    kb_sub.add_parser("search", help="best article for a question, e.g. kb search 如何申请峰谷电价？").add_argument("question")
+    kb_sub.add_parser("search", help="best article for a question, e.g. kb search 如何申请峰谷电价？").add_argument(
+        "question"
+    )
     args = parser.parse_args(argv)
     if args.command == "kb":
         text, found = kb_search(args.question)
@@ -186,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         print(f"Running job {args.job} on {SETTINGS.landing_dir} → {SETTINGS.warehouse.redacted()}", flush=True)
         result = run_pipeline(job_name=args.job, quick_training=args.quick_training)
-        print(f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - start:.1f} s")
+        print(
+            f"Run {result.run_id} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - start:.1f} s"
+        )
         if not result.success:
             for line in failures(result):
                 print(line, file=sys.stderr)

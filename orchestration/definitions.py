@@ -8,29 +8,37 @@ import warnings
 
 import dagster as dg
 
-# Single-run backfill policies are marked beta; the platform relies on them knowingly.
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
-
 from orchestration.bi.assets import dashboard_assets
 from orchestration.ingestion.assets import build_ingestion_assets
-from orchestration.knowledge.assets import knowledge_assets
-from orchestration.scoring.assets import ml_assets
-from orchestration.process.assets import process_assets
-from orchestration.serving.assets import serving_assets
-from orchestration.warehouse.assets import warehouse_dbt_assets, warehouse_ml_marts
 from orchestration.jobs import jobs
+from orchestration.knowledge.assets import knowledge_assets
 from orchestration.partitions import daily_partitions
+from orchestration.process.assets import process_assets
 from orchestration.resources import Settings, build_executor, build_resources, load_settings
 from orchestration.schedules import schedules, sensors
+from orchestration.scoring.assets import ml_assets
+from orchestration.serving.assets import serving_assets
+from orchestration.warehouse.assets import warehouse_dbt_assets, warehouse_ml_marts
+
+# Single-run backfill policies (the ingestion assets, built below) are marked beta; the platform relies on
+# them knowingly.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """The code location for a configuration (default: the environment's)."""
     settings = settings or load_settings()
     return dg.Definitions(
-        assets=[*build_ingestion_assets(daily_partitions(settings.partitions_start)), *process_assets,
-                warehouse_dbt_assets, warehouse_ml_marts, *ml_assets, *knowledge_assets, *serving_assets,
-                *dashboard_assets],
+        assets=[
+            *build_ingestion_assets(daily_partitions(settings.partitions_start)),
+            *process_assets,
+            warehouse_dbt_assets,
+            warehouse_ml_marts,
+            *ml_assets,
+            *knowledge_assets,
+            *serving_assets,
+            *dashboard_assets,
+        ],
         jobs=jobs,
         schedules=schedules,
         sensors=sensors,

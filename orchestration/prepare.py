@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from orchestration.warehouse.dbt_manifest import MANIFEST
 from orchestration.resources import DBT_PROJECT_DIR, build_resources, load_settings
+from orchestration.warehouse.dbt_manifest import MANIFEST
 
 
 def main(argv: list[str] | None = None) -> int:

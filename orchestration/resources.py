@@ -31,9 +31,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.warehouse.dbt_manifest import needs_parse, parse_fingerprint, record_parse
 from orchestration.serving.delivery import RetryPolicy, TicketingClient
 from orchestration.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
+from orchestration.warehouse.dbt_manifest import needs_parse, parse_fingerprint, record_parse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -59,7 +59,7 @@ class Settings:
     bi_reader_password: str | None = None
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             landing_dir=Path(env.get("LANDING_DIR", "data/landing")).resolve(),
@@ -122,7 +122,7 @@ class MlflowResource(dg.ConfigurableResource):
     def uri(self) -> str:
         """The tracking URI, with the folder of a local SQLite store created on first use."""
         if self.tracking_uri.startswith("sqlite:///"):
-            Path(self.tracking_uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
 
 
@@ -155,9 +155,13 @@ class TicketingResource(dg.ConfigurableResource):
         """A client for the configured URL, or None when no ticketing system is configured."""
         if not self.url:
             return None
-        policy = RetryPolicy(max_attempts=self.max_attempts, backoff_s=self.backoff_s,
-                             read_timeout_s=self.read_timeout_s, open_circuit_after=self.open_circuit_after,
-                             threads=self.threads)
+        policy = RetryPolicy(
+            max_attempts=self.max_attempts,
+            backoff_s=self.backoff_s,
+            read_timeout_s=self.read_timeout_s,
+            open_circuit_after=self.open_circuit_after,
+            threads=self.threads,
+        )
         return TicketingClient(self.url, self.token, policy)
 
 
@@ -270,19 +274,23 @@ def build_executor(settings: Settings | None = None) -> dg.ExecutorDefinition:
     if kind == "in_process":
         return dg.in_process_executor
     if kind == "multiprocess":
-        return dg.multiprocess_executor.configured({
-            "max_concurrent": settings.max_concurrent_steps,
-            "start_method": {"forkserver": {"preload_modules": list(PRELOAD_MODULES)}},
-        })
+        return dg.multiprocess_executor.configured(
+            {
+                "max_concurrent": settings.max_concurrent_steps,
+                "start_method": {"forkserver": {"preload_modules": list(PRELOAD_MODULES)}},
+            }
+        )
     if kind == "celery":
         from dagster_celery import celery_executor
 
         # A queue per deployment lets staging and production share a broker without taking each other's steps.
-        return celery_executor.configured({
-            "broker": settings.celery_broker_url,
-            "backend": settings.celery_result_backend,
-            "config_source": {"task_default_queue": settings.celery_queue},
-        })
+        return celery_executor.configured(
+            {
+                "broker": settings.celery_broker_url,
+                "backend": settings.celery_result_backend,
+                "config_source": {"task_default_queue": settings.celery_queue},
+            }
+        )
     from dagster_k8s import k8s_job_executor
 
     return k8s_job_executor.configured({"max_concurrent": settings.max_concurrent_steps})

@@ -5,10 +5,11 @@ import json
 
 import dagster as dg
 
-from orchestration.jobs import nightly_job, retrain_job
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.files import discover
+from orchestration.jobs import nightly_job, retrain_job
 from orchestration.resources import LandingResource
+
 
 # Source systems deliver yesterday's files overnight; 02:00 local time leaves them an hour's margin after
 # the usual 01:00 export. (The partitions admit today as well, for the sensor, so the schedule names the

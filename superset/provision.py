@@ -48,8 +48,10 @@ def ensure_admin(security_manager, username: str, password: str | None) -> None:
     if not user:
         raise SystemExit(f"could not create the Superset admin {username!r}")
     if generated:
-        print(f"Superset admin created: user {username!r}, password {password!r} "
-              "(shown once; set SUPERSET_ADMIN_PASSWORD to choose it)")
+        print(
+            f"Superset admin created: user {username!r}, password {password!r} "
+            "(shown once; set SUPERSET_ADMIN_PASSWORD to choose it)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,22 +61,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from flask import g
-
     from superset.app import create_app
 
     app = create_app()
     with app.app_context():
-        from superset import security_manager
         from superset.commands.importers.v1.assets import ImportAssetsCommand
+
+        from superset import security_manager
 
         username = os.environ.get("SUPERSET_ADMIN_USER", "admin")
         ensure_admin(security_manager, username, os.environ.get("SUPERSET_ADMIN_PASSWORD") or None)
         g.user = security_manager.find_user(username=username)
         contents = bundle(args.assets, args.warehouse_uri)
         ImportAssetsCommand(contents).run()
-        print(f"imported {sum(k.startswith('dashboards/') for k in contents)} dashboards, "
-              f"{sum(k.startswith('charts/') for k in contents)} charts, "
-              f"{sum(k.startswith('datasets/') for k in contents)} datasets")
+        print(
+            f"imported {sum(k.startswith('dashboards/') for k in contents)} dashboards, "
+            f"{sum(k.startswith('charts/') for k in contents)} charts, "
+            f"{sum(k.startswith('datasets/') for k in contents)} datasets"
+        )
     return 0
 
 

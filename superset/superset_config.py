@@ -31,9 +31,7 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-SQLALCHEMY_DATABASE_URI = os.environ.get(
-    "SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_DATA_DIR / 'superset.db'}"
-)
+SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URI", f"sqlite:///{SUPERSET_DATA_DIR / 'superset.db'}")
 
 # The analysts read Chinese; English stays one click away.
 BABEL_DEFAULT_LOCALE = "zh"

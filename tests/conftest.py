@@ -114,8 +114,8 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     """
     import dagster as dg
 
-    from orchestration.cli import run_pipeline
     from datagen import generate
+    from orchestration.cli import run_pipeline
     from orchestration.resources import SETTINGS
 
     root = tmp_path_factory.mktemp("built_platform")
@@ -135,7 +135,14 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
 
 
 # Whole-pipeline runs, deployments and notebooks: what `make test-fast` leaves out (`-m "not slow"`).
-SLOW_PATHS = ("e2e/", "notebooks/", "superset/", "bench/", "orchestration/reliability/", "orchestration/test_operations.py")
+SLOW_PATHS = (
+    "e2e/",
+    "notebooks/",
+    "superset/",
+    "bench/",
+    "orchestration/reliability/",
+    "orchestration/test_operations.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

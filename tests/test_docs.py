@@ -17,7 +17,8 @@ def test_the_readme_layout_names_every_package_and_nothing_that_is_gone():
     layout = _layout_block()
     named = set(re.findall(r"^\s*([a-z_]+)/", layout, re.MULTILINE))
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} | {
-        p.parent.name for p in (ROOT / "orchestration").glob("*/__init__.py")}
+        p.parent.name for p in (ROOT / "orchestration").glob("*/__init__.py")
+    }
     assert packages - named == set()
     for folder in named:
         assert (ROOT / folder).is_dir() or (ROOT / "orchestration" / folder).is_dir(), folder

@@ -32,8 +32,9 @@ SKIP_SUFFIXES = {".png", ".jpg", ".ico", ".parquet", ".duckdb", ".ipynb_checkpoi
 
 
 def repo_files() -> list[Path]:
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return [ROOT / p for p in out.splitlines() if (ROOT / p).is_file() and (ROOT / p).suffix not in SKIP_SUFFIXES]
 
 
@@ -55,18 +56,24 @@ def credentials_in(text: str) -> list[tuple[int, str]]:
 
 def test_the_scanner_finds_planted_credentials():
     # Built from pieces so this file itself holds none.
-    planted = "\n".join([
-        "db_password = '" + "hunter2hunter2" + "'",
-        "url = 'postgresql://app:" + "s3cr3tpass" + "@db.prod.internal/prod'",
-        "docs = 'postgresql://user:pw@host:port/db or postgresql://etl:s%40cret@db.local:6543/x'",  # fine
-        "headers = {'Authorization': 'Bearer " + "abcdefghijklmnopqrstuvwxyz012345" + "'}",
-        "-----BEGIN RSA " + "PRIVATE KEY-----",
-        "password: \"{{ env_var('GRIDCARE_PG_PASSWORD', '') }}\"",  # an env read: fine
-        "broker = 'amqp://guest:guest@127.0.0.1:5672//'",  # RabbitMQ's local default account: fine
-        "token = os.environ['TICKETING_TOKEN']",  # fine
-    ])
-    assert credentials_in(planted) == [(1, "assigned secret"), (2, "password in a URL"), (4, "bearer token"),
-                                       (5, "private key")]
+    planted = "\n".join(
+        [
+            "db_password = '" + "hunter2hunter2" + "'",
+            "url = 'postgresql://app:" + "s3cr3tpass" + "@db.prod.internal/prod'",
+            "docs = 'postgresql://user:pw@host:port/db or postgresql://etl:s%40cret@db.local:6543/x'",  # fine
+            "headers = {'Authorization': 'Bearer " + "abcdefghijklmnopqrstuvwxyz012345" + "'}",
+            "-----BEGIN RSA " + "PRIVATE KEY-----",
+            "password: \"{{ env_var('GRIDCARE_PG_PASSWORD', '') }}\"",  # an env read: fine
+            "broker = 'amqp://guest:guest@127.0.0.1:5672//'",  # RabbitMQ's local default account: fine
+            "token = os.environ['TICKETING_TOKEN']",  # fine
+        ]
+    )
+    assert credentials_in(planted) == [
+        (1, "assigned secret"),
+        (2, "password in a URL"),
+        (4, "bearer token"),
+        (5, "private key"),
+    ]
 
 
 def test_no_file_in_the_repo_holds_a_credential():

@@ -53,12 +53,16 @@ class History:
 
     def normalised(self) -> History:
         """The same frames with timestamps and dates parsed (the engines return strings or datetimes)."""
-        tickets = self.tickets.assign(created_at=pd.to_datetime(self.tickets["created_at"]),
-                                      resolved_at=pd.to_datetime(self.tickets["resolved_at"]))
+        tickets = self.tickets.assign(
+            created_at=pd.to_datetime(self.tickets["created_at"]),
+            resolved_at=pd.to_datetime(self.tickets["resolved_at"]),
+        )
         contacts = self.contacts.assign(contact_at=pd.to_datetime(self.contacts["contact_at"]))
         faults = self.faults.assign(fault_at=pd.to_datetime(self.faults["fault_at"]))
-        weekly = self.weekly_kwh.assign(week_start=pd.to_datetime(self.weekly_kwh["week_start"]),
-                                        kwh=pd.to_numeric(self.weekly_kwh["kwh"]).astype(float))
+        weekly = self.weekly_kwh.assign(
+            week_start=pd.to_datetime(self.weekly_kwh["week_start"]),
+            kwh=pd.to_numeric(self.weekly_kwh["kwh"]).astype(float),
+        )
         return History(self.customers, tickets, contacts, faults, weekly)
 
 
@@ -81,22 +85,30 @@ def features_as_of(history: History, as_of: dt.date) -> pd.DataFrame:
     resolved_by = t["resolved_at"].fillna(pd.Timestamp.max)
     parts = [
         _count(c, within(c["contact_at"], 30), "contacts_30d"),
-        _count(c, within(c["contact_at"], 30) & c["is_repeat_contact"].fillna(False).astype(bool),
-               "repeat_contacts_30d"),
-        _count(c, within(c["contact_at"], 30) & c["is_channel_changed"].fillna(False).astype(bool),
-               "channel_switches_30d"),
+        _count(
+            c, within(c["contact_at"], 30) & c["is_repeat_contact"].fillna(False).astype(bool), "repeat_contacts_30d"
+        ),
+        _count(
+            c, within(c["contact_at"], 30) & c["is_channel_changed"].fillna(False).astype(bool), "channel_switches_30d"
+        ),
         _count(t, within(t["created_at"], 90) & repair, "fault_repairs_90d"),
         # sla_met is as the marts hold it today: a commitment is missed at arrival time, within hours of D.
         _count(t, within(t["created_at"], 90) & (t["sla_met"] == False), "missed_commitments_90d"),  # noqa: E712
         _count(t, past & (resolved_by >= end) & ~complaint, "open_tickets"),
-        _count(t, within(t["created_at"], 90) & (resolved_by - t["created_at"] > pd.Timedelta(days=2))
-               & (t["created_at"] < end - pd.Timedelta(days=2)) & ~complaint, "slow_tickets_90d"),
+        _count(
+            t,
+            within(t["created_at"], 90)
+            & (resolved_by - t["created_at"] > pd.Timedelta(days=2))
+            & (t["created_at"] < end - pd.Timedelta(days=2))
+            & ~complaint,
+            "slow_tickets_90d",
+        ),
         _count(t, within(t["created_at"], 90) & (t["satisfaction"] <= 2), "low_satisfaction_90d"),
         _count(t, past & complaint, "prior_complaints"),
         _count(t, within(t["created_at"], 90) & complaint, "complaints_90d"),
     ]
     f = history.faults
-    outages = (f.loc[within(f["fault_at"], 30)].groupby("transformer_id").size().rename("outages_30d"))
+    outages = f.loc[within(f["fault_at"], 30)].groupby("transformer_id").size().rename("outages_30d")
     out = history.customers[["customer_id", "transformer_id"]].copy()
     out = out.merge(outages, left_on="transformer_id", right_index=True, how="left")
     for part in parts:
@@ -114,8 +126,10 @@ def _bill_change(weekly: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     Weeks start on Mondays; a week is whole when it ends by D, so the ratio never reads a day after D."""
     last_start = end - pd.Timedelta(days=7)
     recent = weekly[(weekly["week_start"] <= last_start) & (weekly["week_start"] > last_start - pd.Timedelta(days=28))]
-    before = weekly[(weekly["week_start"] <= last_start - pd.Timedelta(days=28))
-                    & (weekly["week_start"] > last_start - pd.Timedelta(days=56))]
+    before = weekly[
+        (weekly["week_start"] <= last_start - pd.Timedelta(days=28))
+        & (weekly["week_start"] > last_start - pd.Timedelta(days=56))
+    ]
     a = recent.groupby("customer_id")["kwh"].sum()
     b = before.groupby("customer_id")["kwh"].sum()
     both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
@@ -127,8 +141,11 @@ def complained_within(history: History, as_of: dt.date, days: int = HORIZON_DAYS
     """1.0 for each customer who filed a complaint ticket in the `days` days after `as_of`, else 0.0."""
     start = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     t = history.tickets
-    hit = t[(t["ticket_type"] == "complaint") & (t["created_at"] >= start)
-            & (t["created_at"] < start + pd.Timedelta(days=days))]["customer_id"].unique()
+    hit = t[
+        (t["ticket_type"] == "complaint")
+        & (t["created_at"] >= start)
+        & (t["created_at"] < start + pd.Timedelta(days=days))
+    ]["customer_id"].unique()
     ids = history.customers["customer_id"]
     return pd.Series(ids.isin(hit).astype(float).to_numpy(), index=ids.to_numpy(), name="label")
 

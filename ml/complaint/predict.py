@@ -63,8 +63,13 @@ class ComplaintModel:
 
     def score(self, rows: pd.DataFrame) -> pd.DataFrame:
         """`customer_id`, `risk`, `reasons_zh` for every row of `rows`."""
-        return pd.DataFrame({"customer_id": rows["customer_id"].astype(str).to_numpy(), "risk": self.risk(rows),
-                             "reasons_zh": self.reasons(rows)})
+        return pd.DataFrame(
+            {
+                "customer_id": rows["customer_id"].astype(str).to_numpy(),
+                "risk": self.risk(rows),
+                "reasons_zh": self.reasons(rows),
+            }
+        )
 
     def save(self, directory: str | Path) -> Path:
         """Write the pipeline and its feature order to `directory` (created if missing)."""

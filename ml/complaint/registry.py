@@ -13,8 +13,9 @@ EVAL_METRIC = "eval/lift_top5pct"
 SKLEARN_STACK = ("scikit-learn", "joblib", "mlflow", "pandas", "numpy")
 
 
-def register_complaint_model(tracking_uri: str, metrics: dict[str, float], objects: dict[str, Any],
-                             **options: Any) -> Registration:
+def register_complaint_model(
+    tracking_uri: str, metrics: dict[str, float], objects: dict[str, Any], **options: Any
+) -> Registration:
     """Log the output of `ml.complaint.train.train` as a pyfunc and register it, promoting it to `champion`
     when its test lift in the top 5 % is at least the champion's (`ml.tracking` promotion rule).
 
@@ -22,6 +23,14 @@ def register_complaint_model(tracking_uri: str, metrics: dict[str, float], objec
     """
     options.setdefault("model_name", MODEL_NAME)
     return register(
-        tracking_uri, options.pop("model_name"), ComplaintPyfunc(), ARTIFACT_KEY, metrics, objects, EVAL_METRIC,
-        json_artifacts={"split.json": objects["split"]}, requirements=SKLEARN_STACK, **options,
+        tracking_uri,
+        options.pop("model_name"),
+        ComplaintPyfunc(),
+        ARTIFACT_KEY,
+        metrics,
+        objects,
+        EVAL_METRIC,
+        json_artifacts={"split.json": objects["split"]},
+        requirements=SKLEARN_STACK,
+        **options,
     )

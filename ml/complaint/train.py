@@ -74,7 +74,7 @@ def split(days: list[dt.date], config: ComplaintTrainConfig) -> tuple[list[dt.da
     Raises:
         ValueError: too little history for one as-of day on each side.
     """
-    test = days[-config.test_as_of_days:] if config.test_as_of_days else []
+    test = days[-config.test_as_of_days :] if config.test_as_of_days else []
     train = [d for d in days if test and d + dt.timedelta(days=config.horizon_days) <= test[0]]
     if not train or not test:
         raise ValueError(
@@ -105,13 +105,17 @@ def top_share_metrics(label: np.ndarray, score: np.ndarray, seed: int, prefix: s
 
 
 def _data_version(history: History) -> str:
-    digest = hashlib.sha256(pd.util.hash_pandas_object(
-        history.tickets[["customer_id", "ticket_type", "created_at"]], index=False).to_numpy().tobytes())
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(history.tickets[["customer_id", "ticket_type", "created_at"]], index=False)
+        .to_numpy()
+        .tobytes()
+    )
     return digest.hexdigest()[:12]
 
 
-def train(config: ComplaintTrainConfig, history: History, first_day: dt.date,
-          last_day: dt.date) -> tuple[dict[str, float], dict[str, Any]]:
+def train(
+    config: ComplaintTrainConfig, history: History, first_day: dt.date, last_day: dt.date
+) -> tuple[dict[str, float], dict[str, Any]]:
     """Fit the model on the earlier as-of days and evaluate it and the rule on the later ones.
 
     Args:
@@ -135,8 +139,11 @@ def train(config: ComplaintTrainConfig, history: History, first_day: dt.date,
     # A tiny history may hold no complaint in its training window: the model is then the base rate (every
     # customer equal, no reasons) rather than a failed run; its lift of 1 never beats a real champion.
     single_class = fit_rows["label"].nunique() < 2
-    estimator = (DummyClassifier(strategy="prior") if single_class else
-                 LogisticRegression(C=config.c, class_weight=config.class_weight, max_iter=1000))
+    estimator = (
+        DummyClassifier(strategy="prior")
+        if single_class
+        else LogisticRegression(C=config.c, class_weight=config.class_weight, max_iter=1000)
+    )
     pipeline = Pipeline([("scale", StandardScaler()), ("model", estimator)])
     pipeline.fit(fit_rows[list(FEATURES)].to_numpy(dtype=float), fit_rows["label"].to_numpy())
     model = ComplaintModel(pipeline)
@@ -157,6 +164,11 @@ def train(config: ComplaintTrainConfig, history: History, first_day: dt.date,
         "train/seconds": round(train_seconds, 3),
         "train/base_rate_only": float(single_class),
     }
-    objects = {"model": model, "test_rows": test_rows, "config": config, "data_version": _data_version(history),
-               "split": {"train": [d.isoformat() for d in train_days], "test": [d.isoformat() for d in test_days]}}
+    objects = {
+        "model": model,
+        "test_rows": test_rows,
+        "config": config,
+        "data_version": _data_version(history),
+        "split": {"train": [d.isoformat() for d in train_days], "test": [d.isoformat() for d in test_days]},
+    }
     return metrics, objects

@@ -56,9 +56,9 @@ def one_hot_codes(categories: pd.Series, tariffs: pd.Series) -> np.ndarray:
     """float32 (n, 7): category and tariff one-hot; an unknown code leaves its block zero."""
     out = np.zeros((len(categories), len(CATEGORIES) + len(TARIFFS)), dtype=np.float32)
     for j, code in enumerate(CATEGORIES):
-        out[:, j] = (categories.to_numpy() == code)
+        out[:, j] = categories.to_numpy() == code
     for j, code in enumerate(TARIFFS):
-        out[:, len(CATEGORIES) + j] = (tariffs.to_numpy() == code)
+        out[:, len(CATEGORIES) + j] = tariffs.to_numpy() == code
     return out
 
 
@@ -198,7 +198,12 @@ def make_windows(
 
 
 def training_pairs(
-    panel: Panel, input_days: int, train_end: int, stride: int, max_customers: int | None, seed: int,
+    panel: Panel,
+    input_days: int,
+    train_end: int,
+    stride: int,
+    max_customers: int | None,
+    seed: int,
     min_observed: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rows, anchors) of the training windows: every `stride`-th anchor whose first target is before
@@ -206,7 +211,11 @@ def training_pairs(
     at least `min_observed` of its days read and at least one target day."""
     rng = np.random.default_rng(seed)
     n = len(panel.customer_ids)
-    rows = np.arange(n) if max_customers is None or n <= max_customers else np.sort(rng.choice(n, max_customers, replace=False))
+    rows = (
+        np.arange(n)
+        if max_customers is None or n <= max_customers
+        else np.sort(rng.choice(n, max_customers, replace=False))
+    )
     anchors = np.arange(train_end - 2, input_days - 2, -stride)[::-1]
     if len(rows) == 0 or len(anchors) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -224,8 +233,16 @@ class ConsumptionDataModule(L.LightningDataModule):
     """Training and validation windows from one Panel; validation = the 10% of windows anchored latest."""
 
     def __init__(
-        self, panel: Panel, input_days: int, horizon: int, train_end: int, stride: int,
-        max_customers: int | None, batch_size: int, seed: int, weight_power: float = 0.0,
+        self,
+        panel: Panel,
+        input_days: int,
+        horizon: int,
+        train_end: int,
+        stride: int,
+        max_customers: int | None,
+        batch_size: int,
+        seed: int,
+        weight_power: float = 0.0,
     ) -> None:
         """Keep the settings; windows are built in `setup`."""
         super().__init__()
@@ -237,8 +254,9 @@ class ConsumptionDataModule(L.LightningDataModule):
         """Build every window once; they fit in memory at the sampled customer count."""
         if hasattr(self, "train_set"):
             return
-        rows, anchors = training_pairs(self.panel, self.input_days, self.train_end, self.stride,
-                                       self.max_customers, self.seed)
+        rows, anchors = training_pairs(
+            self.panel, self.input_days, self.train_end, self.stride, self.max_customers, self.seed
+        )
         if len(rows) == 0:
             raise ValueError(
                 f"no training windows: {len(self.panel.days)} days of history, {self.input_days} input days and "

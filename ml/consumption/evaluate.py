@@ -12,8 +12,9 @@ MAPE_FLOOR_KWH = 1.0
 SEASON_DAYS = 7
 
 
-def score(actual: np.ndarray, predicted: np.ndarray, lo: np.ndarray | None = None,
-          hi: np.ndarray | None = None) -> dict[str, float]:
+def score(
+    actual: np.ndarray, predicted: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None
+) -> dict[str, float]:
     """`mae`, `mape` and (with an interval) `coverage` over the non-NaN cells of `actual`."""
     seen = ~np.isnan(actual) & ~np.isnan(predicted)
     a, p = actual[seen], predicted[seen]

@@ -26,15 +26,31 @@ def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, mask: torch.Tens
 class ConsumptionLSTM(L.LightningModule):
     """Seq2seq LSTM: the encoder's final state starts the decoder; static features enter every step."""
 
-    def __init__(self, hidden_size: int = 48, num_layers: int = 1, dropout: float = 0.1,
-                 learning_rate: float = 3e-3, weight_decay: float = 1e-5) -> None:
+    def __init__(
+        self,
+        hidden_size: int = 48,
+        num_layers: int = 1,
+        dropout: float = 0.1,
+        learning_rate: float = 3e-3,
+        weight_decay: float = 1e-5,
+    ) -> None:
         """Build the layers; the arguments are saved as hyperparameters (and in the model artifact)."""
         super().__init__()
         self.save_hyperparameters()
-        self.encoder = nn.LSTM(N_ENCODER + N_STATIC, hidden_size, num_layers=num_layers, batch_first=True,
-                               dropout=dropout if num_layers > 1 else 0.0)
-        self.decoder = nn.LSTM(N_DECODER + N_STATIC, hidden_size, num_layers=num_layers, batch_first=True,
-                               dropout=dropout if num_layers > 1 else 0.0)
+        self.encoder = nn.LSTM(
+            N_ENCODER + N_STATIC,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.decoder = nn.LSTM(
+            N_DECODER + N_STATIC,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.dropout = nn.Dropout(dropout)
         # The head also sees the decoder's own inputs, so the weekday prior can pass straight through.
         self.head = nn.Linear(hidden_size + N_DECODER + N_STATIC, len(QUANTILES))
@@ -64,5 +80,6 @@ class ConsumptionLSTM(L.LightningModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         """AdamW; a few epochs over a few thousand windows need no schedule."""
-        return torch.optim.AdamW(self.parameters(), lr=self.hparams.learning_rate,
-                                 weight_decay=self.hparams.weight_decay)
+        return torch.optim.AdamW(
+            self.parameters(), lr=self.hparams.learning_rate, weight_decay=self.hparams.weight_decay
+        )

@@ -28,8 +28,13 @@ OUTPUT_COLUMNS = ["customer_id", "forecast_date", "kwh_pred", "kwh_lo", "kwh_hi"
 class ConsumptionForecaster:
     """A trained ConsumptionLSTM with its window sizes: history in, 30 days of quantiles out."""
 
-    def __init__(self, model: ConsumptionLSTM, input_days: int, horizon: int,
-                 interval_scales: dict[str, tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self,
+        model: ConsumptionLSTM,
+        input_days: int,
+        horizon: int,
+        interval_scales: dict[str, tuple[float, float]] | None = None,
+    ) -> None:
         """Wrap a trained network in eval mode (no dropout).
 
         `interval_scales` maps a customer category (or `all`, for any other) to the factors (lower, upper) by
@@ -90,8 +95,13 @@ class ConsumptionForecaster:
         first = as_of - dt.timedelta(days=self.input_days - 1)
         panel = build_panel(history, customers, temperature, first_day=first, last_day=as_of)
         has_history = ~np.isnan(panel.kwh).all(axis=1)
-        panel = Panel(panel.customer_ids[has_history], panel.days, panel.kwh[has_history],
-                      panel.static_codes[has_history], panel.temperature_c)
+        panel = Panel(
+            panel.customer_ids[has_history],
+            panel.days,
+            panel.kwh[has_history],
+            panel.static_codes[has_history],
+            panel.temperature_c,
+        )
         q = self.predict_panel(panel, len(panel.days) - 1)
         dates = [as_of + dt.timedelta(days=i) for i in range(1, self.horizon + 1)]
         n = len(panel.customer_ids)
@@ -110,8 +120,12 @@ class ConsumptionForecaster:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         torch.save(self.model.state_dict(), directory / MODEL_FILE)
-        meta = {"hparams": dict(self.model.hparams), "input_days": self.input_days, "horizon": self.horizon,
-                "interval_scales": self.interval_scales}
+        meta = {
+            "hparams": dict(self.model.hparams),
+            "input_days": self.input_days,
+            "horizon": self.horizon,
+            "interval_scales": self.interval_scales,
+        }
         (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return directory
 
@@ -136,13 +150,17 @@ def split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
         raise ValueError(f"consumption_forecaster input lacks columns {sorted(missing)}")
     dates = pd.to_datetime(frame["reading_date"])
     as_of = pd.to_datetime(frame["as_of"].iloc[0]).date() if "as_of" in frame else dates.max().date()
-    history = pd.DataFrame({"customer_id": frame["customer_id"], "reading_date": dates, "kwh_total": frame["kwh_total"]})
+    history = pd.DataFrame(
+        {"customer_id": frame["customer_id"], "reading_date": dates, "kwh_total": frame["kwh_total"]}
+    )
     customers = frame.drop_duplicates("customer_id")[["customer_id", "category", "tariff"]]
     temperature = None
     if "ambient_temp_c" in frame:
         temperature = (
             pd.DataFrame({"reading_date": dates, "ambient_temp_c": pd.to_numeric(frame["ambient_temp_c"])})
-            .dropna().groupby("reading_date", as_index=False)["ambient_temp_c"].mean()
+            .dropna()
+            .groupby("reading_date", as_index=False)["ambient_temp_c"]
+            .mean()
         )
     return history, customers, temperature, as_of
 

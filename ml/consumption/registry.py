@@ -58,8 +58,16 @@ def register_consumption_model(
         artifact_location: artifact root for a newly created experiment.
     """
     return register(
-        tracking_uri, model_name, ConsumptionPyfunc(), ARTIFACT_KEY, metrics, objects, EVAL_METRIC,
-        experiment=experiment, data_version=data_version, greater_is_better=False,
+        tracking_uri,
+        model_name,
+        ConsumptionPyfunc(),
+        ARTIFACT_KEY,
+        metrics,
+        objects,
+        EVAL_METRIC,
+        experiment=experiment,
+        data_version=data_version,
+        greater_is_better=False,
         figures={"holdout_forecasts.png": forecast_figure(objects["evaluation"])},
         artifact_location=artifact_location,
     )

@@ -72,10 +72,20 @@ def simulate(customers: int, days: int, seed: int = 42, last_day: dt.date = dt.d
     factor = np.empty((customers, days))
     for j, day in enumerate(dates):
         name = holidays.get(day)
-        factor[:, j] = (SPRING[category] if name == SPRING_FESTIVAL else HOLIDAY[category] if name
-                        else weekend if day.weekday() >= 5 else 1.0)
-    weather = (1.0 + cooling[:, None] * np.maximum(temperature - COOLING_BASE_C, 0.0)
-               + heating[:, None] * np.maximum(HEATING_BASE_C - temperature, 0.0))
+        factor[:, j] = (
+            SPRING[category]
+            if name == SPRING_FESTIVAL
+            else HOLIDAY[category]
+            if name
+            else weekend
+            if day.weekday() >= 5
+            else 1.0
+        )
+    weather = (
+        1.0
+        + cooling[:, None] * np.maximum(temperature - COOLING_BASE_C, 0.0)
+        + heating[:, None] * np.maximum(HEATING_BASE_C - temperature, 0.0)
+    )
     noise = np.exp(sigma[:, None] * rng.standard_normal((customers, days)) - sigma[:, None] ** 2 / 2)
     kwh = np.round(level[:, None] * factor * weather * noise, 3)
     seen = rng.random((customers, days)) >= MISSING_SHARE
@@ -83,18 +93,29 @@ def simulate(customers: int, days: int, seed: int = 42, last_day: dt.date = dt.d
     ids = np.array([f"C{i:07d}" for i in range(1, customers + 1)], dtype=object)
     rows, cols = np.nonzero(seen)
     return Utility(
-        readings=pd.DataFrame({"customer_id": ids[rows], "reading_date": np.array(dates, dtype=object)[cols],
-                               "kwh_total": kwh[rows, cols]}),
-        customers=pd.DataFrame({"customer_id": ids, "category": np.array(CATEGORIES)[category],
-                                "tariff": np.array(TARIFFS)[tariff]}),
+        readings=pd.DataFrame(
+            {
+                "customer_id": ids[rows],
+                "reading_date": np.array(dates, dtype=object)[cols],
+                "kwh_total": kwh[rows, cols],
+            }
+        ),
+        customers=pd.DataFrame(
+            {"customer_id": ids, "category": np.array(CATEGORIES)[category], "tariff": np.array(TARIFFS)[tariff]}
+        ),
         temperature=pd.DataFrame({"reading_date": dates, "ambient_temp_c": np.round(temperature, 1)}),
     )
 
 
 def _temperatures(rng: np.random.Generator, dates: list[dt.date]) -> np.ndarray:
     """Daily mean °C: the seasonal curve plus an AR(1) anomaly."""
-    season = np.array([ANNUAL_MEAN_C + ANNUAL_AMPLITUDE_C
-                       * np.cos(2 * np.pi * (d.timetuple().tm_yday - WARMEST_DAY_OF_YEAR) / 365.25) for d in dates])
+    season = np.array(
+        [
+            ANNUAL_MEAN_C
+            + ANNUAL_AMPLITUDE_C * np.cos(2 * np.pi * (d.timetuple().tm_yday - WARMEST_DAY_OF_YEAR) / 365.25)
+            for d in dates
+        ]
+    )
     anomaly = np.empty(len(dates))
     a = rng.normal(0, ANOMALY_INNOVATION_C / np.sqrt(1 - ANOMALY_PERSISTENCE**2))  # the stationary spread
     for j in range(len(dates)):

@@ -73,8 +73,11 @@ class ConsumptionTrainConfig:
 
 
 def _data_version(readings: pd.DataFrame) -> str:
-    digest = hashlib.sha256(pd.util.hash_pandas_object(readings[["customer_id", "reading_date", "kwh_total"]],
-                                                       index=False).to_numpy().tobytes())
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(readings[["customer_id", "reading_date", "kwh_total"]], index=False)
+        .to_numpy()
+        .tobytes()
+    )
     return digest.hexdigest()[:12]
 
 
@@ -115,8 +118,9 @@ def train(
     datamodule, trainer, model = _fit(config, panel, fit_end)
     train_seconds = time.perf_counter() - started
     forecaster = ConsumptionForecaster(model, config.input_days, config.horizon)
-    calibrated = calibrate_interval(forecaster, panel, customer_categories(panel, customers), fit_end, train_end,
-                                    holdout, config)
+    calibrated = calibrate_interval(
+        forecaster, panel, customer_categories(panel, customers), fit_end, train_end, holdout, config
+    )
     forecaster.interval_scales = calibrated
 
     metrics, evaluation = evaluate_holdout(forecaster, panel, customers, train_end, holdout)
@@ -132,24 +136,39 @@ def train(
             "train/seconds": round(train_seconds, 2),
             "train/final_loss": float(trainer.callback_metrics["train/loss"]),
             "val/loss": float(trainer.callback_metrics["val/loss"]),
-            **{f"train/interval_scale_{side}/{code}": pair[i] for code, pair in calibrated.items()
-               for i, side in enumerate(("lo", "hi"))},
+            **{
+                f"train/interval_scale_{side}/{code}": pair[i]
+                for code, pair in calibrated.items()
+                for i, side in enumerate(("lo", "hi"))
+            },
         }
     )
-    objects = {"model": forecaster, "evaluation": evaluation, "config": config,
-               "data_version": _data_version(readings)}
+    objects = {"model": forecaster, "evaluation": evaluation, "config": config, "data_version": _data_version(readings)}
     return metrics, objects
 
 
 def _fit(config: ConsumptionTrainConfig, panel, target_end: int):
     """(datamodule, trainer, network) of one seeded fit on the windows whose targets end before `target_end`."""
     L.seed_everything(config.seed, workers=True, verbose=False)
-    datamodule = ConsumptionDataModule(panel, config.input_days, config.horizon, target_end, config.stride,
-                                       config.max_customers, config.batch_size, config.seed,
-                                       config.weight_power)
+    datamodule = ConsumptionDataModule(
+        panel,
+        config.input_days,
+        config.horizon,
+        target_end,
+        config.stride,
+        config.max_customers,
+        config.batch_size,
+        config.seed,
+        config.weight_power,
+    )
     datamodule.setup("fit")
-    model = ConsumptionLSTM(hidden_size=config.hidden_size, num_layers=config.num_layers, dropout=config.dropout,
-                            learning_rate=config.learning_rate, weight_decay=config.weight_decay)
+    model = ConsumptionLSTM(
+        hidden_size=config.hidden_size,
+        num_layers=config.num_layers,
+        dropout=config.dropout,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
     trainer = fit_on_cpu(model, datamodule, config.epochs)
     return datamodule, trainer, model
 
@@ -180,8 +199,11 @@ def holdout_days(n_days: int, config: ConsumptionTrainConfig) -> int:
 
 
 def evaluate_history(
-    forecaster: ConsumptionForecaster, config: ConsumptionTrainConfig, readings: pd.DataFrame,
-    customers: pd.DataFrame, temperature: pd.DataFrame | None = None,
+    forecaster: ConsumptionForecaster,
+    config: ConsumptionTrainConfig,
+    readings: pd.DataFrame,
+    customers: pd.DataFrame,
+    temperature: pd.DataFrame | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """Re-run the held-out evaluation of a trained forecaster on history (notebooks, reports): the split is
     the one `train` makes of the same data, so a champion re-evaluated on its training data scores the same."""
@@ -210,8 +232,13 @@ def conformal_factor(scores: np.ndarray, coverage: float) -> float:
 
 
 def calibrate_interval(
-    forecaster: ConsumptionForecaster, panel, categories: np.ndarray, cal_start: int, cal_end: int,
-    max_step: int, config: ConsumptionTrainConfig,
+    forecaster: ConsumptionForecaster,
+    panel,
+    categories: np.ndarray,
+    cal_start: int,
+    cal_end: int,
+    max_step: int,
+    config: ConsumptionTrainConfig,
 ) -> dict[str, tuple[float, float]]:
     """Interval factors (lower, upper), per category and for `all` customers, calibrated on held-out days.
 
@@ -225,8 +252,11 @@ def calibrate_interval(
     """
     rng = np.random.default_rng(config.seed)
     n = len(panel.customer_ids)
-    rows = np.arange(n) if n <= config.calibration_customers else np.sort(
-        rng.choice(n, config.calibration_customers, replace=False))
+    rows = (
+        np.arange(n)
+        if n <= config.calibration_customers
+        else np.sort(rng.choice(n, config.calibration_customers, replace=False))
+    )
     first_anchor = max(cal_start - max_step, config.input_days - 1)
     anchors = np.arange(cal_end - 2, first_anchor - 1, -config.stride)
     below, above, score_rows = [], [], []
@@ -250,8 +280,10 @@ def calibrate_interval(
 
     def factors(sel: np.ndarray) -> tuple[float, float]:
         # Never below zero: the interval always holds the median.
-        return (round(max(conformal_factor(below[sel], side), 0.0), 3),
-                round(max(conformal_factor(above[sel], side), 0.0), 3))
+        return (
+            round(max(conformal_factor(below[sel], side), 0.0), 3),
+            round(max(conformal_factor(above[sel], side), 0.0), 3),
+        )
 
     out = {"all": factors(np.ones(len(below), bool))}
     for code in CATEGORIES:
@@ -268,8 +300,11 @@ def uncalibrated_coverage(
     starts from, logged beside the calibrated coverage."""
     raw = ConsumptionForecaster(forecaster.model, forecaster.input_days, forecaster.horizon)
     metrics, _ = evaluate_holdout(raw, panel, customers, train_end, holdout)
-    return {key.replace("eval/coverage", "eval/coverage_uncalibrated"): value
-            for key, value in metrics.items() if key.startswith("eval/coverage")}
+    return {
+        key.replace("eval/coverage", "eval/coverage_uncalibrated"): value
+        for key, value in metrics.items()
+        if key.startswith("eval/coverage")
+    }
 
 
 def evaluate_holdout(
@@ -278,7 +313,7 @@ def evaluate_holdout(
     """Forecast the `holdout` days from column `train_end - 1` for every customer with input, score the
     LSTM and both baselines, and return (metrics, long evaluation frame)."""
     anchor = train_end - 1
-    history = panel.kwh[:, : train_end]
+    history = panel.kwh[:, :train_end]
     window = history[:, -forecaster.input_days :]
     actual = panel.kwh[:, train_end : train_end + holdout].astype(np.float64)
     keep = ~np.isnan(window).all(axis=1) & ~np.isnan(actual).all(axis=1)

@@ -9,7 +9,6 @@ import pandas as pd
 
 from ml.fault_risk.config import FaultRiskConfig
 
-
 PER_FAULT_COLUMNS = (
     "fault_id",
     "transformer_id",

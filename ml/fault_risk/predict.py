@@ -75,4 +75,3 @@ class FaultRiskModel(mlflow.pyfunc.PythonModel):
         elif not isinstance(as_of, dt.date):
             as_of = pd.Timestamp(as_of).date()
         return score(self.config, model_input.drop(columns=["as_of"], errors="ignore"), as_of)
-

@@ -50,8 +50,15 @@ def register_fault_risk_model(
     params = {k: v for k, v in asdict(objects["config"]).items() if isinstance(v, int | float | str | bool)}
     figure = objects.get("figure")
     return log_and_register(
-        tracking_uri, experiment, model_name, objects["model"], artifacts={}, params=params, metrics=numeric,
-        data_version=data_version, eval_metric=EVAL_METRIC,
+        tracking_uri,
+        experiment,
+        model_name,
+        objects["model"],
+        artifacts={},
+        params=params,
+        metrics=numeric,
+        data_version=data_version,
+        eval_metric=EVAL_METRIC,
         figures={"backtest.png": figure} if figure is not None else None,
         artifact_location=artifact_location,
     )

@@ -24,8 +24,32 @@ from domain.physics import FULL_LOAD_RISE_C, NO_LOAD_RISE_C, OIL_NOISE_C
 
 # Residential feeders: a small morning bump and the evening peak around 20:00 (share of the daily mean).
 _HOURLY_SHAPE = np.array(
-    [0.55, 0.5, 0.47, 0.45, 0.46, 0.55, 0.75, 0.95, 1.0, 0.95, 0.92, 0.95,
-     1.0, 0.98, 0.95, 0.98, 1.08, 1.25, 1.45, 1.6, 1.62, 1.48, 1.15, 0.8]
+    [
+        0.55,
+        0.5,
+        0.47,
+        0.45,
+        0.46,
+        0.55,
+        0.75,
+        0.95,
+        1.0,
+        0.95,
+        0.92,
+        0.95,
+        1.0,
+        0.98,
+        0.95,
+        0.98,
+        1.08,
+        1.25,
+        1.45,
+        1.6,
+        1.62,
+        1.48,
+        1.15,
+        0.8,
+    ]
 )
 _HOURLY_SHAPE = _HOURLY_SHAPE / _HOURLY_SHAPE.mean()
 

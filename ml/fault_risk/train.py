@@ -45,8 +45,13 @@ def train(config: FaultRiskConfig, telemetry: pd.DataFrame, faults: pd.DataFrame
     from ml.fault_risk.predict import FaultRiskModel
 
     figure = figure_of_backtest(config, telemetry, faults, detail, per_fault)
-    objects = {"model": FaultRiskModel(config), "config": config, "backtest": detail, "faults": per_fault,
-               "figure": figure}
+    objects = {
+        "model": FaultRiskModel(config),
+        "config": config,
+        "backtest": detail,
+        "faults": per_fault,
+        "figure": figure,
+    }
     return metrics, objects
 
 

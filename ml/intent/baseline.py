@@ -31,7 +31,10 @@ def fit_baseline(texts: Sequence[str], intents: Sequence[str], seed: int = 42) -
     """
     pipeline = Pipeline(
         [
-            ("tfidf", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=baseline_text, sublinear_tf=True)),
+            (
+                "tfidf",
+                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=baseline_text, sublinear_tf=True),
+            ),
             ("logreg", LogisticRegression(max_iter=2000, random_state=seed)),
         ]
     )

@@ -219,7 +219,10 @@ class IntentDataModule(L.LightningDataModule):
         """Shuffled training batches."""
         generator = torch.Generator().manual_seed(self.shuffle_seed)
         return DataLoader(
-            self._encoded(self.train_frame), batch_size=self.batch_size, shuffle=True, collate_fn=collate,
+            self._encoded(self.train_frame),
+            batch_size=self.batch_size,
+            shuffle=True,
+            collate_fn=collate,
             generator=generator,
         )
 

@@ -23,7 +23,10 @@ from ml.intent.labels import INTENTS, OUT_OF_SCOPE, OUTCOMES
 
 
 def score(
-    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] = INTENTS, matrix_labels: Sequence[str] = OUTCOMES
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    labels: Sequence[str] = INTENTS,
+    matrix_labels: Sequence[str] = OUTCOMES,
 ) -> dict:
     """Accuracy, macro-F1 over `labels`, and the confusion matrix over `matrix_labels`.
 

@@ -43,9 +43,15 @@ class IntentLSTM(L.LightningModule):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
         # Summed with the token embedding rather than concatenated: the LSTM input stays `embedding_dim`
         # wide, so bigrams cost one lookup per token and nothing in the recurrent part.
-        self.bigram_embedding = nn.Embedding(bigram_vocab_size, embedding_dim, padding_idx=0) if bigram_vocab_size else None
+        self.bigram_embedding = (
+            nn.Embedding(bigram_vocab_size, embedding_dim, padding_idx=0) if bigram_vocab_size else None
+        )
         self.lstm = nn.LSTM(
-            embedding_dim, hidden_size, num_layers=num_layers, batch_first=True, bidirectional=True,
+            embedding_dim,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=True,
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.dropout = nn.Dropout(dropout)

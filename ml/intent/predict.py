@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ml.intent.data import Vocab, collate
 from ml.intent.calibration import softmax
+from ml.intent.data import Vocab, collate
 from ml.intent.labels import OUT_OF_SCOPE, OUTCOMES
 from ml.intent.model import IntentLSTM
 
@@ -130,8 +130,12 @@ class IntentClassifier:
             torch.save(member.state_dict(), directory / _member_file(i))
         (directory / VOCAB_FILE).write_text(self.vocab.to_json(), encoding="utf-8")
         meta = {
-            "hparams": dict(self.model.hparams), "max_len": self.max_len, "labels": list(self.labels),
-            "members": len(self.models), "temperature": self.temperature, "clarify_below": self.clarify_below,
+            "hparams": dict(self.model.hparams),
+            "max_len": self.max_len,
+            "labels": list(self.labels),
+            "members": len(self.models),
+            "temperature": self.temperature,
+            "clarify_below": self.clarify_below,
         }
         (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         return directory
@@ -148,7 +152,11 @@ class IntentClassifier:
             models.append(model)
         vocab = Vocab.from_json((directory / VOCAB_FILE).read_text(encoding="utf-8"))
         return cls(
-            models, vocab, meta["max_len"], tuple(meta["labels"]), meta.get("temperature", 1.0),
+            models,
+            vocab,
+            meta["max_len"],
+            tuple(meta["labels"]),
+            meta.get("temperature", 1.0),
             meta.get("clarify_below", CLARIFY_BELOW),
         )
 
@@ -168,8 +176,5 @@ class IntentPyfunc(mlflow.pyfunc.PythonModel):
         self, context: mlflow.pyfunc.PythonModelContext | None, model_input: pd.DataFrame, params: dict | None = None
     ) -> pd.DataFrame:
         """Classify `model_input["text"]`; a Series or a list of strings is accepted as the texts themselves."""
-        if isinstance(model_input, pd.DataFrame):
-            texts = model_input["text"]
-        else:
-            texts = pd.Series(model_input)
+        texts = model_input["text"] if isinstance(model_input, pd.DataFrame) else pd.Series(model_input)
         return self.classifier.predict(texts.tolist())

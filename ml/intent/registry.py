@@ -60,8 +60,18 @@ def register_intent_model(
         if key.startswith(("eval/", "baseline/eval/"))
     }
     return register(
-        tracking_uri, model_name, IntentPyfunc(), ARTIFACT_KEY, metrics, objects, eval_metric,
-        experiment=experiment, data_version=data_version, figures=figures,
+        tracking_uri,
+        model_name,
+        IntentPyfunc(),
+        ARTIFACT_KEY,
+        metrics,
+        objects,
+        eval_metric,
+        experiment=experiment,
+        data_version=data_version,
+        figures=figures,
         json_artifacts={"confusion_matrices.json": {"labels": labels, **matrices}},
-        input_example=INPUT_EXAMPLE, artifact_location=artifact_location, guard_metrics=guard_metrics,
+        input_example=INPUT_EXAMPLE,
+        artifact_location=artifact_location,
+        guard_metrics=guard_metrics,
     )

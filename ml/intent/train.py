@@ -84,11 +84,19 @@ def _fit_members(config: IntentTrainConfig, datamodule: IntentDataModule) -> tup
         L.seed_everything(member_seed, workers=True, verbose=False)
         datamodule.shuffle_seed = member_seed
         model = IntentLSTM(
-            vocab_size=len(datamodule.vocab), bigram_vocab_size=len(datamodule.vocab.bigrams),
-            num_classes=len(OUTCOMES), embedding_dim=config.embedding_dim, hidden_size=config.hidden_size,
-            num_layers=config.num_layers, dropout=config.dropout, token_dropout=config.token_dropout,
-            pooling=config.pooling, learning_rate=config.learning_rate, weight_decay=config.weight_decay,
-            label_smoothing=config.label_smoothing, embedding_skip=config.embedding_skip,
+            vocab_size=len(datamodule.vocab),
+            bigram_vocab_size=len(datamodule.vocab.bigrams),
+            num_classes=len(OUTCOMES),
+            embedding_dim=config.embedding_dim,
+            hidden_size=config.hidden_size,
+            num_layers=config.num_layers,
+            dropout=config.dropout,
+            token_dropout=config.token_dropout,
+            pooling=config.pooling,
+            learning_rate=config.learning_rate,
+            weight_decay=config.weight_decay,
+            label_smoothing=config.label_smoothing,
+            embedding_skip=config.embedding_skip,
         )
         trainer = fit_on_cpu(model, datamodule, config.epochs)
         members.append(model)
@@ -119,9 +127,13 @@ def train(config: IntentTrainConfig, extra_labelled: pd.DataFrame | None = None)
     held_out = load_corpus(config.eval_path)
     extra = prepare_labelled(extra_labelled, held_out)
     datamodule = IntentDataModule(
-        merge_labelled(corpus, extra), batch_size=config.batch_size, max_len=config.max_len,
-        val_fraction=config.val_fraction, min_token_freq=config.min_token_freq,
-        bigram_min_freq=config.bigram_min_freq, seed=config.seed,
+        merge_labelled(corpus, extra),
+        batch_size=config.batch_size,
+        max_len=config.max_len,
+        val_fraction=config.val_fraction,
+        min_token_freq=config.min_token_freq,
+        bigram_min_freq=config.bigram_min_freq,
+        seed=config.seed,
     )
     datamodule.setup("fit")
     members, final_loss = _fit_members(config, datamodule)
@@ -132,8 +144,11 @@ def train(config: IntentTrainConfig, extra_labelled: pd.DataFrame | None = None)
 
     baseline = fit_baseline(datamodule.train_frame["text"], datamodule.train_frame["intent"], seed=config.seed)
     sets = EvalSets(
-        eval=held_out, val=datamodule.val_frame, oos=load_corpus(config.oos_eval_path),
-        fresh=load_corpus(config.fresh_path), reported=pd.read_json(config.reported_path, lines=True),
+        eval=held_out,
+        val=datamodule.val_frame,
+        oos=load_corpus(config.oos_eval_path),
+        fresh=load_corpus(config.fresh_path),
+        reported=pd.read_json(config.reported_path, lines=True),
     )
     metrics: dict[str, Any] = {
         **evaluate_all(sets, classifier.logits, classifier.temperature, config.clarify_below),

@@ -41,7 +41,7 @@ def load_questions(path: Path) -> list[Question]:
             row = json.loads(line)
             questions.append(Question(row["question"], row["article_id"], row.get("style", "")))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{no}: expected {{\"question\": …, \"article_id\": …}}: {exc}") from None
+            raise ValueError(f'{path}:{no}: expected {{"question": …, "article_id": …}}: {exc}') from None
     return questions
 
 
@@ -66,5 +66,10 @@ def evaluate(kb: KnowledgeBase, questions: list[Question]) -> dict:
             misses.append({"question": q.question, "expected": q.article_id, "got": ids})
     n = len(questions)
     ms = (time.perf_counter() - start) * 1000 / n if n else 0.0
-    return {"top1": top1 / n if n else 0.0, "top3": top3 / n if n else 0.0, "n": n, "ms_per_query": ms,
-            "misses": misses}
+    return {
+        "top1": top1 / n if n else 0.0,
+        "top3": top3 / n if n else 0.0,
+        "n": n,
+        "ms_per_query": ms,
+        "misses": misses,
+    }

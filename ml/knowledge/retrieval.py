@@ -190,7 +190,7 @@ class KnowledgeBase:
         self._grams = BM25Okapi(gram_docs, k1=BM25_K1, b=BM25_B)
 
     @classmethod
-    def from_dir(cls, path: str | Path | None = None) -> "KnowledgeBase":
+    def from_dir(cls, path: str | Path | None = None) -> KnowledgeBase:
         """Load and index every article under `path` (default: the repository's docs/knowledge)."""
         return cls(load_articles(Path(path) if path is not None else DEFAULT_ARTICLES_DIR))
 

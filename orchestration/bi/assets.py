@@ -9,11 +9,11 @@ import json
 
 import dagster as dg
 
-from orchestration.scoring.assets import interaction_intents, transformer_fault_risk
-from orchestration.warehouse.assets import DBT_MANIFEST
 from orchestration.bi.publish import BI_SCHEMAS, grant_bi_reader, publish_duckdb_snapshot, snapshot_path
 from orchestration.bi.superset import read_lineage
 from orchestration.resources import PROJECT_ROOT, BiResource, WarehouseResource
+from orchestration.scoring.assets import interaction_intents, transformer_fault_risk
+from orchestration.warehouse.assets import DBT_MANIFEST
 
 SUPERSET_ASSETS = PROJECT_ROOT / "superset" / "assets"
 
@@ -36,8 +36,7 @@ def bi_warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: Warehous
         target = snapshot_path(wh.path)
         rows = publish_duckdb_snapshot(wh.path, target)
         return dg.MaterializeResult(
-            metadata={"path": str(target), "tables": len(rows), "rows": sum(rows.values()),
-                      "schemas": list(BI_SCHEMAS)}
+            metadata={"path": str(target), "tables": len(rows), "rows": sum(rows.values()), "schemas": list(BI_SCHEMAS)}
         )
     with warehouse.get().pg() as con, con.cursor() as cur:
         grant_bi_reader(cur, bi.bi_reader_password)

@@ -43,9 +43,7 @@ def read_lineage(assets_dir: Path) -> list[DashboardLineage]:
     for path in sorted((assets_dir / "dashboards").glob("*.yaml")):
         dash = _load(path)
         chart_uuids = [
-            node["meta"]["uuid"]
-            for node in _in_layout_order(dash["position"])
-            if node.get("type") == "CHART"
+            node["meta"]["uuid"] for node in _in_layout_order(dash["position"]) if node.get("type") == "CHART"
         ]
         missing = [u for u in chart_uuids if u not in charts]
         if missing:

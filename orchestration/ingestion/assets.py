@@ -5,7 +5,6 @@ outcome into Dagster metadata and asset-check results (row conservation, whole-f
 dataset's Great Expectations suite over the rows this run loaded).
 """
 
-
 import datetime as dt
 
 import dagster as dg
@@ -14,8 +13,8 @@ import pandas as pd
 from orchestration.ingestion.contract import DATASETS, Dataset
 from orchestration.ingestion.expectations import validate
 from orchestration.ingestion.ingest import DatasetLoad, load_dataset
-from orchestration.warehouse import RAW_SCHEMA, Warehouse
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.warehouse import RAW_SCHEMA, Warehouse
 
 # Great Expectations runs in pandas: past this many rows a run validates the first rows only (a backfill
 # of a year of readings would otherwise need the whole year in memory) and says so in the check metadata.
@@ -102,13 +101,24 @@ def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinit
         deps=deps,
         kinds={"python", "duckdb"},
         check_specs=[
-            dg.AssetCheckSpec("rows_conserved", asset=dataset.table, blocking=True,
-                              description="Every line of every file loaded is in a row that loaded or was "
-                                          "quarantined (or is blank); a file rejected whole says why."),
-            dg.AssetCheckSpec("no_file_rejected", asset=dataset.table,
-                              description="No file of this run was rejected whole (missing column, unreadable).",),
-            dg.AssetCheckSpec("expectations", asset=dataset.table, blocking=True,
-                              description=f"Great Expectations suite {dataset.table}_suite on the rows loaded."),
+            dg.AssetCheckSpec(
+                "rows_conserved",
+                asset=dataset.table,
+                blocking=True,
+                description="Every line of every file loaded is in a row that loaded or was "
+                "quarantined (or is blank); a file rejected whole says why.",
+            ),
+            dg.AssetCheckSpec(
+                "no_file_rejected",
+                asset=dataset.table,
+                description="No file of this run was rejected whole (missing column, unreadable).",
+            ),
+            dg.AssetCheckSpec(
+                "expectations",
+                asset=dataset.table,
+                blocking=True,
+                description=f"Great Expectations suite {dataset.table}_suite on the rows loaded.",
+            ),
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource):
@@ -126,20 +136,33 @@ def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinit
         yield dg.MaterializeResult(
             metadata=_metadata(load, days),
             check_results=[
-                dg.AssetCheckResult(check_name="rows_conserved", passed=load.rows_conserved,
-                                    metadata={"lines": load.total("lines"),
-                                              "lines_accounted": load.total("lines_accounted"),
-                                              "rows_read": load.rows_read, "rows_loaded": load.rows_loaded,
-                                              "rows_quarantined": load.rows_rejected,
-                                              "lines_unaccounted": dg.MetadataValue.json(load.lines_unaccounted)}),
-                dg.AssetCheckResult(check_name="no_file_rejected", passed=not rejected,
-                                    severity=dg.AssetCheckSeverity.WARN,
-                                    metadata={"rejected": dg.MetadataValue.md(
-                                        "\n".join(f"- {f.message}" for f in rejected) or "none")}),
-                dg.AssetCheckResult(check_name="expectations", passed=gx is None or gx.success,
-                                    metadata={"rows_validated": gx.rows if gx else 0,
-                                              "expectations": gx.evaluated if gx else 0,
-                                              "failed": ", ".join(gx.failed) if gx and gx.failed else "none"}),
+                dg.AssetCheckResult(
+                    check_name="rows_conserved",
+                    passed=load.rows_conserved,
+                    metadata={
+                        "lines": load.total("lines"),
+                        "lines_accounted": load.total("lines_accounted"),
+                        "rows_read": load.rows_read,
+                        "rows_loaded": load.rows_loaded,
+                        "rows_quarantined": load.rows_rejected,
+                        "lines_unaccounted": dg.MetadataValue.json(load.lines_unaccounted),
+                    },
+                ),
+                dg.AssetCheckResult(
+                    check_name="no_file_rejected",
+                    passed=not rejected,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={"rejected": dg.MetadataValue.md("\n".join(f"- {f.message}" for f in rejected) or "none")},
+                ),
+                dg.AssetCheckResult(
+                    check_name="expectations",
+                    passed=gx is None or gx.success,
+                    metadata={
+                        "rows_validated": gx.rows if gx else 0,
+                        "expectations": gx.evaluated if gx else 0,
+                        "failed": ", ".join(gx.failed) if gx and gx.failed else "none",
+                    },
+                ),
             ],
         )
 

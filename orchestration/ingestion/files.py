@@ -33,7 +33,9 @@ class LandingFile:
         return self.path.suffix.lstrip(".").lower()
 
 
-def discover(landing_dir: Path, dataset: Dataset, days: set[dt.date] | None = None) -> tuple[list[LandingFile], list[str]]:
+def discover(
+    landing_dir: Path, dataset: Dataset, days: set[dt.date] | None = None
+) -> tuple[list[LandingFile], list[str]]:
     """Landing files of a dataset (restricted to `days` for daily data) and the names it cannot take.
 
     Returns (files, problems): a daily file whose name is not a day is a problem, reported and skipped.

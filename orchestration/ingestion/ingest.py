@@ -8,10 +8,10 @@ import json
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -78,8 +78,11 @@ class DatasetLoad:
     @property
     def lines_unaccounted(self) -> dict[str, int]:
         """Files loaded with lines in no record that loaded or was quarantined: file -> such lines."""
-        return {f.relpath: f.lines - f.lines_accounted for f in self.files
-                if f.status == "loaded" and f.lines != f.lines_accounted}
+        return {
+            f.relpath: f.lines - f.lines_accounted
+            for f in self.files
+            if f.status == "loaded" and f.lines != f.lines_accounted
+        }
 
     @property
     def rows_conserved(self) -> bool:
@@ -140,15 +143,32 @@ def load_file(
             message = str(exc).replace(lf.path.name, lf.relpath, 1) if lf.relpath not in str(exc) else str(exc)
             with commit:
                 warehouse.commit_delivery(
-                    con, lf.dataset, lf.day, None, None,
-                    {**log, "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "status": "rejected",
-                     "message": message, "lines": None, "lines_accounted": None, "normalised": None},
+                    con,
+                    lf.dataset,
+                    lf.day,
+                    None,
+                    None,
+                    {
+                        **log,
+                        "rows_read": 0,
+                        "rows_loaded": 0,
+                        "rows_rejected": 0,
+                        "status": "rejected",
+                        "message": message,
+                        "lines": None,
+                        "lines_accounted": None,
+                        "normalised": None,
+                    },
                 )
             return FileLoad(lf.relpath, "rejected", message=message, encoding=encoding)
         note = f"extra columns ignored: {', '.join(staged.extra_columns)}" if staged.extra_columns else ""
         with commit:
             warehouse.commit_delivery(
-                con, lf.dataset, lf.day, "_stage_good", "_stage_rejects",
+                con,
+                lf.dataset,
+                lf.day,
+                "_stage_good",
+                "_stage_rejects",
                 {
                     **log,
                     "rows_read": staged.rows_read,
@@ -162,8 +182,19 @@ def load_file(
                 },
             )
         return FileLoad(
-            lf.relpath, "loaded", staged.rows_read, staged.rows_loaded, staged.rows_rejected, note, encoding,
-            staged.extra_columns, staged.reasons, lf.day, staged.lines, staged.lines_accounted, staged.normalised,
+            lf.relpath,
+            "loaded",
+            staged.rows_read,
+            staged.rows_loaded,
+            staged.rows_rejected,
+            note,
+            encoding,
+            staged.extra_columns,
+            staged.reasons,
+            lf.day,
+            staged.lines,
+            staged.lines_accounted,
+            staged.normalised,
         )
 
 

@@ -57,7 +57,9 @@ class Split:
 
     header: list[str]
     records: list[tuple[int, int, list[str]]] = field(default_factory=list)  # (first line, lines, values)
-    broken: list[tuple[int, int, str | None, str, str]] = field(default_factory=list)  # (line, lines, column, reason, text)
+    broken: list[tuple[int, int, str | None, str, str]] = field(
+        default_factory=list
+    )  # (line, lines, column, reason, text)
     blank: int = 0  # empty lines: no record, nothing lost
 
     @property

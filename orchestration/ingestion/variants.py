@@ -63,20 +63,28 @@ def fallback(col: Column, raw: str) -> str:
     """The typed value of `raw` written in an accepted variant (NULL if it is in none)."""
     n = _norm(raw)
     if col.type in ("decimal", "integer"):
-        plain, grouped, sql_type = (NUMBER, _THOUSANDS, "DOUBLE") if col.type == "decimal" else (
-            INTEGER, _THOUSANDS_INT, "INTEGER")
-        return (f"TRY_CAST(CASE WHEN regexp_full_match({n}, {lit(plain)}) THEN {n} "
-                f"WHEN regexp_full_match({n}, {lit(grouped)}) THEN replace({n}, ',', '') END AS {sql_type})")
+        plain, grouped, sql_type = (
+            (NUMBER, _THOUSANDS, "DOUBLE") if col.type == "decimal" else (INTEGER, _THOUSANDS_INT, "INTEGER")
+        )
+        return (
+            f"TRY_CAST(CASE WHEN regexp_full_match({n}, {lit(plain)}) THEN {n} "
+            f"WHEN regexp_full_match({n}, {lit(grouped)}) THEN replace({n}, ',', '') END AS {sql_type})"
+        )
     if col.type == "date":
-        return (f"CASE WHEN regexp_full_match({n}, {lit(_LOOSE_DATE + '$')}) "
-                f"THEN try_strptime(replace({n}, '/', '-'), '%Y-%m-%d')::DATE END")
+        return (
+            f"CASE WHEN regexp_full_match({n}, {lit(_LOOSE_DATE + '$')}) "
+            f"THEN try_strptime(replace({n}, '/', '-'), '%Y-%m-%d')::DATE END"
+        )
     if col.type == "timestamp":
-        return (f"CASE WHEN regexp_full_match({n}, {lit(_LOOSE_DATE + _LOOSE_TIME)}) "
-                f"THEN try_strptime(replace({n}, '/', '-'), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) END")
+        return (
+            f"CASE WHEN regexp_full_match({n}, {lit(_LOOSE_DATE + _LOOSE_TIME)}) "
+            f"THEN try_strptime(replace({n}, '/', '-'), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M']) END"
+        )
     if col.type == "boolean":
         lv = f"lower({n})"
-        return (f"CASE WHEN {_in(lv, TRUE + _YES + _ZH_YES)} THEN true "
-                f"WHEN {_in(lv, FALSE + _NO + _ZH_NO)} THEN false END")
+        return (
+            f"CASE WHEN {_in(lv, TRUE + _YES + _ZH_YES)} THEN true WHEN {_in(lv, FALSE + _NO + _ZH_NO)} THEN false END"
+        )
     raise ValueError(col.type)  # pragma: no cover
 
 

@@ -11,6 +11,11 @@ from .bpmn import (
 )
 
 __all__ = [
-    "PROCESS_STEPS_TABLE", "BpmnError", "ProcessStep", "parse_bpmn", "parse_process_dir", "steps_frame",
+    "PROCESS_STEPS_TABLE",
+    "BpmnError",
+    "ProcessStep",
+    "parse_bpmn",
+    "parse_process_dir",
+    "steps_frame",
     "write_process_steps",
 ]

@@ -19,16 +19,24 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from orchestration.ingestion.contract import DATASETS
 from domain.codes import TICKET_TYPES
+from orchestration.ingestion.contract import DATASETS
 from orchestration.warehouse import RAW_SCHEMA, Warehouse
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 GRIDCARE_NS = "https://gridcare.example/schema/bpmn/1.0"
 TASK_TAGS = frozenset(
     f"{{{BPMN_NS}}}{t}"
-    for t in ("task", "userTask", "serviceTask", "manualTask", "scriptTask", "sendTask", "receiveTask",
-              "businessRuleTask")
+    for t in (
+        "task",
+        "userTask",
+        "serviceTask",
+        "manualTask",
+        "scriptTask",
+        "sendTask",
+        "receiveTask",
+        "businessRuleTask",
+    )
 )
 GATEWAY_TAGS = frozenset(
     f"{{{BPMN_NS}}}{t}" for t in ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
@@ -44,9 +52,23 @@ COMMITMENT_REFS = ("repair_commitments",)
 PROCESS_STEPS_TABLE = "raw_bpmn__process_steps"
 # Columns of raw.raw_bpmn__process_steps, in table order (plus _loaded_at).
 STEP_COLUMNS = (
-    "process_id", "process_name", "ticket_type", "step_id", "step_name", "step_order", "timestamp_column",
-    "is_optional", "branch_id", "commitment_minutes", "commitment_ref", "skip_deviation", "source_file",
-    "value_column", "commitment_from_step_id", "late_deviation", "missing_deviation",
+    "process_id",
+    "process_name",
+    "ticket_type",
+    "step_id",
+    "step_name",
+    "step_order",
+    "timestamp_column",
+    "is_optional",
+    "branch_id",
+    "commitment_minutes",
+    "commitment_ref",
+    "skip_deviation",
+    "source_file",
+    "value_column",
+    "commitment_from_step_id",
+    "late_deviation",
+    "missing_deviation",
 )
 
 
@@ -158,15 +180,19 @@ def _task_attributes(path: Path, task: etree._Element, order: dict[str, int]) ->
     """The gridcare:* attributes of one task, checked (each error names file, line and element)."""
     column = _ext(task, "timestampColumn")
     if column not in TIMESTAMP_COLUMNS:
-        raise BpmnError(f"{_where(path, task)}: gridcare:timestampColumn is {column!r}; it must name a ticket "
-                        f"timestamp column ({', '.join(TIMESTAMP_COLUMNS)})")
+        raise BpmnError(
+            f"{_where(path, task)}: gridcare:timestampColumn is {column!r}; it must name a ticket "
+            f"timestamp column ({', '.join(TIMESTAMP_COLUMNS)})"
+        )
     value = _ext(task, "valueColumn")
     if value is not None and value not in VALUE_COLUMNS:
         raise BpmnError(f"{_where(path, task)}: gridcare:valueColumn is {value!r}; it must be one of {VALUE_COLUMNS}")
     minutes, ref = _ext(task, "commitmentMinutes"), _ext(task, "commitmentRef")
     if minutes is not None and (not minutes.isdigit() or ref is not None):
-        raise BpmnError(f"{_where(path, task)}: gridcare:commitmentMinutes must be a whole number of minutes "
-                        f"and exclusive of gridcare:commitmentRef (got {minutes!r}, {ref!r})")
+        raise BpmnError(
+            f"{_where(path, task)}: gridcare:commitmentMinutes must be a whole number of minutes "
+            f"and exclusive of gridcare:commitmentRef (got {minutes!r}, {ref!r})"
+        )
     if ref is not None and ref not in COMMITMENT_REFS:
         raise BpmnError(f"{_where(path, task)}: gridcare:commitmentRef {ref!r} is not one of {COMMITMENT_REFS}")
     origin = _ext(task, "commitmentFrom")
@@ -174,12 +200,19 @@ def _task_attributes(path: Path, task: etree._Element, order: dict[str, int]) ->
         raise BpmnError(f"{_where(path, task)}: gridcare:commitmentFrom {origin!r} must be a task before this one")
     late, missing = _ext(task, "lateDeviation"), _ext(task, "missingDeviation")
     if (late or missing or origin) and minutes is None and ref is None:
-        raise BpmnError(f"{_where(path, task)}: gridcare:lateDeviation, missingDeviation and commitmentFrom need "
-                        "a commitment (gridcare:commitmentMinutes or commitmentRef)")
+        raise BpmnError(
+            f"{_where(path, task)}: gridcare:lateDeviation, missingDeviation and commitmentFrom need "
+            "a commitment (gridcare:commitmentMinutes or commitmentRef)"
+        )
     return dict(
-        timestamp_column=column, value_column=value, commitment_minutes=int(minutes) if minutes is not None else None,
-        commitment_ref=ref, commitment_from_step_id=origin, skip_deviation=_ext(task, "skipDeviation"),
-        late_deviation=late, missing_deviation=missing,
+        timestamp_column=column,
+        value_column=value,
+        commitment_minutes=int(minutes) if minutes is not None else None,
+        commitment_ref=ref,
+        commitment_from_step_id=origin,
+        skip_deviation=_ext(task, "skipDeviation"),
+        late_deviation=late,
+        missing_deviation=missing,
     )
 
 
@@ -191,8 +224,10 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
         raise BpmnError(f"{_where(path, process)}: gridcare:ticketTypes is missing (the ticket types it governs)")
     unknown = [t for t in types if t not in TICKET_TYPES]
     if unknown:
-        raise BpmnError(f"{_where(path, process)}: gridcare:ticketTypes has unknown type(s) {unknown}; "
-                        f"known: {', '.join(TICKET_TYPES)}")
+        raise BpmnError(
+            f"{_where(path, process)}: gridcare:ticketTypes has unknown type(s) {unknown}; "
+            f"known: {', '.join(TICKET_TYPES)}"
+        )
 
     elements = {e.get("id"): e for e in process if isinstance(e.tag, str) and e.get("id")}
     nodes = [i for i, e in elements.items() if _local(e) != "sequenceFlow"]
@@ -206,8 +241,10 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
                 raise BpmnError(f"{_where(path, flow)}: refers to '{ref}', which is no element of the process")
         open_to = set((_ext(flow, "ticketTypes") or " ".join(types)).split())
         if open_to - set(types):
-            raise BpmnError(f"{_where(path, flow)}: gridcare:ticketTypes {sorted(open_to - set(types))} are not "
-                            f"governed by the process ({' '.join(types)})")
+            raise BpmnError(
+                f"{_where(path, flow)}: gridcare:ticketTypes {sorted(open_to - set(types))} are not "
+                f"governed by the process ({' '.join(types)})"
+            )
         flows.append((flow_id, source, target, open_to))
 
     def graph(ticket_type: str | None) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
@@ -222,13 +259,17 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
     starts = [n for n in nodes if _local(elements[n]) == "startEvent"]
     ends = {n for n in nodes if _local(elements[n]) == "endEvent"}
     if len(starts) != 1 or not ends:
-        raise BpmnError(f"{_where(path, process)}: needs exactly one startEvent and at least one endEvent "
-                        f"(found {len(starts)} and {len(ends)})")
+        raise BpmnError(
+            f"{_where(path, process)}: needs exactly one startEvent and at least one endEvent "
+            f"(found {len(starts)} and {len(ends)})"
+        )
     try:
         order = _topological(nodes, graph(None)[0], starts[0])
     except ValueError as loop:
-        raise BpmnError(f"{_where(path, process)}: the sequence flows loop through {loop.args[0]}; a standard "
-                        "process is a path without loops (a reopened ticket is a deviation, not a step)") from None
+        raise BpmnError(
+            f"{_where(path, process)}: the sequence flows loop through {loop.args[0]}; a standard "
+            "process is a path without loops (a reopened ticket is a deviation, not a step)"
+        ) from None
     tasks = [n for n in order if elements[n].tag in TASK_TAGS]
     stray = [n for n in nodes if elements[n].tag in TASK_TAGS and n not in tasks]
     if stray:
@@ -240,26 +281,40 @@ def _process_steps(path: Path, process: etree._Element, source_file: str) -> lis
     for ticket_type in types:
         outgoing, incoming = graph(ticket_type)
         if not _reaches_end(outgoing, starts[0], ends, without=""):
-            raise BpmnError(f"{_where(path, process)}: no path from start to end is open to {ticket_type} "
-                            "(gridcare:ticketTypes on the flows)")
+            raise BpmnError(
+                f"{_where(path, process)}: no path from start to end is open to {ticket_type} "
+                "(gridcare:ticketTypes on the flows)"
+            )
         # The type's path: tasks on some flow from the start to an end open to the type.
         on_path = [t for t in tasks if _reaches(outgoing, starts[0], t) and _reaches_end(outgoing, t, ends, "")]
         marks = [(attributes[t]["timestamp_column"], attributes[t]["value_column"]) for t in on_path]
         if len(set(marks)) < len(marks):
-            raise BpmnError(f"{_where(path, process)}: two tasks on the path of {ticket_type} are marked by the "
-                            f"same timestamp column (and value column) {marks}")
+            raise BpmnError(
+                f"{_where(path, process)}: two tasks on the path of {ticket_type} are marked by the "
+                f"same timestamp column (and value column) {marks}"
+            )
         for task_id in on_path:
             origin = attributes[task_id]["commitment_from_step_id"]
             if origin is not None and origin not in on_path:
-                raise BpmnError(f"{_where(path, elements[task_id])}: gridcare:commitmentFrom {origin!r} is not on "
-                                f"the path of {ticket_type}")
+                raise BpmnError(
+                    f"{_where(path, elements[task_id])}: gridcare:commitmentFrom {origin!r} is not on "
+                    f"the path of {ticket_type}"
+                )
             optional = _reaches_end(outgoing, starts[0], ends, without=task_id)
-            steps.append(ProcessStep(
-                process_id=process_id, process_name=process_name, ticket_type=ticket_type, step_id=task_id,
-                step_name=elements[task_id].get("name") or task_id, step_order=position[task_id],
-                is_optional=optional, branch_id=_branch(task_id, incoming, outgoing) if optional else None,
-                source_file=source_file, **attributes[task_id],
-            ))
+            steps.append(
+                ProcessStep(
+                    process_id=process_id,
+                    process_name=process_name,
+                    ticket_type=ticket_type,
+                    step_id=task_id,
+                    step_name=elements[task_id].get("name") or task_id,
+                    step_order=position[task_id],
+                    is_optional=optional,
+                    branch_id=_branch(task_id, incoming, outgoing) if optional else None,
+                    source_file=source_file,
+                    **attributes[task_id],
+                )
+            )
     return steps
 
 
@@ -288,8 +343,10 @@ def parse_process_dir(folder: Path) -> list[ProcessStep]:
     owner: dict[str, str] = {}
     for s in steps:
         if owner.setdefault(s.ticket_type, s.process_id) != s.process_id:
-            raise BpmnError(f"{folder}: ticket type {s.ticket_type} belongs to two processes, "
-                            f"{owner[s.ticket_type]} and {s.process_id} ({s.source_file})")
+            raise BpmnError(
+                f"{folder}: ticket type {s.ticket_type} belongs to two processes, "
+                f"{owner[s.ticket_type]} and {s.process_id} ({s.source_file})"
+            )
     if not steps:
         raise BpmnError(f"{folder}: no *.bpmn process definitions")
     return steps
@@ -298,8 +355,11 @@ def parse_process_dir(folder: Path) -> list[ProcessStep]:
 def steps_frame(steps: Iterable[ProcessStep]) -> pd.DataFrame:
     """The steps as the pandas frame written to raw.raw_bpmn__process_steps (types fixed for both engines)."""
     frame = pd.DataFrame([asdict(s) for s in steps], columns=list(STEP_COLUMNS))
-    types = {c: "string" for c in STEP_COLUMNS} | {"step_order": "int32", "is_optional": "bool",
-                                                   "commitment_minutes": "Int32"}
+    types = {c: "string" for c in STEP_COLUMNS} | {
+        "step_order": "int32",
+        "is_optional": "bool",
+        "commitment_minutes": "Int32",
+    }
     return frame.astype(types)
 
 

@@ -11,9 +11,9 @@ import time
 import dagster as dg
 import pandas as pd
 
+from orchestration.resources import MlflowResource, WarehouseResource
 from orchestration.scoring import complaint_history, consumption_history
 from orchestration.scoring import intents as intent_scoring
-from orchestration.resources import MlflowResource, WarehouseResource
 
 # The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the
 # code location (the UI's, the daemon's, each multiprocess step, each Celery worker) would otherwise pay ~8 s of
@@ -103,11 +103,17 @@ def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) ->
     wh = warehouse.get()
     run = intent_scoring.score_interactions(wh, predict, int(champion.version))
     return dg.MaterializeResult(
-        metadata={"rows_scored": run.scored, "rows_kept": run.kept, "rows_removed": run.removed,
-                  "full_rescore": run.full_rescore, "reason": run.reason, "rows": run.scored + run.kept,
-                  "model_version": int(champion.version),
-                  "agreement_with_agents": intent_scoring.agreement_with_agents(wh),
-                  "mlflow_run_id": champion.run_id}
+        metadata={
+            "rows_scored": run.scored,
+            "rows_kept": run.kept,
+            "rows_removed": run.removed,
+            "full_rescore": run.full_rescore,
+            "reason": run.reason,
+            "rows": run.scored + run.kept,
+            "model_version": int(champion.version),
+            "agreement_with_agents": intent_scoring.agreement_with_agents(wh),
+            "mlflow_run_id": champion.run_id,
+        }
     )
 
 
@@ -145,13 +151,19 @@ def transformer_fault_model(
     metrics, objects = train_fault_risk(cfg, telemetry, faults)
     reg = register_fault_risk_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
     return dg.MaterializeResult(
-        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
-                  **_numbers(metrics)}
+        metadata={
+            "trained": True,
+            "mlflow_run_id": reg.run_id,
+            "version": reg.version,
+            "promoted": reg.promoted,
+            **_numbers(metrics),
+        }
     )
 
 
-@dg.asset(group_name="ml", deps=["transformer_fault_model", "stg_scada__transformer_telemetry"],
-          kinds={"prophet", "duckdb"})
+@dg.asset(
+    group_name="ml", deps=["transformer_fault_model", "stg_scada__transformer_telemetry"], kinds={"prophet", "duckdb"}
+)
 def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
     """ml.transformer_fault_risk: per transformer, the 7-day risk score, alert and predicted max oil
     temperature as of the latest telemetry day, from the registered champion."""
@@ -164,8 +176,13 @@ def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource)
     out = scores.assign(model_version=int(champion.version))
     rows = warehouse.get().replace_table(ML_SCHEMA, "transformer_fault_risk", out)
     return dg.MaterializeResult(
-        metadata={"rows": rows, "as_of": as_of.isoformat(), "alerts": int(out["alert"].sum()),
-                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+        metadata={
+            "rows": rows,
+            "as_of": as_of.isoformat(),
+            "alerts": int(out["alert"].sum()),
+            "model_version": int(champion.version),
+            "mlflow_run_id": champion.run_id,
+        }
     )
 
 
@@ -194,8 +211,13 @@ def consumption_forecaster(
     metrics, objects = train_consumption(cfg, readings, customers, temperature)
     reg = register_consumption_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
     return dg.MaterializeResult(
-        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
-                  **{k: float(v) for k, v in metrics.items()}}
+        metadata={
+            "trained": True,
+            "mlflow_run_id": reg.run_id,
+            "version": reg.version,
+            "promoted": reg.promoted,
+            **{k: float(v) for k, v in metrics.items()},
+        }
     )
 
 
@@ -224,14 +246,25 @@ def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -
     seconds = time.perf_counter() - started
     customers = rows // horizon
     return dg.MaterializeResult(
-        metadata={"rows": rows, "customers": customers, "as_of": as_of.isoformat(), "seconds": round(seconds, 2),
-                  "customers_per_second": round(customers / seconds, 1) if seconds else None,
-                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+        metadata={
+            "rows": rows,
+            "customers": customers,
+            "as_of": as_of.isoformat(),
+            "seconds": round(seconds, 2),
+            "customers_per_second": round(customers / seconds, 1) if seconds else None,
+            "model_version": int(champion.version),
+            "mlflow_run_id": champion.run_id,
+        }
     )
 
 
-COMPLAINT_DEPS = ["fct_service_tickets", "customer_contact_timeline", "dim_customers", "fct_daily_consumption",
-                  "stg_scada__equipment_faults"]
+COMPLAINT_DEPS = [
+    "fct_service_tickets",
+    "customer_contact_timeline",
+    "dim_customers",
+    "fct_daily_consumption",
+    "stg_scada__equipment_faults",
+]
 
 
 @dg.asset(group_name="ml", deps=COMPLAINT_DEPS, kinds={"scikitlearn", "mlflow"})
@@ -257,8 +290,13 @@ def complaint_model(
     metrics, objects = train_complaint(cfg, history, *span)
     reg = register_complaint_model(mlflow.uri, metrics, objects, data_version=f"run-{context.run_id[:8]}")
     return dg.MaterializeResult(
-        metadata={"trained": True, "mlflow_run_id": reg.run_id, "version": reg.version, "promoted": reg.promoted,
-                  **{k: float(v) for k, v in metrics.items()}}
+        metadata={
+            "trained": True,
+            "mlflow_run_id": reg.run_id,
+            "version": reg.version,
+            "promoted": reg.promoted,
+            **{k: float(v) for k, v in metrics.items()},
+        }
     )
 
 
@@ -283,11 +321,24 @@ def complaint_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.M
     out = scores.assign(model_version=int(champion.version), scored_on=as_of)
     written = wh.replace_table(ML_SCHEMA, "complaint_risk", out)
     return dg.MaterializeResult(
-        metadata={"rows": written, "as_of": as_of.isoformat(), "mean_risk": float(out["risk"].mean()),
-                  "customers_per_second": round(len(out) / seconds, 1) if seconds else None,
-                  "model_version": int(champion.version), "mlflow_run_id": champion.run_id}
+        metadata={
+            "rows": written,
+            "as_of": as_of.isoformat(),
+            "mean_risk": float(out["risk"].mean()),
+            "customers_per_second": round(len(out) / seconds, 1) if seconds else None,
+            "model_version": int(champion.version),
+            "mlflow_run_id": champion.run_id,
+        }
     )
 
 
-ml_assets = [intent_classifier, interaction_intents, transformer_fault_model, transformer_fault_risk,
-             consumption_forecaster, consumption_forecast, complaint_model, complaint_risk]
+ml_assets = [
+    intent_classifier,
+    interaction_intents,
+    transformer_fault_model,
+    transformer_fault_risk,
+    consumption_forecaster,
+    consumption_forecast,
+    complaint_model,
+    complaint_risk,
+]

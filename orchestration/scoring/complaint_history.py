@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from ml.complaint.features import History
-from orchestration.warehouse.core import Warehouse
+from orchestration.warehouse import Warehouse
 
 TICKETS_SQL = (
     "SELECT customer_id, ticket_type, created_at, resolved_at, sla_met, CAST(satisfaction AS INTEGER) "
@@ -45,10 +45,12 @@ def read_history(wh: Warehouse, since: dt.date) -> History:
     change needs eight whole weeks before the earliest as-of day)."""
     monday = since - dt.timedelta(days=since.weekday())
     return History(
-        customers=_frame(wh, "SELECT customer_id, transformer_id FROM marts.dim_customers",
-                         ["customer_id", "transformer_id"]),
-        tickets=_frame(wh, TICKETS_SQL, ["customer_id", "ticket_type", "created_at", "resolved_at", "sla_met",
-                                         "satisfaction"]),
+        customers=_frame(
+            wh, "SELECT customer_id, transformer_id FROM marts.dim_customers", ["customer_id", "transformer_id"]
+        ),
+        tickets=_frame(
+            wh, TICKETS_SQL, ["customer_id", "ticket_type", "created_at", "resolved_at", "sla_met", "satisfaction"]
+        ),
         contacts=_frame(wh, CONTACTS_SQL, ["customer_id", "contact_at", "is_repeat_contact", "is_channel_changed"]),
         faults=_frame(wh, FAULTS_SQL, ["transformer_id", "fault_at"]),
         weekly_kwh=_frame(wh, WEEKLY_KWH_SQL, ["customer_id", "week_start", "kwh"], (monday,)),

@@ -39,7 +39,9 @@ def daily_temperature(wh: Warehouse, since: dt.date | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=["reading_date", "ambient_temp_c"])
 
 
-def training_frames(wh: Warehouse, max_customers: int, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def training_frames(
+    wh: Warehouse, max_customers: int, seed: int = 42
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(readings, customers, temperature) of a seeded sample of at most `max_customers` customers.
 
     The sample is drawn in SQL by a hash of the customer id, so the same customers are read on both engines
@@ -80,9 +82,7 @@ def customer_pages(wh: Warehouse, page_size: int) -> Iterator[pd.DataFrame]:
         last = page["customer_id"].iloc[-1]
 
 
-def scoring_histories(
-    wh: Warehouse, as_of: dt.date, input_days: int, page_size: int = 2000
-) -> Iterator[pd.DataFrame]:
+def scoring_histories(wh: Warehouse, as_of: dt.date, input_days: int, page_size: int = 2000) -> Iterator[pd.DataFrame]:
     """The forecaster's input, one page of customers at a time: their readings of the `input_days` days up
     to `as_of`, with category, tariff, the day's temperature and `as_of` on every row (the pyfunc format).
     A customer without a reading in those days is in no page's output (nothing to forecast from)."""

@@ -9,8 +9,8 @@ that scored the table (a new champion must relabel history) or when the table is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
@@ -45,7 +45,8 @@ class IntentScoring:
 def rescore_reason(wh: Warehouse, model_version: int) -> str | None:
     """Why every interaction must be scored again, or None when the table can be updated in place."""
     columns = {
-        name for (name,) in wh.query(
+        name
+        for (name,) in wh.query(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
             (SCHEMA, TABLE),
         )
@@ -69,10 +70,13 @@ def _pending(wh: Warehouse) -> tuple[pd.DataFrame, list]:
             LEFT JOIN {SCHEMA}.{TABLE} scored ON scored.interaction_id = live.interaction_id
             WHERE scored.content_hash IS DISTINCT FROM live.content_hash"""
     )
-    gone = [i for (i,) in wh.query(
-        f"""SELECT interaction_id FROM {SCHEMA}.{TABLE} scored
+    gone = [
+        i
+        for (i,) in wh.query(
+            f"""SELECT interaction_id FROM {SCHEMA}.{TABLE} scored
             WHERE NOT EXISTS (SELECT 1 FROM {SOURCE} s WHERE s.interaction_id = scored.interaction_id)"""
-    )]
+        )
+    ]
     return pending, gone
 
 

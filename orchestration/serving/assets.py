@@ -10,10 +10,10 @@ import datetime as dt
 import dagster as dg
 
 from ml.knowledge import KnowledgeBase
-from orchestration.serving import TABLE, Outbox, build_work_orders, deliver_pending
-from orchestration.serving.orders import orders_frame
-from orchestration.serving.outbox import utcnow
 from orchestration.resources import TicketingResource, WarehouseResource
+from orchestration.serving import TABLE, Outbox, build_work_orders, deliver_pending
+from orchestration.serving.outbox import utcnow
+from orchestration.serving.work_order import orders_frame
 
 SERVING_SCHEMA = "serving"
 RECENT_ORDERS_DAYS = 30
@@ -21,8 +21,18 @@ RECENT_ORDERS_DAYS = 30
 
 @dg.asset(
     group_name="serving",
-    deps=["transformer_fault_risk", "interaction_intents", "dim_transformers", "dim_customers", "dim_workers",
-          "customer_tags", "fct_service_tickets", "stg_crm__interactions", "repair_commitments", "knowledge_base"],
+    deps=[
+        "transformer_fault_risk",
+        "interaction_intents",
+        "dim_transformers",
+        "dim_customers",
+        "dim_workers",
+        "customer_tags",
+        "fct_service_tickets",
+        "stg_crm__interactions",
+        "repair_commitments",
+        "knowledge_base",
+    ],
     kinds={"python"},
 )
 def work_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -39,16 +49,22 @@ def work_orders(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     wh.replace_table(SERVING_SCHEMA, "work_orders", orders_frame(built.orders, new_ids))
     kinds = [o.kind for o in built.orders]
     context.log.info(f"{len(built.orders)} work orders built, {len(new_ids)} new in {TABLE}")
-    return dg.MaterializeResult(metadata={
-        "orders": len(built.orders), "new_in_outbox": len(new_ids),
-        "preventive_maintenance": kinds.count("preventive_maintenance"),
-        "customer_request": kinds.count("customer_request"),
-        "unassigned": sum(o.assignment.worker_id is None for o in built.orders),
-        "with_kb_article": sum(o.kb_article_id is not None for o in built.orders),
-        "alerts": built.alerts, "alerts_already_covered": built.alerts_already_covered,
-        "requests_considered": built.requests_considered, "requests_with_ticket": built.requests_with_ticket,
-        "requests_anonymous": built.requests_anonymous, "requests_merged": built.requests_merged,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "orders": len(built.orders),
+            "new_in_outbox": len(new_ids),
+            "preventive_maintenance": kinds.count("preventive_maintenance"),
+            "customer_request": kinds.count("customer_request"),
+            "unassigned": sum(o.assignment.worker_id is None for o in built.orders),
+            "with_kb_article": sum(o.kb_article_id is not None for o in built.orders),
+            "alerts": built.alerts,
+            "alerts_already_covered": built.alerts_already_covered,
+            "requests_considered": built.requests_considered,
+            "requests_with_ticket": built.requests_with_ticket,
+            "requests_anonymous": built.requests_anonymous,
+            "requests_merged": built.requests_merged,
+        }
+    )
 
 
 @dg.asset(group_name="serving", deps=["work_orders"], kinds={"python"})
@@ -67,20 +83,32 @@ def work_order_delivery(
     report = deliver_pending(outbox, client)
     counts = outbox.counts()
     if report.circuit_open or report.still_pending:
-        context.log.warning(f"ticketing failing ({', '.join(report.errors)}): {counts['pending']} orders stay "
-                            f"pending for the next run")
+        context.log.warning(
+            f"ticketing failing ({', '.join(report.errors)}): {counts['pending']} orders stay pending for the next run"
+        )
     if report.dead_lettered:
-        context.log.warning(f"{report.dead_lettered} orders refused by ticketing: see state = 'dead_letter' "
-                            f"in {TABLE} (response_body)")
-    return dg.MaterializeResult(metadata={
-        "ticketing_configured": True, "endpoint": client.endpoint, "sent": report.sent,
-        "delivered": report.delivered, "retried": report.retried, "dead_lettered": report.dead_lettered,
-        "still_pending": report.still_pending, "not_attempted": report.not_attempted,
-        "requests": report.requests, "circuit_open": report.circuit_open,
-        "orders_per_s": round(report.orders_per_s, 1), "errors": ", ".join(report.errors),
-        "outbox_pending": counts["pending"], "outbox_delivered": counts["delivered"],
-        "outbox_dead_letter": counts["dead_letter"],
-    })
+        context.log.warning(
+            f"{report.dead_lettered} orders refused by ticketing: see state = 'dead_letter' in {TABLE} (response_body)"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "ticketing_configured": True,
+            "endpoint": client.endpoint,
+            "sent": report.sent,
+            "delivered": report.delivered,
+            "retried": report.retried,
+            "dead_lettered": report.dead_lettered,
+            "still_pending": report.still_pending,
+            "not_attempted": report.not_attempted,
+            "requests": report.requests,
+            "circuit_open": report.circuit_open,
+            "orders_per_s": round(report.orders_per_s, 1),
+            "errors": ", ".join(report.errors),
+            "outbox_pending": counts["pending"],
+            "outbox_delivered": counts["delivered"],
+            "outbox_dead_letter": counts["dead_letter"],
+        }
+    )
 
 
 serving_assets = [work_orders, work_order_delivery]

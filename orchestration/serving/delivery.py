@@ -94,18 +94,25 @@ class TicketingClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._pool = urllib3.PoolManager(
-            num_pools=2, maxsize=max(1, policy.threads), block=True, headers=headers, retries=False,
-            timeout=urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s))
+            num_pools=2,
+            maxsize=max(1, policy.threads),
+            block=True,
+            headers=headers,
+            retries=False,
+            timeout=urllib3.Timeout(connect=policy.connect_timeout_s, read=policy.read_timeout_s),
+        )
 
     def __repr__(self) -> str:
         return f"TicketingClient({self.endpoint!r}, token={'set' if self._token else 'unset'})"
 
     def post(self, external_id: str, body: bytes) -> Reply:
         """One attempt; raises urllib3's timeout and connection errors."""
-        response = self._pool.request("POST", self.endpoint, body=body, headers={
-            **self._pool.headers, "Idempotency-Key": external_id})
-        return Reply(response.status, response.data.decode("utf-8", errors="replace"),
-                     response.headers.get("Retry-After"))
+        response = self._pool.request(
+            "POST", self.endpoint, body=body, headers={**self._pool.headers, "Idempotency-Key": external_id}
+        )
+        return Reply(
+            response.status, response.data.decode("utf-8", errors="replace"), response.headers.get("Retry-After")
+        )
 
 
 class _Circuit:
@@ -148,8 +155,9 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
                 return Outcome(external_id, DELIVERED, attempt, None, status, None, utcnow())
             if status in AUTH_4XX:
                 circuit.result(False)
-                return Outcome(external_id, PENDING, attempt, f"HTTP {status}: check TICKETING_TOKEN", status, text,
-                               utcnow())
+                return Outcome(
+                    external_id, PENDING, attempt, f"HTTP {status}: check TICKETING_TOKEN", status, text, utcnow()
+                )
             if 400 <= status < 500 and status not in RETRYABLE_4XX:
                 circuit.result(True)  # the system is up, it refused this order
                 return Outcome(external_id, DEAD_LETTER, attempt, f"HTTP {status}", status, text, utcnow())
@@ -160,8 +168,7 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
     return Outcome(external_id, PENDING, made, error, status, text if status and status >= 500 else None, utcnow())
 
 
-def deliver_pending(outbox: Outbox, client: TicketingClient, limit: int | None = None,
-                    on_batch=None) -> DeliveryReport:
+def deliver_pending(outbox: Outbox, client: TicketingClient, limit: int | None = None, on_batch=None) -> DeliveryReport:
     """Send every pending order of the outbox once (with retries), recording outcomes in batches."""
     policy = client.policy
     report = DeliveryReport()

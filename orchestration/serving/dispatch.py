@@ -60,9 +60,12 @@ def nearest_worker(workers: list[Worker], district: str | None, lat: float | Non
     distance, _, worker = ranked[0]
     distance = round(distance, 3)
     if fallback:
-        reason = (f"{district or '该区'}无在岗人员，改派全市最近的在岗人员 {worker.worker_id}"
-                  f"（{worker.team}，{worker.district}，直线距离 {distance:.2f} km）")
+        reason = (
+            f"{district or '该区'}无在岗人员，改派全市最近的在岗人员 {worker.worker_id}"
+            f"（{worker.team}，{worker.district}，直线距离 {distance:.2f} km）"
+        )
     else:
-        reason = (f"{district}在岗 {len(pool)} 人中距离最近：{worker.worker_id}（{worker.team}，"
-                  f"直线距离 {distance:.2f} km）")
+        reason = (
+            f"{district}在岗 {len(pool)} 人中距离最近：{worker.worker_id}（{worker.team}，直线距离 {distance:.2f} km）"
+        )
     return Assignment(worker.worker_id, worker.team, distance, reason)

@@ -8,30 +8,23 @@ Two kinds:
   `complaint` that has no ticket yet, with intent, confidence and the customer's tags as handling hints.
 
 Each order is assigned to the nearest on-duty worker of its district (`dispatch.nearest_worker`) and carries
-the best knowledge-base article for its text. Its `external_id` is a hash of what the prediction is about, so
-the same prediction gives the same id in every run (the outbox and the ticketing system deduplicate on it).
-
-Timestamps in the data are Beijing time without an offset (the CIS and CRM clocks, the schedule's
-Asia/Shanghai); payloads spell the offset out for the ticketing system.
+the best knowledge-base article for its text; `work_order.py` defines the record and its stable id.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from ml.fault_risk.config import FaultRiskConfig
-from orchestration.serving.dispatch import Assignment, Worker, nearest_worker
+from orchestration.serving.dispatch import Worker, nearest_worker
+from orchestration.serving.work_order import CUSTOMER_REQUEST, LOCAL_OFFSET, PREVENTIVE, WorkOrder, external_id
 from orchestration.warehouse import Warehouse
 
-PREVENTIVE = "preventive_maintenance"
-CUSTOMER_REQUEST = "customer_request"
 REQUEST_INTENTS = ("fault_repair", "complaint")
-LOCAL_OFFSET = "+08:00"
 
 INTENT_ZH = {"fault_repair": "故障报修", "complaint": "投诉"}
 CHANNEL_ZH = {"app": "App", "wechat": "微信", "ivr": "电话", "counter": "营业厅"}
@@ -64,63 +57,6 @@ class BuildConfig:
     complaint_response_hours: int = 24
     # Repair arrival when the customer's area type is unknown: the strictest (urban) commitment.
     default_arrival_minutes: int = 45
-
-
-@dataclass(frozen=True)
-class WorkOrder:
-    """One work order, as stored in the outbox and sent to the ticketing system."""
-
-    external_id: str
-    kind: str
-    subject_id: str  # transformer_id or interaction_id: what the order is about
-    priority: str  # urgent | high | normal
-    district: str | None
-    due_by: dt.datetime  # Beijing time, naive like the data
-    summary: str
-    assignment: Assignment
-    transformer_id: str | None = None
-    customer_id: str | None = None
-    interaction_id: str | None = None
-    intent: str | None = None
-    confidence: float | None = None
-    kb_article_id: str | None = None
-    kb_title: str | None = None
-    kb_steps: tuple[str, ...] = ()
-    hints: tuple[dict, ...] = ()
-    details: dict = field(default_factory=dict)
-
-    def payload(self) -> dict:
-        """The JSON body of `POST /work-orders` (docs/serving.md describes every field)."""
-        return {
-            "external_id": self.external_id,
-            "kind": self.kind,
-            "priority": self.priority,
-            "district": self.district,
-            "transformer_id": self.transformer_id,
-            "customer_id": self.customer_id,
-            "interaction_id": self.interaction_id,
-            "intent": self.intent,
-            "confidence": self.confidence,
-            "assigned_worker_id": self.assignment.worker_id,
-            "assignment": {
-                "worker_id": self.assignment.worker_id,
-                "team": self.assignment.team,
-                "distance_km": self.assignment.distance_km,
-                "reason": self.assignment.reason,
-            },
-            "due_by": self.due_by.isoformat(timespec="seconds") + LOCAL_OFFSET,
-            "summary": self.summary,
-            "kb_article_id": self.kb_article_id,
-            "kb_article": {"title": self.kb_title, "steps": list(self.kb_steps)} if self.kb_article_id else None,
-            "hints": list(self.hints),
-            **self.details,
-        }
-
-
-def external_id(kind: str, subject_id: str, prediction_key: str) -> str:
-    """Stable id of the order for one prediction: same kind, subject and prediction → same id, in any run."""
-    digest = hashlib.sha256(f"{kind}|{subject_id}|{prediction_key}".encode("utf-8")).hexdigest()
-    return f"wo-{digest[:32]}"
 
 
 # -- reading the warehouse ------------------------------------------------------------------------------
@@ -197,13 +133,17 @@ def _with_hint(order: WorkOrder, hint: Hint | None, text: str) -> WorkOrder:
     found = hint(text) if hint is not None and text else None
     if found is None:
         return order
-    return dataclasses.replace(order, kb_article_id=found.article_id, kb_title=found.title,
-                               kb_steps=tuple(found.steps))
+    return dataclasses.replace(order, kb_article_id=found.article_id, kb_title=found.title, kb_steps=tuple(found.steps))
 
 
-def preventive_orders(alerts: Iterable[tuple], workers: list[Worker], config: BuildConfig,
-                      covered: dict[str, tuple[dt.date, str]], hint: Hint | None,
-                      result: BuildResult) -> list[WorkOrder]:
+def preventive_orders(
+    alerts: Iterable[tuple],
+    workers: list[Worker],
+    config: BuildConfig,
+    covered: dict[str, tuple[dt.date, str]],
+    hint: Hint | None,
+    result: BuildResult,
+) -> list[WorkOrder]:
     """One order per alert row (ALERTS_SQL's columns), unless an earlier order's fault window still covers it.
 
     `covered` maps transformer_id to (last fault-window day, external_id) of its latest order in the outbox.
@@ -231,23 +171,38 @@ def preventive_orders(alerts: Iterable[tuple], workers: list[Worker], config: Bu
             + f"请于 {due_by:%m-%d %H:%M} 前完成预防性检修。"
         )
         order = WorkOrder(
-            external_id=oid, kind=PREVENTIVE, subject_id=tid, priority=priority, district=district,
-            due_by=due_by, summary=summary,
+            external_id=oid,
+            kind=PREVENTIVE,
+            subject_id=tid,
+            priority=priority,
+            district=district,
+            due_by=due_by,
+            summary=summary,
             assignment=nearest_worker(workers, district, _num(lat), _num(lon)),
             transformer_id=tid,
             hints=({"code": "fault_risk", "label_zh": "故障风险", "detail": f"风险评分 {risk:.2f}"},),
-            details={"risk_score": round(risk, 4), "predicted_max_oil_temp_c": oil,
-                     "scored_on": scored_on.isoformat(),
-                     "fault_window": {"start": start.isoformat(), "end": end.isoformat()},
-                     "customers_served": served},
+            details={
+                "risk_score": round(risk, 4),
+                "predicted_max_oil_temp_c": oil,
+                "scored_on": scored_on.isoformat(),
+                "fault_window": {"start": start.isoformat(), "end": end.isoformat()},
+                "customers_served": served,
+            },
         )
         orders.append(_with_hint(order, hint, summary))
     return orders
 
 
-def request_orders(rows: Iterable[tuple], workers: list[Worker], tags: dict[str, list[dict]],
-                   commitments: dict[str, int], earlier: dict[tuple[str, str], list[dt.datetime]],
-                   config: BuildConfig, hint: Hint | None, result: BuildResult) -> list[WorkOrder]:
+def request_orders(
+    rows: Iterable[tuple],
+    workers: list[Worker],
+    tags: dict[str, list[dict]],
+    commitments: dict[str, int],
+    earlier: dict[tuple[str, str], list[dt.datetime]],
+    config: BuildConfig,
+    hint: Hint | None,
+    result: BuildResult,
+) -> list[WorkOrder]:
     """One order per un-ticketed request (REQUESTS_SQL's columns, oldest first).
 
     A repeat of the same customer's same intent within the lookback (“still no one came”) joins the first
@@ -258,7 +213,7 @@ def request_orders(rows: Iterable[tuple], workers: list[Worker], tags: dict[str,
     open_by_key: dict[tuple[str, str], tuple[dt.datetime, WorkOrder]] = {}
     seen: set[str] = set()
     lookback = dt.timedelta(hours=config.request_lookback_hours)
-    for (iid, cid, channel, at, intent, confidence, district, area_type, lat, lon, text, has_ticket) in rows:
+    for iid, cid, channel, at, intent, confidence, district, area_type, lat, lon, text, has_ticket in rows:
         if iid in seen:
             continue
         seen.add(iid)
@@ -293,25 +248,36 @@ def request_orders(rows: Iterable[tuple], workers: list[Worker], tags: dict[str,
         if confidence < config.min_confidence:
             priority = "normal"
             deadline = f"先联系客户核实诉求，并{deadline}"
-            customer_tags += ({"code": "low_confidence", "label_zh": "意图置信度低",
-                               "detail": f"置信度 {confidence:.2f}，请先核实"},)
+            customer_tags += (
+                {"code": "low_confidence", "label_zh": "意图置信度低", "detail": f"置信度 {confidence:.2f}，请先核实"},
+            )
         labels = "、".join(t["label_zh"] for t in customer_tags)
         # The message itself stays in the CRM (it may hold names, phone numbers, addresses): the order points
         # at it by interaction_id.
         summary = (
             f"客户 {cid} {at:%m-%d %H:%M} 经{CHANNEL_ZH.get(channel, channel)}来信，识别为{INTENT_ZH[intent]}"
-            f"（置信度 {confidence:.2f}），尚无工单，请{deadline}。"
-            + (f"处理提示：{labels}。" if labels else "")
+            f"（置信度 {confidence:.2f}），尚无工单，请{deadline}。" + (f"处理提示：{labels}。" if labels else "")
         )
         order = WorkOrder(
-            external_id=oid, kind=CUSTOMER_REQUEST, subject_id=iid, priority=priority, district=district,
-            due_by=due_by, summary=summary,
+            external_id=oid,
+            kind=CUSTOMER_REQUEST,
+            subject_id=iid,
+            priority=priority,
+            district=district,
+            due_by=due_by,
+            summary=summary,
             assignment=nearest_worker(workers, district, _num(lat), _num(lon)),
-            customer_id=cid, interaction_id=iid, intent=intent, confidence=confidence,
+            customer_id=cid,
+            interaction_id=iid,
+            intent=intent,
+            confidence=confidence,
             hints=customer_tags,
             # Repeats found later in this run are appended to this list (the order's own dict).
-            details={"channel": channel, "interaction_at": at.isoformat(timespec="seconds") + LOCAL_OFFSET,
-                     "related_interaction_ids": []},
+            details={
+                "channel": channel,
+                "interaction_at": at.isoformat(timespec="seconds") + LOCAL_OFFSET,
+                "related_interaction_ids": [],
+            },
         )
         order = _with_hint(order, hint, text or summary)
         open_by_key[key] = (at, order)
@@ -332,8 +298,9 @@ def load_tags(wh: Warehouse) -> dict[str, list[dict]]:
     return tags
 
 
-def build_work_orders(wh: Warehouse, config: BuildConfig = BuildConfig(), hint: Hint | None = None,
-                      outbox_payloads: Iterable[dict] = ()) -> BuildResult:
+def build_work_orders(
+    wh: Warehouse, config: BuildConfig = BuildConfig(), hint: Hint | None = None, outbox_payloads: Iterable[dict] = ()
+) -> BuildResult:
     """Every order tonight's predictions call for.
 
     `outbox_payloads` are the payloads already in the outbox (not dead-lettered): an alert inside the fault
@@ -354,8 +321,9 @@ def build_work_orders(wh: Warehouse, config: BuildConfig = BuildConfig(), hint: 
     workers = load_workers(wh)
     cached = _memo(hint) if hint is not None else None
     result.orders += preventive_orders(wh.query(ALERTS_SQL), workers, config, covered, cached, result)
-    rows = wh.query(REQUESTS_SQL.format(lookback=int(config.request_lookback_hours),
-                                        within=int(config.ticket_opened_within_hours)))
+    rows = wh.query(
+        REQUESTS_SQL.format(lookback=int(config.request_lookback_hours), within=int(config.ticket_opened_within_hours))
+    )
     commitments = {a: int(m) for a, m in wh.query(COMMITMENTS_SQL)}
     result.orders += request_orders(rows, workers, load_tags(wh), commitments, earlier, config, cached, result)
     return result
@@ -370,30 +338,3 @@ def _memo(hint: Hint) -> Hint:
         return cache[text]
 
     return lookup
-
-
-ORDER_COLUMNS = {
-    "external_id": "string", "kind": "string", "priority": "string", "district": "string",
-    "transformer_id": "string", "customer_id": "string", "interaction_id": "string", "intent": "string",
-    "confidence": "float64", "assigned_worker_id": "string", "distance_km": "float64",
-    "assignment_reason": "string", "due_by": "datetime64[us]", "kb_article_id": "string", "hints": "string",
-    "summary": "string", "is_new": "bool",
-}
-
-
-def orders_frame(orders: list[WorkOrder], new_ids: Iterable[str]):
-    """serving.work_orders: one row per order built this run, flat for dashboards; `is_new` when it entered
-    the outbox in this run (the others were there from an earlier run)."""
-    import pandas as pd
-
-    new = set(new_ids)
-    rows = [{
-        "external_id": o.external_id, "kind": o.kind, "priority": o.priority, "district": o.district,
-        "transformer_id": o.transformer_id, "customer_id": o.customer_id, "interaction_id": o.interaction_id,
-        "intent": o.intent, "confidence": o.confidence, "assigned_worker_id": o.assignment.worker_id,
-        "distance_km": o.assignment.distance_km, "assignment_reason": o.assignment.reason, "due_by": o.due_by,
-        "kb_article_id": o.kb_article_id, "hints": "、".join(h["label_zh"] for h in o.hints),
-        "summary": o.summary, "is_new": o.external_id in new,
-    } for o in orders]
-    frame = pd.DataFrame(rows, columns=list(ORDER_COLUMNS))
-    return frame.astype({c: ("object" if t == "string" else t) for c, t in ORDER_COLUMNS.items()})

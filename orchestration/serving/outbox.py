@@ -15,13 +15,13 @@ import contextlib
 import datetime as dt
 import json
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import duckdb
 import pandas as pd
 
-from orchestration.serving.orders import WorkOrder
+from orchestration.serving.work_order import WorkOrder
 from orchestration.warehouse import PG_DDL_LOCK, Warehouse
 
 SCHEMA = "serving"
@@ -43,8 +43,10 @@ _COLUMNS = (
     ("last_attempt_at", "timestamp", ""),
     ("delivered_at", "timestamp", ""),
 )
-_TYPES = {"duckdb": {"text": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
-          "postgres": {"text": "TEXT", "integer": "INTEGER", "timestamp": "TIMESTAMP"}}
+_TYPES = {
+    "duckdb": {"text": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
+    "postgres": {"text": "TEXT", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def _connect_when_free(wh: Warehouse, wait_s: float = 10.0) -> duckdb.DuckDBPyCo
 
 def utcnow() -> dt.datetime:
     """Now in UTC, naive like every timestamp column of the warehouse."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Outbox:
@@ -115,8 +117,18 @@ class Outbox:
     def add(self, orders: Iterable[WorkOrder], now: dt.datetime | None = None) -> list[str]:
         """Insert the orders whose external_id is new, as pending; returns the external_ids inserted."""
         now = now or utcnow()
-        rows = [(o.external_id, o.kind, o.subject_id, json.dumps(o.payload(), ensure_ascii=False, sort_keys=True),
-                 PENDING, 0, now) for o in orders]
+        rows = [
+            (
+                o.external_id,
+                o.kind,
+                o.subject_id,
+                json.dumps(o.payload(), ensure_ascii=False, sort_keys=True),
+                PENDING,
+                0,
+                now,
+            )
+            for o in orders
+        ]
         if not rows:
             return []
         cols = "external_id, kind, subject_id, payload, state, attempts, created_at"
@@ -132,8 +144,11 @@ class Outbox:
 
         with self.wh.pg() as con, con.cursor() as cur:
             inserted = execute_values(
-                cur, f"INSERT INTO {TABLE} ({cols}) VALUES %s ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
-                rows, fetch=True)
+                cur,
+                f"INSERT INTO {TABLE} ({cols}) VALUES %s ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
+                rows,
+                fetch=True,
+            )
         return [r[0] for r in inserted]
 
     def pending(self, limit: int | None = None) -> list[tuple[str, str]]:
@@ -155,10 +170,29 @@ class Outbox:
         """Write a batch of outcomes in one transaction; only pending rows change (a delivered order stays so)."""
         if not outcomes:
             return
-        rows = [(o.external_id, o.state, o.attempts, o.last_error, o.response_status, o.response_body, o.at,
-                 o.at if o.state == DELIVERED else None) for o in outcomes]
-        cols = ["external_id", "state", "attempts", "last_error", "response_status", "response_body",
-                "attempt_at", "delivered_at"]
+        rows = [
+            (
+                o.external_id,
+                o.state,
+                o.attempts,
+                o.last_error,
+                o.response_status,
+                o.response_body,
+                o.at,
+                o.at if o.state == DELIVERED else None,
+            )
+            for o in outcomes
+        ]
+        cols = [
+            "external_id",
+            "state",
+            "attempts",
+            "last_error",
+            "response_status",
+            "response_body",
+            "attempt_at",
+            "delivered_at",
+        ]
         update = f"""
             UPDATE {TABLE} AS o SET
                 state = v.state,
@@ -172,8 +206,15 @@ class Outbox:
             WHERE o.external_id = v.external_id AND o.state = '{PENDING}'"""
         if self.wh.engine == "duckdb":
             frame = pd.DataFrame(rows, columns=cols).astype(
-                {"attempts": "int64", "response_status": "Int64", "attempt_at": "datetime64[us]",
-                 "delivered_at": "datetime64[us]", "last_error": "object", "response_body": "object"})
+                {
+                    "attempts": "int64",
+                    "response_status": "Int64",
+                    "attempt_at": "datetime64[us]",
+                    "delivered_at": "datetime64[us]",
+                    "last_error": "object",
+                    "response_body": "object",
+                }
+            )
             with self._duck() as con:
                 con.register("_outcomes", frame)
                 con.execute(update.format(values="_outcomes AS v"))

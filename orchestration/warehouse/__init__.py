@@ -12,6 +12,12 @@ from orchestration.warehouse.schema import DERIVED_COLUMNS, RAW_SCHEMA, raw_colu
 from orchestration.warehouse.url import DUCKDB_MEMORY_LIMIT, WarehouseUrl, parse_warehouse_url
 
 __all__ = [
-    "DERIVED_COLUMNS", "DUCKDB_MEMORY_LIMIT", "PG_DDL_LOCK", "RAW_SCHEMA", "Warehouse", "WarehouseUrl",
-    "parse_warehouse_url", "raw_columns",
+    "DERIVED_COLUMNS",
+    "DUCKDB_MEMORY_LIMIT",
+    "PG_DDL_LOCK",
+    "RAW_SCHEMA",
+    "Warehouse",
+    "WarehouseUrl",
+    "parse_warehouse_url",
+    "raw_columns",
 ]

@@ -15,8 +15,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.warehouse.dbt_manifest import loadable_manifest
 from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource
+from orchestration.warehouse.dbt_manifest import loadable_manifest
 
 DBT_MANIFEST = loadable_manifest(DBT_PROJECT_DIR)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import duckdb
 
@@ -63,6 +63,7 @@ class Warehouse(abc.ABC):
     def ensure_raw_schema(self) -> None:
         """Create the raw schema, its tables, the rejects and the load log where missing."""
 
+    @abc.abstractmethod
     def analyze(self, table: str) -> None:
         """Fresh planner statistics for a raw table after a load, where the engine needs them."""
 
@@ -75,8 +76,15 @@ class Warehouse(abc.ABC):
         """A relation listing the current snapshot's customer IDs, readable from the `scratch` connection."""
 
     @abc.abstractmethod
-    def commit_delivery(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, delivery_date, good: str | None,
-                        rejects: str | None, log_row: dict) -> None:
+    def commit_delivery(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        delivery_date,
+        good: str | None,
+        rejects: str | None,
+        log_row: dict,
+    ) -> None:
         """Replace a delivery (a day of a daily dataset, or a whole snapshot) in one transaction.
 
         `good` and `rejects` name relations in the scratch connection `con` holding exactly the raw table's

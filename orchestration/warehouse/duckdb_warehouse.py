@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import duckdb
 
@@ -57,6 +57,9 @@ class DuckDBWarehouse(Warehouse):
             for stmt in raw_ddl(TYPES, _add_column):
                 con.execute(stmt)
 
+    def analyze(self, table: str) -> None:
+        """Nothing to do: DuckDB keeps its statistics as it writes."""
+
     @contextlib.contextmanager
     def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The warehouse itself, so validated rows never leave the engine."""
@@ -69,8 +72,15 @@ class DuckDBWarehouse(Warehouse):
     def known_customer_ids(self, scratch: duckdb.DuckDBPyConnection) -> str:
         return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
 
-    def commit_delivery(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, delivery_date, good: str | None,
-                        rejects: str | None, log_row: dict) -> None:
+    def commit_delivery(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        delivery_date,
+        good: str | None,
+        rejects: str | None,
+        log_row: dict,
+    ) -> None:
         table = f"{RAW_SCHEMA}.{dataset.table}"
         where, where_rej, args = delivery_scope(dataset, delivery_date)
         log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
@@ -143,7 +153,9 @@ class DuckDBWarehouse(Warehouse):
             con.execute(f'CREATE TEMP TABLE _keys AS SELECT DISTINCT "{key}" FROM _keys_frame')
             con.execute("BEGIN TRANSACTION")
             try:
-                deleted = con.execute(f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)').fetchone()[0]
+                deleted = con.execute(f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)').fetchone()[
+                    0
+                ]
                 if len(frame):
                     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _frame")
                 con.execute("COMMIT")

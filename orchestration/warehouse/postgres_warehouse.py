@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import duckdb
 
@@ -46,8 +46,12 @@ class PostgresWarehouse(Warehouse):
         import psycopg2
 
         con = psycopg2.connect(
-            host=self.url.host, port=self.url.port, user=self.url.user, password=self.url.password,
-            dbname=self.url.dbname, application_name="gridcare",
+            host=self.url.host,
+            port=self.url.port,
+            user=self.url.user,
+            password=self.url.password,
+            dbname=self.url.dbname,
+            application_name="gridcare",
         )
         try:
             yield con
@@ -111,8 +115,15 @@ class PostgresWarehouse(Warehouse):
             )
         return "(SELECT customer_id FROM _known_customers)"
 
-    def commit_delivery(self, con: duckdb.DuckDBPyConnection, dataset: Dataset, delivery_date, good: str | None,
-                        rejects: str | None, log_row: dict) -> None:
+    def commit_delivery(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        dataset: Dataset,
+        delivery_date,
+        good: str | None,
+        rejects: str | None,
+        log_row: dict,
+    ) -> None:
         table = f"{RAW_SCHEMA}.{dataset.table}"
         where, where_rej, args = delivery_scope(dataset, delivery_date)
         log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
@@ -229,9 +240,11 @@ _PG_FROM_DUCKDB = {
 
 def _add_column(table: str, column: str, kind: str) -> str:
     """Even `ADD COLUMN IF NOT EXISTS` locks the table exclusively on PostgreSQL: ask the catalog first."""
-    return (f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-            f"'{RAW_SCHEMA}' AND table_name = '{table}' AND column_name = '{column}') THEN "
-            f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN "{column}" {kind}; END IF; END $$')
+    return (
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
+        f"'{RAW_SCHEMA}' AND table_name = '{table}' AND column_name = '{column}') THEN "
+        f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN "{column}" {kind}; END IF; END $$'
+    )
 
 
 def _pg_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
@@ -258,7 +271,8 @@ def _pg_refill(cur, schema: str, table: str, source: str, columns: Sequence[tupl
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     cur.execute(
         "SELECT column_name, upper(data_type) FROM information_schema.columns "
-        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position", (schema, table),
+        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+        (schema, table),
     )
     existing = {n: t.replace(" WITHOUT TIME ZONE", "") for n, t in cur.fetchall()}
     if not existing:
@@ -290,8 +304,6 @@ def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, c
     with tempfile.TemporaryDirectory(prefix="gridcare-copy-") as tmp:
         path = os.path.join(tmp, "rows.csv")
         # FORCE_QUOTE keeps empty strings apart from NULLs, which PostgreSQL's CSV COPY reads as unquoted empties.
-        con.execute(
-            f"COPY (SELECT {col_list} FROM {relation}) TO '{path}' (HEADER, FORCE_QUOTE *, NULL '')"
-        )
+        con.execute(f"COPY (SELECT {col_list} FROM {relation}) TO '{path}' (HEADER, FORCE_QUOTE *, NULL '')")
         with open(path, "rb") as fh:
             cur.copy_expert(f"COPY {table} ({col_list}) FROM STDIN WITH (FORMAT csv, HEADER true)", fh)

@@ -59,10 +59,13 @@ def _matches(engine: str, value_sql: str, pattern: str) -> str:
 
 def scan(wh: Warehouse, exclude_schemas: tuple[str, ...] = PROTECTED_SCHEMAS) -> list[Finding]:
     """Every column outside `exclude_schemas` holding clear personal data; an empty list means none leaks."""
-    has_customers = wh.query(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'raw_cis__customers'",
-        [RAW_SCHEMA],
-    )[0][0] > 0
+    has_customers = (
+        wh.query(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'raw_cis__customers'",
+            [RAW_SCHEMA],
+        )[0][0]
+        > 0
+    )
     findings: list[Finding] = []
     for schema, table, column in text_columns(wh, exclude_schemas):
         relation, value = f'{schema}."{table}"', f'CAST("{column}" AS TEXT)'

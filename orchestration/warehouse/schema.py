@@ -65,11 +65,7 @@ LOAD_LOG_COLUMNS = (
 
 def raw_columns(dataset: Dataset) -> tuple[tuple[str, str], ...]:
     """(name, contract type) of every column of a dataset's raw table, in table order."""
-    return (
-        tuple((c.name, c.type) for c in dataset.columns)
-        + DERIVED_COLUMNS.get(dataset.name, ())
-        + LINEAGE_COLUMNS
-    )
+    return tuple((c.name, c.type) for c in dataset.columns) + DERIVED_COLUMNS.get(dataset.name, ()) + LINEAGE_COLUMNS
 
 
 def raw_layer_tables() -> list[tuple[str, tuple[tuple[str, str], ...]]]:

@@ -39,7 +39,10 @@ class WarehouseUrl:
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that dbt_project/profiles.yml reads (its only source of connections)."""
         if self.engine == "duckdb":
-            return {"GRIDCARE_DUCKDB_PATH": str(self.path), "GRIDCARE_DUCKDB_MEMORY_LIMIT": self.duckdb_config["memory_limit"]}
+            return {
+                "GRIDCARE_DUCKDB_PATH": str(self.path),
+                "GRIDCARE_DUCKDB_MEMORY_LIMIT": self.duckdb_config["memory_limit"],
+            }
         return {
             "GRIDCARE_PG_HOST": self.host,
             "GRIDCARE_PG_PORT": str(self.port),
@@ -68,9 +71,13 @@ def parse_warehouse_url(url: str) -> WarehouseUrl:
         settings = dict(parse_qsl(query))
         unknown = sorted(set(settings) - set(DUCKDB_SETTINGS))
         if unknown:
-            raise ValueError(f"WAREHOUSE_URL: unknown DuckDB setting {unknown[0]!r}; known: {', '.join(DUCKDB_SETTINGS)}")
+            raise ValueError(
+                f"WAREHOUSE_URL: unknown DuckDB setting {unknown[0]!r}; known: {', '.join(DUCKDB_SETTINGS)}"
+            )
         settings = {"memory_limit": DUCKDB_MEMORY_LIMIT, **settings}
-        return WarehouseUrl(engine="duckdb", path=Path(raw_path).resolve(), duckdb_settings=tuple(sorted(settings.items())))
+        return WarehouseUrl(
+            engine="duckdb", path=Path(raw_path).resolve(), duckdb_settings=tuple(sorted(settings.items()))
+        )
     parsed = urlparse(url)
     if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
         return WarehouseUrl(
@@ -81,6 +88,4 @@ def parse_warehouse_url(url: str) -> WarehouseUrl:
             password=unquote(parsed.password or ""),
             dbname=(parsed.path or "/postgres").lstrip("/") or "postgres",
         )
-    raise ValueError(
-        f"WAREHOUSE_URL {url!r} is neither duckdb:///<path> nor postgresql://user@host:port/db"
-    )
+    raise ValueError(f"WAREHOUSE_URL {url!r} is neither duckdb:///<path> nor postgresql://user@host:port/db")

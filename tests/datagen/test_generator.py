@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingestion.contract import DATASETS, INTENTS, KWH_SUM_TOLERANCE
 from datagen import DEFECT_KINDS, generate, holiday_calendar
+from orchestration.ingestion.contract import DATASETS, INTENTS, KWH_SUM_TOLERANCE
 
 CUSTOMERS, DAYS, END = 300, 30, dt.date(2026, 10, 31)
 DAILY_SUFFIX = {

@@ -134,8 +134,13 @@ class Warehouse:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def dbt(self, *args: str, vars: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-            check: bool = True) -> DbtRun:
+    def dbt(
+        self,
+        *args: str,
+        vars: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> DbtRun:
         """Run a dbt command on this warehouse (its own target and log paths); fail the test on error.
 
         dbt runs in this process through dbtRunner, on the manifest the session parsed for this
@@ -164,11 +169,16 @@ class Warehouse:
 def _dbt_paths(engine: str, workdir: Path) -> list[str]:
     """Project, profiles, target and a target/log path of the caller's own, as dbt arguments."""
     return [
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(PROJECT_DIR),
-        "--target", engine,
-        "--target-path", str(workdir / "target"),
-        "--log-path", str(workdir / "logs"),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        engine,
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
     ]
 
 
@@ -252,13 +262,16 @@ def parsed_project(tmp_path_factory: pytest.TempPathFactory):
             workdir = tmp_path_factory.mktemp(f"dbt_parse_{engine}")
             unreachable = {
                 "duckdb": {"GRIDCARE_DUCKDB_PATH": str(workdir / DUCKDB_FILE)},
-                "postgres": {"GRIDCARE_PG_HOST": "127.0.0.1", "GRIDCARE_PG_PORT": "9",
-                             "GRIDCARE_PG_USER": "nobody", "GRIDCARE_PG_DBNAME": PG_DBNAME},
+                "postgres": {
+                    "GRIDCARE_PG_HOST": "127.0.0.1",
+                    "GRIDCARE_PG_PORT": "9",
+                    "GRIDCARE_PG_USER": "nobody",
+                    "GRIDCARE_PG_DBNAME": PG_DBNAME,
+                },
             }[engine]
             messages: list[str] = []
             with _environ(_base_env() | unreachable):
-                outcome = dbtRunner(callbacks=[_collector(messages)]).invoke(
-                    ["parse", *_dbt_paths(engine, workdir)])
+                outcome = dbtRunner(callbacks=[_collector(messages)]).invoke(["parse", *_dbt_paths(engine, workdir)])
             if not outcome.success:
                 pytest.fail(f"dbt parse failed on {engine}: {outcome.exception}\n" + "\n".join(messages[-60:]))
             manifest_json = json.loads((workdir / "target" / "manifest.json").read_text())
@@ -286,8 +299,10 @@ def _postgres_warehouse(workdir: Path, server: dict[str, str], manifest: Any = N
         # template0: the masking macros count characters, so the database must be UTF8 whatever template1 is.
         admin.cursor().execute(f"create database {PG_DBNAME} encoding 'UTF8' template template0")
         env = _base_env() | {
-            "GRIDCARE_PG_HOST": server["host"], "GRIDCARE_PG_PORT": server["port"],
-            "GRIDCARE_PG_USER": server["user"], "GRIDCARE_PG_PASSWORD": server["password"],
+            "GRIDCARE_PG_HOST": server["host"],
+            "GRIDCARE_PG_PORT": server["port"],
+            "GRIDCARE_PG_USER": server["user"],
+            "GRIDCARE_PG_PASSWORD": server["password"],
             "GRIDCARE_PG_DBNAME": PG_DBNAME,
         }
         yield Warehouse("postgres", workdir, env, {"dbname": PG_DBNAME, **server}, manifest)
@@ -297,8 +312,9 @@ def _postgres_warehouse(workdir: Path, server: dict[str, str], manifest: Any = N
 
 
 @pytest.fixture(scope="module", params=ENGINES)
-def warehouse(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              parsed_project) -> Iterator[Warehouse]:
+def warehouse(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, parsed_project
+) -> Iterator[Warehouse]:
     """An empty warehouse with the raw tables created, one per engine and test module."""
     workdir = tmp_path_factory.mktemp(f"{request.module.__name__}_{request.param}")
     if request.param == "duckdb":

@@ -24,21 +24,47 @@ def at(offset: int, clock: str) -> dt.datetime:
     return dt.datetime.combine(day(offset), dt.time(parts[0], parts[1], parts[2]))
 
 
-def _customer(customer_id, name="张三", *, district="海淀区", area_type="urban", category="residential",
-              tariff="flat", transformer_id="TR1", phone="13900000000", id_card_no="110105199001010011",
-              address="北京市海淀区中关村大街1号"):
+def _customer(
+    customer_id,
+    name="张三",
+    *,
+    district="海淀区",
+    area_type="urban",
+    category="residential",
+    tariff="flat",
+    transformer_id="TR1",
+    phone="13900000000",
+    id_card_no="110105199001010011",
+    address="北京市海淀区中关村大街1号",
+):
     return {
-        "customer_id": customer_id, "name": name, "phone": phone, "id_card_no": id_card_no,
-        "address": address, "district": district, "area_type": area_type, "category": category,
-        "tariff": tariff, "transformer_id": transformer_id, "lat": 39.98412, "lon": 116.30751,
+        "customer_id": customer_id,
+        "name": name,
+        "phone": phone,
+        "id_card_no": id_card_no,
+        "address": address,
+        "district": district,
+        "area_type": area_type,
+        "category": category,
+        "tariff": tariff,
+        "transformer_id": transformer_id,
+        "lat": 39.98412,
+        "lon": 116.30751,
         "opened_on": dt.date(2015, 6, 1),
     }
 
 
 CUSTOMERS = [
     # Masking cases: 张三 -> 张*, 欧阳娜娜 -> 欧阳**, 李小明 -> 李**.
-    _customer("TOU35", "张三", district="朝阳区", phone="13812341234", id_card_no="11010519491231002X",
-              address="北京市朝阳区建国路88号", transformer_id="TR2"),
+    _customer(
+        "TOU35",
+        "张三",
+        district="朝阳区",
+        phone="13812341234",
+        id_card_no="11010519491231002X",
+        address="北京市朝阳区建国路88号",
+        transformer_id="TR2",
+    ),
     _customer("TOU34", "欧阳娜娜", tariff="tiered", phone="13698765432", transformer_id="TR2"),
     _customer("ONTOU", "李小明", tariff="tou"),
     _customer("BIG", "陈大", tariff="flat"),
@@ -55,7 +81,8 @@ CUSTOMERS = [
     _customer("REM", "冯二", district="延庆区", area_type="remote"),
 ] + [
     # Commercial customers ranked on average daily kWh: C10 and C11 tie at the top.
-    _customer(f"C{n:02d}", "商户", category="commercial", tariff="flat") for n in range(1, 13)
+    _customer(f"C{n:02d}", "商户", category="commercial", tariff="flat")
+    for n in range(1, 13)
 ]
 
 # Average daily kWh of the ranked commercial customers (30 readings each); C12 has 29 readings.
@@ -64,8 +91,14 @@ COMMERCIAL_DAILY_KWH = {f"C{n:02d}": n for n in range(1, 10)} | {"C10": 10, "C11
 
 def _reading(customer_id, offset, total, peak, flat, valley, unknown=False):
     return {
-        "customer_id": customer_id, "reading_date": day(offset), "kwh_total": total, "kwh_peak": peak,
-        "kwh_flat": flat, "kwh_valley": valley, "is_unknown_customer": unknown, "_delivery_date": day(offset),
+        "customer_id": customer_id,
+        "reading_date": day(offset),
+        "kwh_total": total,
+        "kwh_peak": peak,
+        "kwh_flat": flat,
+        "kwh_valley": valley,
+        "is_unknown_customer": unknown,
+        "_delivery_date": day(offset),
     }
 
 
@@ -99,14 +132,35 @@ def meter_readings() -> list[dict]:
     return rows
 
 
-def _ticket(ticket_id, customer_id, ticket_type, created_at, *, delivery=None, arrived_at=None,
-            dispatched_at=None, resolved_at=None, status="open", satisfaction=None, channel="app",
-            worker_id=None):
+def _ticket(
+    ticket_id,
+    customer_id,
+    ticket_type,
+    created_at,
+    *,
+    delivery=None,
+    arrived_at=None,
+    dispatched_at=None,
+    resolved_at=None,
+    status="open",
+    satisfaction=None,
+    channel="app",
+    worker_id=None,
+):
     return {
-        "ticket_id": ticket_id, "customer_id": customer_id, "channel": channel, "ticket_type": ticket_type,
-        "created_at": created_at, "dispatched_at": dispatched_at, "arrived_at": arrived_at,
-        "resolved_at": resolved_at, "status": status, "worker_id": worker_id, "satisfaction": satisfaction,
-        "description": "客户来电", "_delivery_date": delivery or created_at.date(),
+        "ticket_id": ticket_id,
+        "customer_id": customer_id,
+        "channel": channel,
+        "ticket_type": ticket_type,
+        "created_at": created_at,
+        "dispatched_at": dispatched_at,
+        "arrived_at": arrived_at,
+        "resolved_at": resolved_at,
+        "status": status,
+        "worker_id": worker_id,
+        "satisfaction": satisfaction,
+        "description": "客户来电",
+        "_delivery_date": delivery or created_at.date(),
     }
 
 
@@ -114,8 +168,9 @@ def _repair(ticket_id, customer_id, offset, clock, arrival_minutes=None, **kw):
     created = at(offset, clock)
     arrived = created + dt.timedelta(minutes=arrival_minutes) if arrival_minutes is not None else None
     status = "resolved" if arrived else "dispatched"
-    return _ticket(ticket_id, customer_id, "fault_repair", created, arrived_at=arrived, status=status,
-                   worker_id="W1", **kw)
+    return _ticket(
+        ticket_id, customer_id, "fault_repair", created, arrived_at=arrived, status=status, worker_id="W1", **kw
+    )
 
 
 def service_tickets() -> list[dict]:
@@ -136,12 +191,30 @@ def service_tickets() -> list[dict]:
         # Not a repair: no commitment, no verdict.
         _ticket("SBILL", "URB", "bill_inquiry", at(-1, "09:00"), status="closed", satisfaction=4, channel="counter"),
         # Delivered three times; the latest delivery (inserted first) wins: resolved, arrived in 40 min.
-        _ticket("SDEDUP", "URB2", "fault_repair", at(-2, "14:00"), delivery=day(0), status="resolved",
-                dispatched_at=at(-2, "14:10"), arrived_at=at(-2, "14:40"), resolved_at=at(-2, "16:00"),
-                satisfaction=5, worker_id="W1"),
+        _ticket(
+            "SDEDUP",
+            "URB2",
+            "fault_repair",
+            at(-2, "14:00"),
+            delivery=day(0),
+            status="resolved",
+            dispatched_at=at(-2, "14:10"),
+            arrived_at=at(-2, "14:40"),
+            resolved_at=at(-2, "16:00"),
+            satisfaction=5,
+            worker_id="W1",
+        ),
         _ticket("SDEDUP", "URB2", "fault_repair", at(-2, "14:00"), delivery=day(-2), status="open"),
-        _ticket("SDEDUP", "URB2", "fault_repair", at(-2, "14:00"), delivery=day(-1), status="dispatched",
-                dispatched_at=at(-2, "14:10"), worker_id="W2"),
+        _ticket(
+            "SDEDUP",
+            "URB2",
+            "fault_repair",
+            at(-2, "14:00"),
+            delivery=day(-1),
+            status="dispatched",
+            dispatched_at=at(-2, "14:10"),
+            worker_id="W2",
+        ),
         # Exactly 3 repairs in [D-89, D]: frequent_repair.
         _repair("R1", "REP3", -89, "00:00", 30),
         _repair("R2", "REP3", -40, "09:00", 30),
@@ -164,9 +237,18 @@ def service_tickets() -> list[dict]:
 
 def interactions() -> list[dict]:
     """Messages; URB's latest is on D at 08:00, one caller is unidentified."""
+
     def message(interaction_id, customer_id, ts, text, intent=None, channel="wechat", phone=None):
-        return {"interaction_id": interaction_id, "customer_id": customer_id, "channel": channel, "ts": ts,
-                "text": text, "intent": intent, "phone": phone, "_delivery_date": ts.date()}
+        return {
+            "interaction_id": interaction_id,
+            "customer_id": customer_id,
+            "channel": channel,
+            "ts": ts,
+            "text": text,
+            "intent": intent,
+            "phone": phone,
+            "_delivery_date": ts.date(),
+        }
 
     return [
         message("I1", "URB", at(-1, "10:00"), "家里停电了", "outage_inquiry"),
@@ -181,11 +263,17 @@ def transformer_telemetry() -> list[dict]:
     rows = []
     for offset, hours, transformer_id in ((-1, 3, "TR1"), (0, 3, "TR1"), (0, 2, "TR2")):
         for hour in range(hours):
-            rows.append({
-                "transformer_id": transformer_id, "ts": at(offset, f"{hour:02d}:00"),
-                "oil_temp_c": 50.0 + hour + offset, "load_pct": 60.5 + 10 * hour, "voltage_v": 229.5,
-                "ambient_temp_c": 20.0, "_delivery_date": day(offset),
-            })
+            rows.append(
+                {
+                    "transformer_id": transformer_id,
+                    "ts": at(offset, f"{hour:02d}:00"),
+                    "oil_temp_c": 50.0 + hour + offset,
+                    "load_pct": 60.5 + 10 * hour,
+                    "voltage_v": 229.5,
+                    "ambient_temp_c": 20.0,
+                    "_delivery_date": day(offset),
+                }
+            )
     return rows
 
 
@@ -194,15 +282,35 @@ def dataset() -> dict[str, list[dict]]:
     return {
         "raw_cis__customers": CUSTOMERS,
         "raw_scada__transformers": [
-            {"transformer_id": t, "district": d, "lat": 39.9, "lon": 116.4, "rated_kva": kva,
-             "installed_on": dt.date(2010, 1, 1)}
+            {
+                "transformer_id": t,
+                "district": d,
+                "lat": 39.9,
+                "lon": 116.4,
+                "rated_kva": kva,
+                "installed_on": dt.date(2010, 1, 1),
+            }
             for t, d, kva in (("TR1", "海淀区", 400.0), ("TR2", "朝阳区", 630.0), ("TR3", "密云区", 200.0))
         ],
         "raw_crm__workers": [
-            {"worker_id": "W1", "name": "王强", "team": "海淀抢修一班", "district": "海淀区", "lat": 39.96,
-             "lon": 116.3, "on_duty": True},
-            {"worker_id": "W2", "name": "欧阳明", "team": "海淀抢修二班", "district": "海淀区", "lat": 39.97,
-             "lon": 116.31, "on_duty": False},
+            {
+                "worker_id": "W1",
+                "name": "王强",
+                "team": "海淀抢修一班",
+                "district": "海淀区",
+                "lat": 39.96,
+                "lon": 116.3,
+                "on_duty": True,
+            },
+            {
+                "worker_id": "W2",
+                "name": "欧阳明",
+                "team": "海淀抢修二班",
+                "district": "海淀区",
+                "lat": 39.97,
+                "lon": 116.31,
+                "on_duty": False,
+            },
         ],
         "raw_scada__equipment_faults": [
             {"fault_id": "F1", "transformer_id": "TR1", "fault_at": at(-20, "03:15"), "fault_type": "overload"},

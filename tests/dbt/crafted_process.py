@@ -22,12 +22,35 @@ CUSTOMERS = [
 ]
 
 
-def _delivery(ticket_id, ticket_type, created, delivered, status, *, dispatched=None, arrived=None, resolved=None,
-              callback=None, satisfaction=None, customer_id="CU1", channel="app", worker_id=None):
+def _delivery(
+    ticket_id,
+    ticket_type,
+    created,
+    delivered,
+    status,
+    *,
+    dispatched=None,
+    arrived=None,
+    resolved=None,
+    callback=None,
+    satisfaction=None,
+    customer_id="CU1",
+    channel="app",
+    worker_id=None,
+):
     return {
-        "ticket_id": ticket_id, "customer_id": customer_id, "channel": channel, "ticket_type": ticket_type,
-        "created_at": created, "dispatched_at": dispatched, "arrived_at": arrived, "resolved_at": resolved,
-        "status": status, "worker_id": worker_id, "satisfaction": satisfaction, "callback_at": callback,
+        "ticket_id": ticket_id,
+        "customer_id": customer_id,
+        "channel": channel,
+        "ticket_type": ticket_type,
+        "created_at": created,
+        "dispatched_at": dispatched,
+        "arrived_at": arrived,
+        "resolved_at": resolved,
+        "status": status,
+        "worker_id": worker_id,
+        "satisfaction": satisfaction,
+        "callback_at": callback,
         "_delivery_date": delivered,
     }
 
@@ -40,68 +63,223 @@ def service_tickets() -> list[dict]:
     """
     return [
         # The standard path, in order, called back 3.5 h after resolution and rated.
-        _delivery("T_OK", "fault_repair", at(-3, "10:00"), day(-3), "closed", dispatched=at(-3, "10:05"),
-                  arrived=at(-3, "10:30"), resolved=at(-3, "11:30"), callback=at(-3, "15:00"), satisfaction=5,
-                  worker_id="W1"),
+        _delivery(
+            "T_OK",
+            "fault_repair",
+            at(-3, "10:00"),
+            day(-3),
+            "closed",
+            dispatched=at(-3, "10:05"),
+            arrived=at(-3, "10:30"),
+            resolved=at(-3, "11:30"),
+            callback=at(-3, "15:00"),
+            satisfaction=5,
+            worker_id="W1",
+        ),
         # Resolved, but the crew never tapped "arrived"; called back, not rated (no deviation for that).
-        _delivery("T_NOARR", "fault_repair", at(-3, "12:00"), day(-3), "closed", dispatched=at(-3, "12:10"),
-                  resolved=at(-3, "13:00"), callback=at(-3, "16:00"), worker_id="W1"),
+        _delivery(
+            "T_NOARR",
+            "fault_repair",
+            at(-3, "12:00"),
+            day(-3),
+            "closed",
+            dispatched=at(-3, "12:10"),
+            resolved=at(-3, "13:00"),
+            callback=at(-3, "16:00"),
+            worker_id="W1",
+        ),
         # Arrived without a recorded dispatch.
-        _delivery("T_SKIPDISP", "fault_repair", at(-3, "14:00"), day(-3), "closed", arrived=at(-3, "14:40"),
-                  resolved=at(-3, "15:00"), callback=at(-3, "17:00"), worker_id="W1", channel="ivr"),
+        _delivery(
+            "T_SKIPDISP",
+            "fault_repair",
+            at(-3, "14:00"),
+            day(-3),
+            "closed",
+            arrived=at(-3, "14:40"),
+            resolved=at(-3, "15:00"),
+            callback=at(-3, "17:00"),
+            worker_id="W1",
+            channel="ivr",
+        ),
         # Arrival stamped 10 minutes before the dispatch; the dispatch also missed its 15 minutes. Called
         # back 16 h after resolution: in time.
-        _delivery("T_OOO", "fault_repair", at(-3, "16:00"), day(-2), "closed", dispatched=at(-3, "16:20"),
-                  arrived=at(-3, "16:10"), resolved=at(-3, "17:00"), callback=at(-2, "09:00"), worker_id="W1"),
+        _delivery(
+            "T_OOO",
+            "fault_repair",
+            at(-3, "16:00"),
+            day(-2),
+            "closed",
+            dispatched=at(-3, "16:20"),
+            arrived=at(-3, "16:10"),
+            resolved=at(-3, "17:00"),
+            callback=at(-2, "09:00"),
+            worker_id="W1",
+        ),
         # Resolved and called back on D-5, reopened on D-3 (back to dispatched), resolved again and called
         # back on D-2, rated then.
-        _delivery("T_REOPEN", "fault_repair", at(-5, "09:00"), day(-5), "closed", dispatched=at(-5, "09:05"),
-                  arrived=at(-5, "09:40"), resolved=at(-5, "10:40"), callback=at(-5, "15:00"), worker_id="W1"),
-        _delivery("T_REOPEN", "fault_repair", at(-5, "09:00"), day(-3), "dispatched", dispatched=at(-3, "18:00"),
-                  worker_id="W2"),
-        _delivery("T_REOPEN", "fault_repair", at(-5, "09:00"), day(-2), "closed", dispatched=at(-3, "18:00"),
-                  arrived=at(-2, "08:30"), resolved=at(-2, "09:30"), callback=at(-2, "11:00"), satisfaction=3,
-                  worker_id="W2"),
+        _delivery(
+            "T_REOPEN",
+            "fault_repair",
+            at(-5, "09:00"),
+            day(-5),
+            "closed",
+            dispatched=at(-5, "09:05"),
+            arrived=at(-5, "09:40"),
+            resolved=at(-5, "10:40"),
+            callback=at(-5, "15:00"),
+            worker_id="W1",
+        ),
+        _delivery(
+            "T_REOPEN",
+            "fault_repair",
+            at(-5, "09:00"),
+            day(-3),
+            "dispatched",
+            dispatched=at(-3, "18:00"),
+            worker_id="W2",
+        ),
+        _delivery(
+            "T_REOPEN",
+            "fault_repair",
+            at(-5, "09:00"),
+            day(-2),
+            "closed",
+            dispatched=at(-3, "18:00"),
+            arrived=at(-2, "08:30"),
+            resolved=at(-2, "09:30"),
+            callback=at(-2, "11:00"),
+            satisfaction=3,
+            worker_id="W2",
+        ),
         # Still under way on D: dispatched, not arrived yet: on its path so far.
-        _delivery("T_OPEN", "fault_repair", at(0, "20:00"), day(0), "dispatched", dispatched=at(0, "20:05"),
-                  worker_id="W1"),
+        _delivery(
+            "T_OPEN", "fault_repair", at(0, "20:00"), day(0), "dispatched", dispatched=at(0, "20:05"), worker_id="W1"
+        ),
         # An ordinary request: dispatched to the billing unit, answered, called back and rated.
-        _delivery("S_BILL", "bill_inquiry", at(-2, "09:00"), day(-2), "closed", dispatched=at(-2, "09:02"),
-                  resolved=at(-2, "09:10"), callback=at(-2, "14:00"), satisfaction=5, customer_id="CU2",
-                  channel="counter"),
+        _delivery(
+            "S_BILL",
+            "bill_inquiry",
+            at(-2, "09:00"),
+            day(-2),
+            "closed",
+            dispatched=at(-2, "09:02"),
+            resolved=at(-2, "09:10"),
+            callback=at(-2, "14:00"),
+            satisfaction=5,
+            customer_id="CU2",
+            channel="counter",
+        ),
         # A new connection with its site survey (the type's path has the visit): both commitments missed
         # (25 h, 6 days 1 h), called back in time, not rated.
-        _delivery("S_VISIT", "service_application", at(-10, "09:00"), day(-4), "closed",
-                  dispatched=at(-9, "10:00"), arrived=at(-8, "10:00"), resolved=at(-4, "10:00"),
-                  callback=at(-4, "16:00"), customer_id="CU2"),
+        _delivery(
+            "S_VISIT",
+            "service_application",
+            at(-10, "09:00"),
+            day(-4),
+            "closed",
+            dispatched=at(-9, "10:00"),
+            arrived=at(-8, "10:00"),
+            resolved=at(-4, "10:00"),
+            callback=at(-4, "16:00"),
+            customer_id="CU2",
+        ),
         # A new connection resolved without the survey visit its type requires.
-        _delivery("S_NOVISIT", "service_application", at(-7, "09:00"), day(-6), "closed",
-                  dispatched=at(-7, "09:30"), resolved=at(-7, "15:00"), callback=at(-6, "10:00"), customer_id="CU2"),
+        _delivery(
+            "S_NOVISIT",
+            "service_application",
+            at(-7, "09:00"),
+            day(-6),
+            "closed",
+            dispatched=at(-7, "09:30"),
+            resolved=at(-7, "15:00"),
+            callback=at(-6, "10:00"),
+            customer_id="CU2",
+        ),
         # Called back 47 h after resolution: late; rated 2 then.
-        _delivery("S_LATE", "payment", at(-6, "09:00"), day(-6), "resolved", dispatched=at(-6, "09:10"),
-                  resolved=at(-6, "10:00"), customer_id="CU2"),
-        _delivery("S_LATE", "payment", at(-6, "09:00"), day(-4), "closed", dispatched=at(-6, "09:10"),
-                  resolved=at(-6, "10:00"), callback=at(-4, "09:00"), satisfaction=2, customer_id="CU2"),
+        _delivery(
+            "S_LATE",
+            "payment",
+            at(-6, "09:00"),
+            day(-6),
+            "resolved",
+            dispatched=at(-6, "09:10"),
+            resolved=at(-6, "10:00"),
+            customer_id="CU2",
+        ),
+        _delivery(
+            "S_LATE",
+            "payment",
+            at(-6, "09:00"),
+            day(-4),
+            "closed",
+            dispatched=at(-6, "09:10"),
+            resolved=at(-6, "10:00"),
+            callback=at(-4, "09:00"),
+            satisfaction=2,
+            customer_id="CU2",
+        ),
         # Resolved on D-3, never called back: overdue by the end of D.
-        _delivery("S_MISSING", "complaint", at(-3, "09:00"), day(-3), "resolved", dispatched=at(-3, "09:20"),
-                  resolved=at(-3, "10:00"), customer_id="CU2"),
+        _delivery(
+            "S_MISSING",
+            "complaint",
+            at(-3, "09:00"),
+            day(-3),
+            "resolved",
+            dispatched=at(-3, "09:20"),
+            resolved=at(-3, "10:00"),
+            customer_id="CU2",
+        ),
         # Resolved on D at 10:00: its callback is not due before the end of D.
-        _delivery("S_NOTDUE", "tariff_policy", at(0, "09:00"), day(0), "resolved", dispatched=at(0, "09:05"),
-                  resolved=at(0, "10:00"), customer_id="CU2"),
+        _delivery(
+            "S_NOTDUE",
+            "tariff_policy",
+            at(0, "09:00"),
+            day(0),
+            "resolved",
+            dispatched=at(0, "09:05"),
+            resolved=at(0, "10:00"),
+            customer_id="CU2",
+        ),
         # Delivered only in a file older than the callback column: the callback is unknown, not missing.
-        _delivery("S_OLD", "bill_inquiry", at(-20, "09:00"), day(-20), "resolved", dispatched=at(-20, "09:05"),
-                  resolved=at(-20, "09:30"), customer_id="CU2"),
+        _delivery(
+            "S_OLD",
+            "bill_inquiry",
+            at(-20, "09:00"),
+            day(-20),
+            "resolved",
+            dispatched=at(-20, "09:05"),
+            resolved=at(-20, "09:30"),
+            customer_id="CU2",
+        ),
         # No process governs inspections: in no process mart.
-        _delivery("S_PM", "preventive_maintenance", at(-1, "09:00"), day(-1), "resolved", dispatched=at(-1, "09:30"),
-                  arrived=at(-1, "10:00"), resolved=at(-1, "11:00"), customer_id="CU3"),
+        _delivery(
+            "S_PM",
+            "preventive_maintenance",
+            at(-1, "09:00"),
+            day(-1),
+            "resolved",
+            dispatched=at(-1, "09:30"),
+            arrived=at(-1, "10:00"),
+            resolved=at(-1, "11:00"),
+            customer_id="CU3",
+        ),
     ]
 
 
 def interactions() -> list[dict]:
     """Messages and calls for identity resolution and the channel KPIs."""
+
     def message(interaction_id, customer_id, ts, intent, channel, phone=None):
-        return {"interaction_id": interaction_id, "customer_id": customer_id, "channel": channel, "ts": ts,
-                "text": "您好", "intent": intent, "phone": phone, "_delivery_date": ts.date()}
+        return {
+            "interaction_id": interaction_id,
+            "customer_id": customer_id,
+            "channel": channel,
+            "ts": ts,
+            "text": "您好",
+            "intent": intent,
+            "phone": phone,
+            "_delivery_date": ts.date(),
+        }
 
     return [
         # CU1 asks about the bill on WeChat, ten days apart: not a repeat (more than 7 days).
@@ -128,13 +306,28 @@ def dataset() -> dict[str, list[dict]]:
     """The raw rows of this case set (one reading fixes the as-of day D)."""
     return {
         "raw_cis__customers": CUSTOMERS,
-        "raw_ami__meter_readings": [{
-            "customer_id": "CU1", "reading_date": day(0), "kwh_total": 1.0, "kwh_peak": 0.4, "kwh_flat": 0.4,
-            "kwh_valley": 0.2, "is_unknown_customer": False, "_delivery_date": day(0),
-        }],
+        "raw_ami__meter_readings": [
+            {
+                "customer_id": "CU1",
+                "reading_date": day(0),
+                "kwh_total": 1.0,
+                "kwh_peak": 0.4,
+                "kwh_flat": 0.4,
+                "kwh_valley": 0.2,
+                "is_unknown_customer": False,
+                "_delivery_date": day(0),
+            }
+        ],
         "raw_crm__workers": [
-            {"worker_id": w, "name": "王强", "team": "海淀抢修一班", "district": "海淀区", "lat": 39.96, "lon": 116.3,
-             "on_duty": True}
+            {
+                "worker_id": w,
+                "name": "王强",
+                "team": "海淀抢修一班",
+                "district": "海淀区",
+                "lat": 39.96,
+                "lon": 116.3,
+                "on_duty": True,
+            }
             for w in ("W1", "W2")
         ],
         "raw_crm__service_tickets": service_tickets(),
@@ -150,8 +343,11 @@ EXPECTED_CONFORMANCE = {
     "T_NOARR": (False, "resolved_without_arrival:arrive", "报修受理 → 派单 → 处理完成 → 回访"),
     "T_SKIPDISP": (False, "skipped_step:dispatch", "报修受理 → 到达现场 → 处理完成 → 回访"),
     "T_OOO": (False, "out_of_order:arrive", "报修受理 → 到达现场 → 派单 → 处理完成 → 回访"),
-    "T_REOPEN": (False, "reopened",
-                 "报修受理 → 派单 → 到达现场 → 处理完成 → 回访 → 派单 → 到达现场 → 处理完成 → 回访 → 评价"),
+    "T_REOPEN": (
+        False,
+        "reopened",
+        "报修受理 → 派单 → 到达现场 → 处理完成 → 回访 → 派单 → 到达现场 → 处理完成 → 回访 → 评价",
+    ),
     "T_OPEN": (True, None, "报修受理 → 派单"),
     "S_BILL": (True, None, "受理 → 派单 → 办结 → 回访 → 评价"),
     "S_VISIT": (True, None, "受理 → 派单 → 上门服务 → 办结 → 回访"),
@@ -168,8 +364,7 @@ EXPECTED_STEP_TIMES = {
     "T_OOO": ("报修受理=10.00; 派单=40.00; 到达现场=10.00; 处理完成=960.00", "处理完成", "960.00", "派单"),
     # Called back at 15:00 on D-5, reopened at 18:00 on D-3: 3060 minutes after the callback before the
     # second round.
-    "T_REOPEN": ("报修受理=5.00; 派单=905.00; 到达现场=120.00; 处理完成=350.00; 回访=3060.00", "回访", "3060.00",
-                 None),
+    "T_REOPEN": ("报修受理=5.00; 派单=905.00; 到达现场=120.00; 处理完成=350.00; 回访=3060.00", "回访", "3060.00", None),
     "T_OPEN": ("报修受理=5.00", "报修受理", "5.00", None),
     "S_VISIT": ("受理=1500.00; 派单=1440.00; 上门服务=5760.00; 办结=360.00", "上门服务", "5760.00", "派单, 办结"),
     # The callback's commitment runs from resolution: 2820 minutes against 1440.
@@ -185,8 +380,14 @@ EXPECTED_WITHOUT_DISPATCH = {
 }
 
 _PROCESS_KPI_COLUMNS = (
-    "resolved_tickets", "callbacks_due", "callbacks_made", "callbacks_in_time", "rated_tickets", "callback_rate",
-    "callback_in_time_rate", "rating_rate",
+    "resolved_tickets",
+    "callbacks_due",
+    "callbacks_made",
+    "callbacks_in_time",
+    "rated_tickets",
+    "callback_rate",
+    "callback_in_time_rate",
+    "rating_rate",
 )
 
 
@@ -236,10 +437,20 @@ EXPECTED_CU1_TIMELINE = [
 ]
 
 _KPI_COLUMNS = (
-    "contacts", "identified_contacts", "distinct_customers", "topic_contacts", "repeat_contacts",
-    "repeat_contact_rate", "fcr_evaluated_contacts", "first_contact_resolved_contacts",
-    "first_contact_resolution_rate", "channel_switch_contacts", "channel_switch_rate", "labelled_messages",
-    "self_service_messages", "self_service_share",
+    "contacts",
+    "identified_contacts",
+    "distinct_customers",
+    "topic_contacts",
+    "repeat_contacts",
+    "repeat_contact_rate",
+    "fcr_evaluated_contacts",
+    "first_contact_resolved_contacts",
+    "first_contact_resolution_rate",
+    "channel_switch_contacts",
+    "channel_switch_rate",
+    "labelled_messages",
+    "self_service_messages",
+    "self_service_share",
 )
 
 

@@ -102,10 +102,22 @@ RAW_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Landing types as the ingestion stores them, per engine.
 SQL_TYPES = {
-    "duckdb": {"text": "VARCHAR", "decimal": "DOUBLE", "integer": "INTEGER", "date": "DATE",
-               "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"},
-    "postgres": {"text": "TEXT", "decimal": "DOUBLE PRECISION", "integer": "INTEGER", "date": "DATE",
-                 "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"},
+    "duckdb": {
+        "text": "VARCHAR",
+        "decimal": "DOUBLE",
+        "integer": "INTEGER",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+    },
+    "postgres": {
+        "text": "TEXT",
+        "decimal": "DOUBLE PRECISION",
+        "integer": "INTEGER",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+    },
 }
 
 LOADED_AT = dt.datetime(2026, 5, 1, 2, 0, 0)

@@ -55,7 +55,8 @@ def _snapshot(warehouse) -> dict[str, list[tuple]]:
 
 def _big_on(warehouse, offset: int) -> Decimal:
     (row,) = warehouse.query(
-        f"select kwh_total from marts.fct_daily_consumption where customer_id = 'BIG' and reading_date = '{day(offset)}'")
+        f"select kwh_total from marts.fct_daily_consumption where customer_id = 'BIG' and reading_date = '{day(offset)}'"
+    )
     return row["kwh_total"]
 
 
@@ -120,8 +121,10 @@ def test_incremental_equals_full_refresh_row_by_row(built_day_by_day):
 
 def test_redelivered_day_replaced_its_rows(built_day_by_day):
     warehouse = built_day_by_day["warehouse"]
-    d1 = {r["customer_id"]: r for r in warehouse.query(
-        f"select * from marts.fct_daily_consumption where reading_date = '{day(-1)}'")}
+    d1 = {
+        r["customer_id"]: r
+        for r in warehouse.query(f"select * from marts.fct_daily_consumption where reading_date = '{day(-1)}'")
+    }
     assert d1["BIG"]["kwh_total"] == Decimal("31.500")
     assert "C05" not in d1
     expected_rows = len(crafted.meter_readings()) - 1  # C05's D-1 reading is gone
@@ -131,7 +134,9 @@ def test_redelivered_day_replaced_its_rows(built_day_by_day):
 
 def test_transformer_load_follows_the_redelivery(built_day_by_day):
     warehouse = built_day_by_day["warehouse"]
-    load = {(r["transformer_id"], r["load_date"]): r for r in warehouse.query("select * from marts.transformer_daily_load")}
+    load = {
+        (r["transformer_id"], r["load_date"]): r for r in warehouse.query("select * from marts.transformer_daily_load")
+    }
     # TR1 on D-1: C05 (5 kWh) gone, BIG 30 -> 31.5 kWh: 205.098 - 5 + 1.5; one customer fewer.
     assert (load[("TR1", day(-1))]["kwh_total"], load[("TR1", day(-1))]["customers_served"]) == (Decimal("201.598"), 16)
     assert load[("TR1", day(-1))]["telemetry_hours"] == 3

@@ -39,11 +39,13 @@ def rows(warehouse, sql):
 def test_build_runs_every_node_green(built):
     _, run = built
     statuses = run.statuses()
-    assert set(statuses.values()) <= {"success", "pass"}, {k: v for k, v in statuses.items() if v not in ("success", "pass")}
+    assert set(statuses.values()) <= {"success", "pass"}, {
+        k: v for k, v in statuses.items() if v not in ("success", "pass")
+    }
     kinds = {}
     for unique_id in statuses:
         kinds[unique_id.split(".")[0]] = kinds.get(unique_id.split(".")[0], 0) + 1
-    assert kinds["model"] == 38
+    assert kinds["model"] == 39
     assert kinds["seed"] == 2
     assert kinds["test"] >= 70
     unit_tests = {uid.rsplit(".", 1)[-1] for uid in run.statuses("unit_test")}
@@ -64,9 +66,17 @@ def test_mart_row_counts(built):
     warehouse, _ = built
     counts = {
         table: rows(warehouse, f"select count(*) as n from marts.{table}")[0]["n"]
-        for table in ("dim_customers", "customer_360", "customer_tags", "fct_service_tickets",
-                      "daily_service_kpis", "fct_daily_consumption", "transformer_daily_load",
-                      "dim_transformers", "dim_workers")
+        for table in (
+            "dim_customers",
+            "customer_360",
+            "customer_tags",
+            "fct_service_tickets",
+            "daily_service_kpis",
+            "fct_daily_consumption",
+            "transformer_daily_load",
+            "dim_transformers",
+            "dim_workers",
+        )
     }
     assert counts == {
         "dim_customers": 27,
@@ -159,15 +169,29 @@ def test_customer_360_profile(built):
     c360 = {r["customer_id"]: r for r in rows(warehouse, "select * from marts.customer_360")}
     vac25 = c360["VAC25"]
     assert (vac25["tags"], vac25["is_vacant"], vac25["is_frequent_repair"], vac25["is_high_consumption"]) == (
-        "frequent_repair,vacant", True, True, False)
+        "frequent_repair,vacant",
+        True,
+        True,
+        False,
+    )
     assert (vac25["readings_30d"], vac25["kwh_30d"]) == (25, Decimal("0.950"))
     tou35 = c360["TOU35"]
     # The D-90 reading stays out of the 90-day figures.
-    assert (tou35["readings_90d"], tou35["kwh_90d"], tou35["avg_daily_kwh"]) == (90, Decimal("900.000"), Decimal("10.0000"))
+    assert (tou35["readings_90d"], tou35["kwh_90d"], tou35["avg_daily_kwh"]) == (
+        90,
+        Decimal("900.000"),
+        Decimal("10.0000"),
+    )
     assert (tou35["peak_share_90d"], tou35["flat_share_90d"], tou35["valley_share_90d"]) == (
-        Decimal("0.3000"), Decimal("0.3500"), Decimal("0.3500"))
+        Decimal("0.3000"),
+        Decimal("0.3500"),
+        Decimal("0.3500"),
+    )
     assert (tou35["kwh_30d"], tou35["tags"], tou35["tou_yearly_saving_yuan"]) == (
-        Decimal("300.000"), "tou_candidate", crafted.EXPECTED_TOU35_SAVING)
+        Decimal("300.000"),
+        "tou_candidate",
+        crafted.EXPECTED_TOU35_SAVING,
+    )
     assert tou35["last_interaction_at"] == at(-3, "20:00")
     urb = c360["URB"]
     assert (urb["fault_repair_tickets"], urb["bill_inquiry_tickets"], urb["tickets_total"]) == (2, 1, 3)
@@ -197,9 +221,16 @@ def test_daily_service_kpis(built):
     urban = kpis[(day(-5), "海淀区", "app", "fault_repair")]
     assert (urban["tickets"], urban["sla_evaluated_tickets"], urban["sla_met_tickets"]) == (2, 2, 1)
     assert (urban["sla_compliance_rate"], urban["median_minutes_to_arrival"], urban["satisfaction_rate"]) == (
-        Decimal("0.5000"), Decimal("45.50"), Decimal("0.5000"))
+        Decimal("0.5000"),
+        Decimal("45.50"),
+        Decimal("0.5000"),
+    )
     remote = kpis[(D, "延庆区", "ivr", "fault_repair")]
-    assert (remote["tickets"], remote["sla_evaluated_tickets"], remote["sla_compliance_rate"]) == (2, 1, Decimal("0.0000"))
+    assert (remote["tickets"], remote["sla_evaluated_tickets"], remote["sla_compliance_rate"]) == (
+        2,
+        1,
+        Decimal("0.0000"),
+    )
     assert (remote["median_minutes_to_arrival"], remote["satisfaction_rate"]) == (None, None)
     bill = kpis[(day(-1), "海淀区", "counter", "bill_inquiry")]
     assert (bill["tickets"], bill["sla_compliance_rate"], bill["satisfaction_rate"]) == (1, None, Decimal("1.0000"))
@@ -208,8 +239,7 @@ def test_daily_service_kpis(built):
 def test_transformer_daily_load(built):
     warehouse, _ = built
     load = {
-        (r["transformer_id"], r["load_date"]): r
-        for r in rows(warehouse, "select * from marts.transformer_daily_load")
+        (r["transformer_id"], r["load_date"]): r for r in rows(warehouse, "select * from marts.transformer_daily_load")
     }
     tr2 = load[("TR2", D)]
     assert (tr2["customers_served"], tr2["kwh_total"], tr2["telemetry_hours"]) == (2, Decimal("20.000"), 2)

@@ -16,8 +16,10 @@ from lxml import etree
 from tests.dbt import crafted_process as crafted
 from tests.dbt.conftest import PROCESS_DIR
 
-MARTS = ("+ticket_process_conformance +fct_ticket_events +fct_ticket_deviations +process_kpis "
-         "+customer_contact_timeline +channel_kpis")
+MARTS = (
+    "+ticket_process_conformance +fct_ticket_events +fct_ticket_deviations +process_kpis "
+    "+customer_contact_timeline +channel_kpis"
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +44,21 @@ def test_conformance_verdicts_and_deviations_per_ticket(built):
 def test_time_in_each_step_longest_wait_and_missed_commitments(built):
     rows = {r["ticket_id"]: r for r in built.query("select * from marts.ticket_process_conformance")}
     got = {
-        t: (rows[t]["minutes_per_step"], rows[t]["longest_wait_step"], rows[t]["longest_wait_minutes"],
-            rows[t]["missed_commitments"])
+        t: (
+            rows[t]["minutes_per_step"],
+            rows[t]["longest_wait_step"],
+            rows[t]["longest_wait_minutes"],
+            rows[t]["missed_commitments"],
+        )
         for t in crafted.EXPECTED_STEP_TIMES
     }
     expected = {t: (m, s, Decimal(w), c) for t, (m, s, w, c) in crafted.EXPECTED_STEP_TIMES.items()}
     assert got == expected
     assert (rows["T_REOPEN"]["is_reopened"], rows["T_REOPEN"]["delivery_count"], rows["T_REOPEN"]["event_count"]) == (
-        True, 3, 10)
+        True,
+        3,
+        10,
+    )
 
 
 def test_event_log_has_one_row_per_step_reached_and_time(built):
@@ -58,8 +67,15 @@ def test_event_log_has_one_row_per_step_reached_and_time(built):
         "where case_id = 'T_REOPEN' order by event_rank"
     )
     assert [(e["activity"], e["occurrence"], e["worker_id"]) for e in events] == [
-        ("报修受理", 1, "W1"), ("派单", 1, "W1"), ("到达现场", 1, "W1"), ("处理完成", 1, "W1"),
-        ("回访", 1, "W1"), ("派单", 2, "W2"), ("到达现场", 2, "W2"), ("处理完成", 2, "W2"), ("回访", 2, "W2"),
+        ("报修受理", 1, "W1"),
+        ("派单", 1, "W1"),
+        ("到达现场", 1, "W1"),
+        ("处理完成", 1, "W1"),
+        ("回访", 1, "W1"),
+        ("派单", 2, "W2"),
+        ("到达现场", 2, "W2"),
+        ("处理完成", 2, "W2"),
+        ("回访", 2, "W2"),
         ("评价", 1, "W2"),
     ]
     (total,) = built.query("select count(*) as n, count(distinct case_id) as cases from marts.fct_ticket_events")
@@ -73,9 +89,15 @@ def test_deviation_counts_for_top_deviations(built):
         r["deviation"]: r["n"]
         for r in built.query("select deviation, count(*) as n from marts.fct_ticket_deviations group by deviation")
     }
-    assert counts == {"resolved_without_arrival:arrive": 1, "skipped_step:dispatch": 1, "out_of_order:arrive": 1,
-                      "reopened": 1, "resolved_without_visit:visit": 1, "callback_late:callback": 1,
-                      "callback_missing:callback": 1}
+    assert counts == {
+        "resolved_without_arrival:arrive": 1,
+        "skipped_step:dispatch": 1,
+        "out_of_order:arrive": 1,
+        "reopened": 1,
+        "resolved_without_visit:visit": 1,
+        "callback_late:callback": 1,
+        "callback_missing:callback": 1,
+    }
 
 
 def test_process_kpis_callback_and_rating_rates(built):
@@ -114,10 +136,14 @@ def test_customer_timeline_across_channels(built):
         "select * from marts.customer_contact_timeline where customer_id = 'CU1' order by contact_seq"
     )
     assert [(r["contact_id"], r["channel"], r["previous_channel"], r["is_repeat_contact"]) for r in timeline] == (
-        crafted.EXPECTED_CU1_TIMELINE)
+        crafted.EXPECTED_CU1_TIMELINE
+    )
     call = next(r for r in timeline if r["contact_id"] == "I2")
     assert (call["identity_resolution"], call["minutes_since_previous"], call["topic"]) == (
-        "phone_match", Decimal("120.00"), "bill_inquiry")
+        "phone_match",
+        Decimal("120.00"),
+        "bill_inquiry",
+    )
     # The shared number's family has no contact; the formatted caller ID reached CU3.
     owners = {r["customer_id"] for r in built.query("select distinct customer_id from marts.customer_contact_timeline")}
     assert owners == {"CU1", "CU2", "CU3"}
@@ -127,8 +153,8 @@ def test_channel_kpis_exact_values(built):
     rows = built.query("select * from marts.channel_kpis")
     got = {
         (r["contact_date"], r["channel"], r["district"]): {
-            k: (str(r[k]) if isinstance(r[k], Decimal) else r[k]) for k in crafted.EXPECTED_KPIS[
-                next(iter(crafted.EXPECTED_KPIS))]
+            k: (str(r[k]) if isinstance(r[k], Decimal) else r[k])
+            for k in crafted.EXPECTED_KPIS[next(iter(crafted.EXPECTED_KPIS))]
         }
         for r in rows
     }
@@ -156,7 +182,9 @@ def test_removing_a_step_from_the_bpmn_changes_the_verdicts(built, tmp_path):
     shutil.copytree(PROCESS_DIR, edited)
     _remove_task(PROCESS_DIR / "fault_repair.bpmn", edited / "fault_repair.bpmn", "dispatch")
     built.load_process_steps(edited)
-    built.dbt("build", "--select", "stg_bpmn__process_steps+,+ticket_process_conformance", "--indirect-selection", "cautious")
+    built.dbt(
+        "build", "--select", "stg_bpmn__process_steps+,+ticket_process_conformance", "--indirect-selection", "cautious"
+    )
     verdicts = _conformance(built)
     assert {t: verdicts[t] for t in crafted.EXPECTED_WITHOUT_DISPATCH} == crafted.EXPECTED_WITHOUT_DISPATCH
     # The service request is untouched.

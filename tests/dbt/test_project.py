@@ -7,8 +7,6 @@ PostgreSQL port nobody listens on.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,16 +16,28 @@ from tests.dbt.raw_tables import LINEAGE, RAW_TABLES
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 MARTS = {
-    "customer_360", "customer_tags", "dim_customers", "fct_service_tickets", "daily_service_kpis",
-    "dim_workers", "fct_daily_consumption", "transformer_daily_load", "dim_transformers", "bill_forecast",
-    "fct_ticket_events", "fct_ticket_deviations", "ticket_process_conformance", "customer_contact_timeline",
-    "channel_kpis", "process_kpis",
+    "customer_360",
+    "customer_tags",
+    "dim_customers",
+    "fct_service_tickets",
+    "daily_service_kpis",
+    "dim_workers",
+    "fct_daily_consumption",
+    "transformer_daily_load",
+    "dim_transformers",
+    "bill_forecast",
+    "fct_ticket_events",
+    "fct_ticket_deviations",
+    "ticket_process_conformance",
+    "customer_contact_timeline",
+    "channel_kpis",
+    "process_kpis",
 }
 # Raw tables that are not landing datasets: the BPMN process steps (orchestration/process/assets.py).
 DERIVED_RAW_TABLES = {"raw_bpmn__process_steps"}
 # A second staging view of a raw table: every delivered state of the tickets, beside the latest state.
 HISTORY_VIEWS = {"crm__service_ticket_deliveries"}
-MODEL_COUNT = 38
+MODEL_COUNT = 39
 INCREMENTAL = {"fct_daily_consumption", "transformer_daily_load"}
 
 
@@ -73,9 +83,15 @@ def test_one_staging_view_per_raw_table(manifest):
     # Schema ml holds the platform's own predictions read back by marts, not landed data.
     raw_sources = [n for n in manifest["sources"].values() if n["source_name"] != "ml"]
     assert {n["name"] for n in raw_sources} == set(RAW_TABLES) | DERIVED_RAW_TABLES
-    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {"consumption_forecast", "complaint_risk"}
-    staged = {n["name"].removeprefix("stg_") for n in _models(manifest).values()
-              if n["name"].startswith("stg_") and not n["name"].startswith("stg_ml__")}
+    assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {
+        "consumption_forecast",
+        "complaint_risk",
+    }
+    staged = {
+        n["name"].removeprefix("stg_")
+        for n in _models(manifest).values()
+        if n["name"].startswith("stg_") and not n["name"].startswith("stg_ml__")
+    }
     assert staged == {t.removeprefix("raw_") for t in set(RAW_TABLES) | DERIVED_RAW_TABLES} | HISTORY_VIEWS
     for source in raw_sources:
         assert source["schema"] == "raw"
@@ -101,8 +117,13 @@ def test_every_project_macro_documented(manifest):
 
 def test_unit_tests_pin_tag_and_sla_logic(manifest):
     tested = {u["model"] for u in manifest["unit_tests"].values()}
-    assert {"customer_tags", "int_service_tickets_sla_evaluated", "int_service_tickets_aggregated_to_customers",
-            "int_meter_readings_aggregated_to_customers", "int_tariff_costs_estimated"} <= tested
+    assert {
+        "customer_tags",
+        "int_service_tickets_sla_evaluated",
+        "int_service_tickets_aggregated_to_customers",
+        "int_meter_readings_aggregated_to_customers",
+        "int_tariff_costs_estimated",
+    } <= tested
 
 
 def test_seeds_are_reference_tables_in_staging(manifest):
@@ -113,11 +134,8 @@ def test_seeds_are_reference_tables_in_staging(manifest):
 
 def test_raw_tables_match_the_landing_contract():
     """The test copy of the raw schema against orchestration/ingestion/contract.py."""
-    path = REPO_ROOT / "orchestration" / "lib" / "landing" / "contract.py"
-    spec = importlib.util.spec_from_file_location("landing_contract", path)
-    contract = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = contract  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(contract)
+    from orchestration.ingestion import contract
+
     as_stored = {"code": "text"}
     expected = {
         dataset.table: tuple((c.name, as_stored.get(c.type, c.type)) for c in dataset.columns)
@@ -125,5 +143,5 @@ def test_raw_tables_match_the_landing_contract():
     }
     # The ingestion adds the unknown-customer flag to readings (docs/landing_contract.md).
     expected["raw_ami__meter_readings"] += (("is_unknown_customer", "boolean"),)
-    assert RAW_TABLES == expected
+    assert expected == RAW_TABLES
     assert LINEAGE == contract.LINEAGE_COLUMNS

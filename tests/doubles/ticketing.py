@@ -55,7 +55,7 @@ class TicketingStandIn:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "TicketingStandIn":
+    def start(self) -> TicketingStandIn:
         self._thread = threading.Thread(target=self.server.serve_forever, name="ticketing-standin", daemon=True)
         self._thread.start()
         return self
@@ -65,7 +65,7 @@ class TicketingStandIn:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "TicketingStandIn":
+    def __enter__(self) -> TicketingStandIn:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -92,8 +92,15 @@ class TicketingStandIn:
                 return 400, {"error": f"body is not JSON: {exc}"}, False
             missing = [f for f in REQUIRED_FIELDS if not order.get(f)]
             if not key or missing or order.get("external_id") != key:
-                return 422, {"error": "invalid work order", "missing": missing,
-                             "idempotency_key_matches": order.get("external_id") == key}, False
+                return (
+                    422,
+                    {
+                        "error": "invalid work order",
+                        "missing": missing,
+                        "idempotency_key_matches": order.get("external_id") == key,
+                    },
+                    False,
+                )
             if key in self.orders:
                 return 200, {"ticket_id": self.orders[key]["ticket_id"], "replayed": True}, False
             ticket_id = f"GD{len(self.orders) + 1:08d}"
@@ -119,7 +126,8 @@ class TicketingStandIn:
                 if self.path.rstrip("/") != "/work-orders":
                     return self._send(404, {"error": "not found"})
                 status, body, hold = standin._answer(
-                    self.headers.get("Idempotency-Key"), raw, self.headers.get("Authorization"))
+                    self.headers.get("Idempotency-Key"), raw, self.headers.get("Authorization")
+                )
                 b = standin.behaviour
                 if hold:
                     b.stored_nth.set()
@@ -131,8 +139,9 @@ class TicketingStandIn:
             def do_GET(self) -> None:
                 with standin._lock:
                     repeated = sum(1 for n in standin.requests_by_key.values() if n > 1)
-                    self._send(200, {"orders": len(standin.orders), "requests": standin.requests,
-                                     "repeated_keys": repeated})
+                    self._send(
+                        200, {"orders": len(standin.orders), "requests": standin.requests, "repeated_keys": repeated}
+                    )
 
             def _send(self, status: int, body) -> None:
                 data = (body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)).encode("utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from orchestration.serving.dispatch import Assignment
-from orchestration.serving.orders import PREVENTIVE, WorkOrder, external_id
+from orchestration.serving.work_order import PREVENTIVE, WorkOrder, external_id
 
 
 def transformer_id(i: int) -> str:
@@ -23,14 +23,21 @@ def sample_orders(n: int, run: str = "2026-11-02") -> list[WorkOrder]:
     PostgreSQL outbox then takes them as new orders)."""
     return [
         WorkOrder(
-            external_id=external_id(PREVENTIVE, transformer_id(i), run), kind=PREVENTIVE, subject_id=transformer_id(i),
-            priority="high", district="海淀区", due_by=dt.datetime(2026, 10, 31, 18),
+            external_id=external_id(PREVENTIVE, transformer_id(i), run),
+            kind=PREVENTIVE,
+            subject_id=transformer_id(i),
+            priority="high",
+            district="海淀区",
+            due_by=dt.datetime(2026, 10, 31, 18),
             summary=f"变压器 {transformer_id(i)} 未来 7 天故障风险 0.82（预计最高油温 96.0 ℃），供电用户 40 户，"
-                    "请于 10-31 18:00 前完成预防性检修。",
+            "请于 10-31 18:00 前完成预防性检修。",
             assignment=Assignment("W0001", "海淀抢修一班", 2.345, "海淀区在岗 6 人中距离最近"),
             transformer_id=transformer_id(i),
-            details={"risk_score": 0.82, "fault_window": {"start": "2026-11-02", "end": "2026-11-06"},
-                     "customers_served": 40},
+            details={
+                "risk_score": 0.82,
+                "fault_window": {"start": "2026-11-02", "end": "2026-11-06"},
+                "customers_served": 40,
+            },
         )
         for i in range(n)
     ]

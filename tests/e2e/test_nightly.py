@@ -8,9 +8,8 @@ import dagster as dg
 import pytest
 
 from orchestration.cli import run_pipeline, summary
-from orchestration.warehouse import privacy
-from orchestration.warehouse import Warehouse
 from orchestration.resources import SETTINGS
+from orchestration.warehouse import Warehouse, privacy
 
 _TAGS = {}
 
@@ -20,14 +19,20 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     if engine == "duckdb":
         # The embedded default runs the whole nightly job (models trained quick) once for the session.
         landing_dir, manifest, settings, result = (
-            built_platform.settings.landing_dir, built_platform.manifest, built_platform.settings, built_platform.result)
+            built_platform.settings.landing_dir,
+            built_platform.manifest,
+            built_platform.settings,
+            built_platform.result,
+        )
         url = settings.warehouse_url
     else:
         # The same landing files as the session's DuckDB build.
         landing_dir, manifest = built_platform.settings.landing_dir, built_platform.manifest
         url = request.getfixturevalue("pg_url")
         settings = dataclasses.replace(
-            SETTINGS, landing_dir=landing_dir, warehouse_url=url,
+            SETTINGS,
+            landing_dir=landing_dir,
+            warehouse_url=url,
             mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         )
         # PostgreSQL builds the warehouse (ml tables are written through Warehouse.replace_table, tested on both
@@ -46,7 +51,9 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     )
     assert wh.query("SELECT count(*) FROM raw.raw_bpmn__process_steps") == [(42,)]
     _assert_deviations_are_the_designed_ones(wh, manifest)
-    assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(built_platform.end.isoformat(),)]
+    assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [
+        (built_platform.end.isoformat(),)
+    ]
     # dbt tests ran as asset checks, and all passed.
     checks = result.get_asset_check_evaluations()
     assert len(checks) > 50 and [c.asset_check_key for c in checks if not c.passed] == []
@@ -74,8 +81,9 @@ def _assert_deviations_are_the_designed_ones(wh, manifest):
     designed = {(d["ticket_id"], d["deviation"]) for d in manifest["process_deviations"]}
     flagged = set(wh.query("SELECT ticket_id, deviation FROM marts.fct_ticket_deviations"))
     assert {f for f in flagged if f[0] not in quarantined} == {d for d in designed if d[0] not in quarantined}
-    nonconformant = {t for (t,) in wh.query(
-        "SELECT ticket_id FROM marts.ticket_process_conformance WHERE NOT is_conformant")}
+    nonconformant = {
+        t for (t,) in wh.query("SELECT ticket_id FROM marts.ticket_process_conformance WHERE NOT is_conformant")
+    }
     assert len(nonconformant - quarantined) == len({t for t, _ in designed} - quarantined)
     # The small run still has designed deviations, and the manifest's summary counts the same list.
     assert manifest["summary"]["nonconformant_tickets"] == len({t for t, _ in designed}) > 0
@@ -89,7 +97,8 @@ def _assert_models_scored(wh, manifest, settings):
     from ml.tracking import load_model
 
     assert wh.query("SELECT count(*) FROM ml.interaction_intents") == wh.query(
-        "SELECT count(*) FROM raw.raw_crm__interactions")
+        "SELECT count(*) FROM raw.raw_crm__interactions"
+    )
     assert wh.query("SELECT count(*) FROM ml.transformer_fault_risk") == [(manifest["summary"]["transformers"],)]
     assert wh.query("SELECT count(*) FROM ml.interaction_intents WHERE confidence <= 0 OR confidence > 1") == [(0,)]
     model = load_model(settings.mlflow_tracking_uri, "intent_classifier")
@@ -118,7 +127,8 @@ def _assert_work_orders_queued(wh):
     assert wh.query("SELECT count(*) FROM serving.work_orders WHERE kind = 'preventive_maintenance'") == [(alerts,)]
     built = wh.query("SELECT count(*), count(DISTINCT external_id) FROM serving.work_orders WHERE is_new")
     assert built[0][0] == built[0][1] and built == wh.query(
-        "SELECT count(*), count(DISTINCT external_id) FROM serving.work_order_outbox WHERE state = 'pending'")
+        "SELECT count(*), count(DISTINCT external_id) FROM serving.work_order_outbox WHERE state = 'pending'"
+    )
     assert wh.query("SELECT count(*) FROM serving.work_orders WHERE assigned_worker_id IS NULL") == [(0,)]
 
 

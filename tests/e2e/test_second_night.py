@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingestion.contract import DAILY
 from datagen import generate
+from orchestration.ingestion.contract import DAILY
 from orchestration.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +54,13 @@ def land(generated: Path, landing: Path, through: dt.date) -> None:
 def run_night(env: dict, cwd: Path) -> str:
     """`python -m orchestration run --quick-training` as the schedule's run would start it; returns its output."""
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration", "run", "--quick-training"], cwd=cwd, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT_S,
+        [sys.executable, "-m", "orchestration", "run", "--quick-training"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
     )
     assert proc.returncode == 0 and re.search(r"^Run \S+ succeeded", proc.stdout, re.M), proc.stdout[-5000:]
     return proc.stdout
@@ -80,21 +85,24 @@ def pin_dependent_views(wh: Warehouse) -> list[str]:
 def assert_reflects(wh: Warehouse, day: dt.date, customers: int) -> None:
     """Marts and scores are as of `day`: built from its readings, forecasting from the day after."""
     iso = day.isoformat()
-    assert wh.query("SELECT count(*), min(as_of_date)::VARCHAR, max(as_of_date)::VARCHAR FROM marts.customer_360") \
-        == [(customers, iso, iso)]
+    assert wh.query("SELECT count(*), min(as_of_date)::VARCHAR, max(as_of_date)::VARCHAR FROM marts.customer_360") == [
+        (customers, iso, iso)
+    ]
     assert wh.query("SELECT max(reading_date)::VARCHAR FROM marts.fct_daily_consumption") == [(iso,)]
     # The month's bill counts every day read so far and forecasts the rest of the month.
     month = day.replace(day=1).isoformat()
     assert wh.query(
         "SELECT max(days_read), max(days_read + days_forecast) FROM marts.bill_forecast "
-        "WHERE CAST(bill_month AS VARCHAR) LIKE ?", (month[:7] + "%",)
+        "WHERE CAST(bill_month AS VARCHAR) LIKE ?",
+        (month[:7] + "%",),
     ) == [(day.day, 31)]
     assert wh.query(
         "SELECT min(forecast_date)::VARCHAR, min(scored_on)::VARCHAR, max(scored_on)::VARCHAR FROM ml.consumption_forecast"
     ) == [((day + dt.timedelta(days=1)).isoformat(), iso, iso)]
     # Every interaction delivered so far has its intent, the new day's included.
     assert wh.query("SELECT count(*) FROM ml.interaction_intents") == wh.query(
-        "SELECT count(DISTINCT interaction_id) FROM raw.raw_crm__interactions")
+        "SELECT count(DISTINCT interaction_id) FROM raw.raw_crm__interactions"
+    )
     assert wh.query("SELECT count(*) FROM raw.raw_crm__interactions WHERE _delivery_date = ?", (day,))[0][0] > 0
 
 
@@ -106,8 +114,12 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
     shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
     env.update(
-        DAGSTER_HOME=str(home), WAREHOUSE_URL=warehouse_url, LANDING_DIR=str(landing),
-        MLFLOW_TRACKING_URI=mlflow_url, DAGSTER_EXECUTOR="multiprocess", PYTHONPATH=str(ROOT),
+        DAGSTER_HOME=str(home),
+        WAREHOUSE_URL=warehouse_url,
+        LANDING_DIR=str(landing),
+        MLFLOW_TRACKING_URI=mlflow_url,
+        DAGSTER_EXECUTOR="multiprocess",
+        PYTHONPATH=str(ROOT),
         PYTHONWARNINGS="ignore",
     )
     wh = Warehouse(warehouse_url)
@@ -119,7 +131,8 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
     assert "analyst.ml__consumption_forecast" in views and "analyst.raw__raw_bpmn__process_steps" in views
     # dbt's own staging views over the platform's tables are there too.
     assert ("stg_ml__consumption_forecasts",) in wh.query(
-        "SELECT table_name FROM information_schema.views WHERE table_schema = 'staging'")
+        "SELECT table_name FROM information_schema.views WHERE table_schema = 'staging'"
+    )
 
     land(generated, landing, END)
     run_night(env, cwd=tmp_path)
@@ -127,7 +140,7 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
     # Every view still stands and reads the refilled table.
     for view in views:
         schema_table = view.split(".", 1)[1].replace("__", ".", 1)
-        assert wh.query(f"SELECT count(*) FROM {view}") == wh.query(f'SELECT count(*) FROM {schema_table}'), view
+        assert wh.query(f"SELECT count(*) FROM {view}") == wh.query(f"SELECT count(*) FROM {schema_table}"), view
     models = wh.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ml'")
     assert models[0][0] >= 3
     # The models live in the PostgreSQL-backed registry, each with a champion.
@@ -140,8 +153,11 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
             aliases = cur.fetchall()
     finally:
         con.close()
-    assert aliases == [("consumption_forecaster", "champion"), ("intent_classifier", "champion"),
-                       ("transformer_fault_risk", "champion")]
+    assert aliases == [
+        ("consumption_forecaster", "champion"),
+        ("intent_classifier", "champion"),
+        ("transformer_fault_risk", "champion"),
+    ]
 
 
 def test_embedded_nightly_survives_its_second_night(generated, tmp_path):
@@ -154,8 +170,11 @@ def test_embedded_nightly_survives_its_second_night(generated, tmp_path):
 
     landing = tmp_path / "landing"
     settings = dataclasses.replace(
-        SETTINGS, landing_dir=landing, warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
-        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}", ticketing_url=None,
+        SETTINGS,
+        landing_dir=landing,
+        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
+        ticketing_url=None,
     )
     wh = Warehouse(settings.warehouse_url)
     with dg.instance_for_test() as instance:

@@ -25,6 +25,7 @@ def test_importing_the_ml_api_loads_no_dagster_or_orchestration_module() -> None
         "import sys, ml.intent, ml.tracking, ml.intent.corpus.build\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'orchestration')))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=ML_ROOT.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ML_ROOT.parent
+    )
     assert result.stdout.strip() == "[]"

@@ -60,9 +60,18 @@ def test_lower_is_better_metrics_promote_the_smaller_error(mlflow_store: tuple[s
     tracking_uri, artifact_location = mlflow_store
     registrations = [
         log_and_register(
-            tracking_uri, "forecast", "consumption_forecast", _Constant(value), artifacts={}, params={"value": value},
-            metrics={"eval/mape": mape}, data_version="2024-06", eval_metric="eval/mape", greater_is_better=False,
-            artifact_location=artifact_location, pip_requirements=["pandas"],
+            tracking_uri,
+            "forecast",
+            "consumption_forecast",
+            _Constant(value),
+            artifacts={},
+            params={"value": value},
+            metrics={"eval/mape": mape},
+            data_version="2024-06",
+            eval_metric="eval/mape",
+            greater_is_better=False,
+            artifact_location=artifact_location,
+            pip_requirements=["pandas"],
         )
         for value, mape in ((1.0, 0.20), (2.0, 0.25), (3.0, 0.10))
     ]
@@ -77,9 +86,17 @@ def test_a_guard_metric_below_the_champion_refuses_promotion(mlflow_store: tuple
     scores = [(0.95, 0.80), (0.97, 0.70), (0.95, 0.80), (0.96, 0.85), (0.93, 0.95)]
     registrations = [
         log_and_register(
-            tracking_uri, "intent", "intent_like", _Constant(i), artifacts={}, params={},
-            metrics={"eval/accuracy": accuracy, "oos/recall": recall}, data_version=f"v{i}",
-            eval_metric="eval/accuracy", guard_metrics=["oos/recall"], artifact_location=artifact_location,
+            tracking_uri,
+            "intent",
+            "intent_like",
+            _Constant(i),
+            artifacts={},
+            params={},
+            metrics={"eval/accuracy": accuracy, "oos/recall": recall},
+            data_version=f"v{i}",
+            eval_metric="eval/accuracy",
+            guard_metrics=["oos/recall"],
+            artifact_location=artifact_location,
             pip_requirements=["pandas"],
         )
         for i, (accuracy, recall) in enumerate(scores)
@@ -89,9 +106,17 @@ def test_a_guard_metric_below_the_champion_refuses_promotion(mlflow_store: tuple
     assert _champion(tracking_uri, "intent_like") == 4
     with pytest.raises(KeyError, match="oos/recall"):
         log_and_register(
-            tracking_uri, "intent", "intent_like", _Constant(9), artifacts={}, params={},
-            metrics={"eval/accuracy": 1.0}, data_version="v9", eval_metric="eval/accuracy",
-            guard_metrics=["oos/recall"], pip_requirements=["pandas"],
+            tracking_uri,
+            "intent",
+            "intent_like",
+            _Constant(9),
+            artifacts={},
+            params={},
+            metrics={"eval/accuracy": 1.0},
+            data_version="v9",
+            eval_metric="eval/accuracy",
+            guard_metrics=["oos/recall"],
+            pip_requirements=["pandas"],
         )
 
 
@@ -114,8 +139,15 @@ def test_is_better_or_equal(new: float, current: float | None, greater_is_better
 def test_missing_eval_metric_is_an_error(mlflow_store: tuple[str, str]) -> None:
     with pytest.raises(KeyError, match="eval/mape"):
         log_and_register(
-            mlflow_store[0], "forecast", "m", _Constant(0.0), artifacts={}, params={}, metrics={"eval/rmse": 1.0},
-            data_version="x", eval_metric="eval/mape",
+            mlflow_store[0],
+            "forecast",
+            "m",
+            _Constant(0.0),
+            artifacts={},
+            params={},
+            metrics={"eval/rmse": 1.0},
+            data_version="x",
+            eval_metric="eval/mape",
         )
 
 
@@ -140,8 +172,17 @@ def test_a_new_store_opened_by_parallel_steps_at_once_is_created_once(store, tmp
     import time
 
     start = str(time.time() + 4)  # every process past its imports, then all at once
-    procs = [subprocess.Popen([sys.executable, "-c", script, uri, start], cwd=tmp_path, env={"PYTHONPATH": str(root),
-             "PATH": "/usr/bin:/bin"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, uri, start],
+            cwd=tmp_path,
+            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [err[-2000:] for _, err in outs]
     assert [out.strip().splitlines()[-1] for out, _ in outs] == ["1"] * 4  # the Default experiment, once

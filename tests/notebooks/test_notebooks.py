@@ -27,6 +27,8 @@ def test_notebook_runs_against_the_built_platform(path, built_platform, monkeypa
     monkeypatch.setenv("WAREHOUSE_URL", built_platform.settings.warehouse_url)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", built_platform.settings.mlflow_tracking_uri)
     book = nbformat.read(path, as_version=4)
-    NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     errors = [o for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []

@@ -25,13 +25,15 @@ def test_process_mining_notebook_reports_fitness_per_process(built_platform, tmp
     (result,) = [o for o in notebook.cells[-1].outputs if o.get("output_type") == "execute_result"]
     table = result["data"]["text/plain"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        shares = dict(con.execute(
-            "SELECT process_id, round(avg(CASE WHEN is_conformant THEN 1.0 ELSE 0 END), 4) "
-            "FROM marts.ticket_process_conformance GROUP BY 1"
-        ).fetchall())
+        shares = dict(
+            con.execute(
+                "SELECT process_id, round(avg(CASE WHEN is_conformant THEN 1.0 ELSE 0 END), 4) "
+                "FROM marts.ticket_process_conformance GROUP BY 1"
+            ).fetchall()
+        )
     rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[2:]}
     assert set(rows) == {"fault_repair", "service_request"} == set(shares)
-    for process, (tickets, log_fitness, fitting, dbt_share) in rows.items():
+    for process, (_tickets, log_fitness, fitting, dbt_share) in rows.items():
         assert float(dbt_share) == float(shares[process]), process
         # Most tickets follow the standard path, not all: the generator injects deviations.
         assert 0.8 < float(log_fitness) < 1.0, (process, log_fitness)

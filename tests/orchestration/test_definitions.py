@@ -6,9 +6,8 @@ import ast
 import os
 from pathlib import Path
 
-import pytest
-
 import dagster as dg
+import pytest
 
 from orchestration.ingestion.contract import DATASETS
 from orchestration.warehouse import parse_warehouse_url
@@ -23,8 +22,13 @@ def test_definitions_load_with_every_raw_table_and_mart():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     raw = {ds.table for ds in DATASETS.values()}
     assert raw == {
-        "raw_cis__customers", "raw_scada__transformers", "raw_crm__workers", "raw_scada__equipment_faults",
-        "raw_ami__meter_readings", "raw_crm__service_tickets", "raw_crm__interactions",
+        "raw_cis__customers",
+        "raw_scada__transformers",
+        "raw_crm__workers",
+        "raw_scada__equipment_faults",
+        "raw_ami__meter_readings",
+        "raw_crm__service_tickets",
+        "raw_crm__interactions",
         "raw_scada__transformer_telemetry",
     }
     assert raw <= keys
@@ -68,7 +72,11 @@ def test_environment_is_read_in_resources_only():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv") and getattr(node.value, "id", "") == "os":
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv")
+                and getattr(node.value, "id", "") == "os"
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 
@@ -114,7 +122,13 @@ def test_warehouse_url_conventions(tmp_path, monkeypatch):
     assert parse_warehouse_url("duckdb:////srv/wh.duckdb").path == Path("/srv/wh.duckdb")
     pg = parse_warehouse_url("postgresql://etl:s%40cret@db.local:6543/gridcare")
     assert (pg.engine, pg.host, pg.port, pg.user, pg.password, pg.dbname) == (
-        "postgres", "db.local", 6543, "etl", "s@cret", "gridcare")
+        "postgres",
+        "db.local",
+        6543,
+        "etl",
+        "s@cret",
+        "gridcare",
+    )
     assert pg.redacted() == "postgresql://etl@db.local:6543/gridcare"
     assert pg.dbt_env()["GRIDCARE_PG_PASSWORD"] == "s@cret"
 
@@ -145,7 +159,9 @@ def test_dbt_gets_the_partition_range_in_its_environment():
         {"dagster/asset_partition_range_start": "2026-05-01", "dagster/asset_partition_range_end": "2026-05-03"}
     ) == {"GRIDCARE_MIN_DATE": "2026-05-01", "GRIDCARE_MAX_DATE": "2026-05-03"}
     assert dbt_range_env({"dagster/partition": "2026-05-02"}) == {
-        "GRIDCARE_MIN_DATE": "2026-05-02", "GRIDCARE_MAX_DATE": "2026-05-02"}
+        "GRIDCARE_MIN_DATE": "2026-05-02",
+        "GRIDCARE_MAX_DATE": "2026-05-02",
+    }
 
 
 def test_ml_intent_codes_equal_the_landing_contract():
@@ -197,8 +213,14 @@ def _spawned_by(code: str, preload: str = "") -> list[str]:
     import sys
 
     script = SPAWN_AUDIT.replace("{preload}", preload).replace("{code}", code)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -214,8 +236,8 @@ def test_importing_the_code_location_starts_no_process_even_with_a_stale_manifes
     `platform.architecture()` whether Python is 32-bit): it is imported before the audit starts, so this
     counts what the platform's code and every other library start.
     """
-    from orchestration.warehouse.dbt_manifest import MANIFEST
     from orchestration.resources import DBT_PROJECT_DIR
+    from orchestration.warehouse.dbt_manifest import MANIFEST
 
     manifest = DBT_PROJECT_DIR / MANIFEST
     times = manifest.stat()

@@ -26,11 +26,11 @@ import psutil
 import psycopg2
 import pytest
 
+from datagen import generate
 from orchestration.cli import resolve_job, run_pipeline
 from orchestration.ingestion.contract import DATASETS
-from datagen import generate
-from orchestration.warehouse import Warehouse
 from orchestration.resources import PRELOAD_MODULES, SETTINGS
+from orchestration.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 # 2026-11-25: with 60 customers x 5 days, seeds 2-4 make the generator raise IndexError in tickets._lifecycle
@@ -83,21 +83,35 @@ def deployment(tmp_path, landing, make_pg_database, monkeypatch) -> Deployment:
     monkeypatch.setenv("DAGSTER_PG_URL", storage)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_"))}
     env.update(
-        DAGSTER_HOME=str(home), DAGSTER_PG_URL=storage, WAREHOUSE_URL=warehouse, LANDING_DIR=str(landing),
-        MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}", PYTHONPATH=str(ROOT),
+        DAGSTER_HOME=str(home),
+        DAGSTER_PG_URL=storage,
+        WAREHOUSE_URL=warehouse,
+        LANDING_DIR=str(landing),
+        MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        PYTHONPATH=str(ROOT),
         PYTHONWARNINGS="ignore",
     )
     return Deployment(home=home, storage_url=storage, warehouse_url=warehouse, env=env)
 
 
-def run_cli(env: dict, job: str, worker: subprocess.Popen | None = None, worker_log: Path | None = None,
-            ) -> tuple[int, str, str]:
+def run_cli(
+    env: dict,
+    job: str,
+    worker: subprocess.Popen | None = None,
+    worker_log: Path | None = None,
+) -> tuple[int, str, str]:
     """`python -m orchestration run --job JOB` as a deployment starts it: (its pid, run id, output).
 
     With a worker, a worker that dies fails the test at once (with its log) instead of leaving the run waiting.
     """
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration", "run", "--job", job], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orchestration", "run", "--job", job],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + RUN_TIMEOUT_S
     out = None
     while out is None:
@@ -108,8 +122,11 @@ def run_cli(env: dict, job: str, worker: subprocess.Popen | None = None, worker_
             if dead or time.monotonic() > deadline:
                 proc.kill()
                 out, _ = proc.communicate()
-                why = f"the worker exited ({worker.returncode}):\n{worker_log.read_text()[-3000:]}" if dead \
+                why = (
+                    f"the worker exited ({worker.returncode}):\n{worker_log.read_text()[-3000:]}"
+                    if dead
                     else f"no end in {RUN_TIMEOUT_S} s"
+                )
                 pytest.fail(f"`orchestration run --job {job}`: {why}\n{out[-3000:]}")
     found = re.search(r"^Run (\S+) (succeeded|FAILED)", out, re.MULTILINE)
     assert proc.returncode == 0 and found and found.group(2) == "succeeded", out[-4000:]
@@ -129,21 +146,29 @@ def test_nightly_build_on_postgres_storage_runs_each_step_in_its_own_process(dep
         run = instance.get_run_by_id(run_id)
         assert run.status == dg.DagsterRunStatus.SUCCESS
         assert run.tags["gridcare/writes"] == "warehouse"
-        assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) \
-            == (FIRST.isoformat(), END.isoformat())
+        assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+            FIRST.isoformat(),
+            END.isoformat(),
+        )
         materialized = events(instance, run_id, dg.DagsterEventType.ASSET_MATERIALIZATION)
         starts = events(instance, run_id, dg.DagsterEventType.STEP_START)
 
     # Every asset of the job was materialized: the 8 raw tables and every dbt model and seed.
     expected = resolve_job("build_warehouse").asset_layer.selected_asset_keys
     assert {e.asset_materialization.asset_key for e in materialized} == expected
-    readings = [e.asset_materialization.partition for e in materialized
-                if e.asset_materialization.asset_key == dg.AssetKey("raw_ami__meter_readings")]
+    readings = [
+        e.asset_materialization.partition
+        for e in materialized
+        if e.asset_materialization.asset_key == dg.AssetKey("raw_ami__meter_readings")
+    ]
     assert sorted(readings) == [(FIRST + dt.timedelta(days=i)).isoformat() for i in range(DAYS)]
     # The multiprocess executor: one process per step, none of them the run's own.
     # (the BPMN steps load beside the raw tables; the marts that read ML tables are a dbt selection of their own)
     assert {e.step_key for e in starts} == INGESTION_STEPS | {
-        "raw_bpmn__process_steps", "warehouse_dbt_assets", "warehouse_ml_marts"}
+        "raw_bpmn__process_steps",
+        "warehouse_dbt_assets",
+        "warehouse_ml_marts",
+    }
     step_pids = {e.dagster_event.pid for e in starts}
     assert len(step_pids) == len(starts) and cli_pid not in step_pids
 
@@ -160,10 +185,31 @@ def celery_worker(env: dict, queue: str, name: str, log: Path):
     """A dagster-celery worker on `queue`, stopped (its whole process group) when the block ends, even on failure."""
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("celery")), "-A", "dagster_celery.app", "worker", "-Q", queue,
-             "-n", name, "--concurrency", "2", "--prefetch-multiplier", "1", "--without-mingle",
-             "--without-gossip", "--loglevel", "INFO", "-I", ",".join(PRELOAD_MODULES)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "dagster_celery.app",
+                "worker",
+                "-Q",
+                queue,
+                "-n",
+                name,
+                "--concurrency",
+                "2",
+                "--prefetch-multiplier",
+                "1",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel",
+                "INFO",
+                "-I",
+                ",".join(PRELOAD_MODULES),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         yield proc
@@ -205,8 +251,12 @@ def test_ingestion_scales_out_to_a_celery_worker(deployment, tmp_path):
     require_broker(SETTINGS.celery_broker_url)
     queue = f"gridcare-test-{uuid.uuid4().hex[:8]}"
     worker_name = f"{queue}@ci"
-    env = {**deployment.env, "DAGSTER_EXECUTOR": "celery", "DAGSTER_CELERY_QUEUE": queue,
-           "CELERY_BROKER_URL": SETTINGS.celery_broker_url}
+    env = {
+        **deployment.env,
+        "DAGSTER_EXECUTOR": "celery",
+        "DAGSTER_CELERY_QUEUE": queue,
+        "CELERY_BROKER_URL": SETTINGS.celery_broker_url,
+    }
     log = tmp_path / "worker.log"
     with celery_worker(env, queue, worker_name, log) as worker:
         cli_pid, run_id, _ = run_cli(env, "ingestion", worker, log)
@@ -214,8 +264,11 @@ def test_ingestion_scales_out_to_a_celery_worker(deployment, tmp_path):
 
     with deployment.instance() as instance:
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
-        handed = [e for e in events(instance, run_id, dg.DagsterEventType.ENGINE_EVENT)
-                  if "in celery worker" in (e.message or "")]
+        handed = [
+            e
+            for e in events(instance, run_id, dg.DagsterEventType.ENGINE_EVENT)
+            if "in celery worker" in (e.message or "")
+        ]
         starts = events(instance, run_id, dg.DagsterEventType.STEP_START)
         successes = events(instance, run_id, dg.DagsterEventType.STEP_SUCCESS)
 
@@ -241,8 +294,9 @@ def test_failed_step_is_recorded_with_its_key(deployment, landing):
             CREATE TRIGGER frozen BEFORE INSERT OR DELETE ON raw.raw_crm__workers
                 FOR EACH STATEMENT EXECUTE FUNCTION raw.refuse_write();
         """)
-    settings = dataclasses.replace(SETTINGS, landing_dir=landing, warehouse_url=deployment.warehouse_url,
-                                   ticketing_url=None)
+    settings = dataclasses.replace(
+        SETTINGS, landing_dir=landing, warehouse_url=deployment.warehouse_url, ticketing_url=None
+    )
     with deployment.instance() as instance:
         result = run_pipeline(settings, job_name="ingestion", instance=instance)
     assert not result.success

@@ -6,22 +6,29 @@ import shutil
 import sys
 from pathlib import Path
 
-from orchestration.warehouse.dbt_manifest import FINGERPRINT, MANIFEST
 from orchestration.resources import DBT_PROJECT_DIR, WarehouseDbtResource
+from orchestration.warehouse.dbt_manifest import FINGERPRINT, MANIFEST
 
 FULL_REPARSE = "Unable to do partial parsing because profile has changed"
 
 
 def _dbt(project: Path, url: str) -> WarehouseDbtResource:
-    return WarehouseDbtResource(project_dir=str(project), profiles_dir=str(project), target="duckdb",
-                                dbt_executable=str(Path(sys.executable).with_name("dbt")), warehouse_url=url)
+    return WarehouseDbtResource(
+        project_dir=str(project),
+        profiles_dir=str(project),
+        target="duckdb",
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        warehouse_url=url,
+    )
 
 
 def _run_parse_log(dbt: WarehouseDbtResource, name: str) -> str:
     """dbt's log of a parse started as a run starts dbt: a target path of its own, seeded by dagster-dbt with
     target/partial_parse.msgpack, the day range of a partitioned run in the environment."""
     target = Path(dbt.project_dir) / "target" / name
-    dbt.cli(["parse"], target_path=target, env={"GRIDCARE_MIN_DATE": "2026-10-01", "GRIDCARE_MAX_DATE": "2026-10-02"}).wait()
+    dbt.cli(
+        ["parse"], target_path=target, env={"GRIDCARE_MIN_DATE": "2026-10-01", "GRIDCARE_MAX_DATE": "2026-10-02"}
+    ).wait()
     return (target / "dbt.log").read_text(encoding="utf-8")
 
 

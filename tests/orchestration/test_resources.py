@@ -23,15 +23,25 @@ def test_executor_follows_the_warehouse_unless_told():
     name, config = _executor(warehouse_url=PG, executor="", max_concurrent_steps=3)
     assert name == "multiprocess"
     assert (config["max_concurrent"], config["start_method"]) == (
-        3, {"forkserver": {"preload_modules": ["orchestration.definitions", "great_expectations"]}})
+        3,
+        {"forkserver": {"preload_modules": ["orchestration.definitions", "great_expectations"]}},
+    )
 
 
 def test_celery_and_kubernetes_executors_take_their_settings():
-    name, config = _executor(warehouse_url=PG, executor="celery", celery_broker_url="redis://cache:6379/2",
-                             celery_result_backend="redis://cache:6379/3", celery_queue="gridcare-prod")
+    name, config = _executor(
+        warehouse_url=PG,
+        executor="celery",
+        celery_broker_url="redis://cache:6379/2",
+        celery_result_backend="redis://cache:6379/3",
+        celery_queue="gridcare-prod",
+    )
     assert name == "celery"
     assert (config["broker"], config["backend"], config["config_source"]) == (
-        "redis://cache:6379/2", "redis://cache:6379/3", {"task_default_queue": "gridcare-prod"})
+        "redis://cache:6379/2",
+        "redis://cache:6379/3",
+        {"task_default_queue": "gridcare-prod"},
+    )
     name, config = _executor(warehouse_url=PG, executor="k8s", max_concurrent_steps=8)
     assert (name, config["max_concurrent"]) == ("k8s", 8)
 
@@ -51,7 +61,12 @@ def test_settings_read_the_executor_variables(monkeypatch):
     monkeypatch.setenv("DAGSTER_CELERY_QUEUE", "nightly")
     s = Settings.from_env()
     assert (s.executor, s.max_concurrent_steps, s.celery_broker_url, s.celery_result_backend, s.celery_queue) == (
-        "celery", 6, "pyamqp://svc:pw@mq:5672//", "rpc://", "nightly")
+        "celery",
+        6,
+        "pyamqp://svc:pw@mq:5672//",
+        "rpc://",
+        "nightly",
+    )
 
 
 def test_local_instance_queues_one_run_at_a_time(tmp_path):
@@ -66,12 +81,15 @@ def test_production_instance_limits_warehouse_writers(tmp_path, make_pg_database
     monkeypatch.setenv("DAGSTER_PG_URL", make_pg_database().replace("postgresql://", "postgresql+psycopg2://"))
     shutil.copy(ROOT / "orchestration" / "instance" / "dagster.postgres.yaml", tmp_path / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
-        assert [type(s).__name__ for s in (instance.run_storage, instance.event_log_storage,
-                                             instance.schedule_storage)] == [
-            "PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"]
+        assert [
+            type(s).__name__ for s in (instance.run_storage, instance.event_log_storage, instance.schedule_storage)
+        ] == ["PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"]
         queue = instance.run_coordinator.get_run_queue_config()
         assert queue.max_concurrent_runs == 4
         limits = {(limit["key"], limit.get("value")): limit["limit"] for limit in queue.tag_concurrency_limits}
         assert limits == {("gridcare/writes", "warehouse"): 1, ("dagster/backfill", None): 2}
         assert (instance.run_monitoring_enabled, instance.run_retries_enabled, instance.run_retries_max_retries) == (
-            True, True, 1)
+            True,
+            True,
+            1,
+        )

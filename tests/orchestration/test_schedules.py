@@ -31,7 +31,9 @@ def test_nightly_schedule_names_the_local_day_not_the_utc_one():
 
 def test_weekly_retrain_runs_sunday_at_four_with_retraining_on():
     assert (weekly_retrain_schedule.cron_schedule, weekly_retrain_schedule.execution_timezone) == (
-        "0 4 * * 0", "Asia/Shanghai")
+        "0 4 * * 0",
+        "Asia/Shanghai",
+    )
     assert weekly_retrain_schedule.job_name == "retrain_models"
     context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 29, 4, 0))
     [request] = weekly_retrain_schedule.evaluate_tick(context).run_requests
@@ -51,7 +53,9 @@ def test_new_day_sensor_requests_each_new_day_once(tmp_path):
     context = dg.build_sensor_context(resources={"landing": landing})
     first = list(new_day_sensor(context))
     assert [(r.run_key, r.partition_key) for r in first] == [
-        ("nightly-2026-05-01", "2026-05-01"), ("nightly-2026-05-02", "2026-05-02")]
+        ("nightly-2026-05-01", "2026-05-01"),
+        ("nightly-2026-05-02", "2026-05-02"),
+    ]
     assert json.loads(context.cursor) == ["2026-05-01", "2026-05-02"]
     assert list(new_day_sensor(context)) == []
     _land(tmp_path, "meter_readings", "2026-05-03")

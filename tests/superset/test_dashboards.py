@@ -5,6 +5,7 @@ warehouse meanwhile does not break a query. Screenshots go to data/test-artifact
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets
@@ -30,8 +31,14 @@ ARTIFACTS = ROOT / "data" / "test-artifacts" / "superset"
 # What Superset draws where a chart failed: its error alert, or an error message in the chart's place.
 CHART_ERRORS = '[data-test="chart-error"], .ant-alert-error, [role="alert"], .alert-danger'
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
 ]
 
 
@@ -60,8 +67,11 @@ class Superset:
     def __init__(self, url: str, user: str, password: str, warehouse: Path):
         self.url, self.user, self.password, self.warehouse = url, user, password, warehouse
         self.api = requests.Session()
-        token = self.api.post(f"{url}/api/v1/security/login", json={
-            "username": user, "password": password, "provider": "db", "refresh": False}, timeout=30)
+        token = self.api.post(
+            f"{url}/api/v1/security/login",
+            json={"username": user, "password": password, "provider": "db", "refresh": False},
+            timeout=30,
+        )
         token.raise_for_status()
         self.api.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
@@ -98,20 +108,39 @@ def superset(built_platform, tmp_path_factory):
         "SUPERSET_ADMIN_USER": "admin",
         "SUPERSET_ADMIN_PASSWORD": password,
     }
-    log = open(work / "superset.log", "w", encoding="utf-8")
+    # The log stays open for the server's lifetime, across the fixture's yield.
+    files = contextlib.ExitStack()
+    log = files.enter_context(open(work / "superset.log", "w", encoding="utf-8"))  # noqa: SIM115 (closed by `files`)
     for step in (
         [SUPERSET_BIN / "superset", "db", "upgrade"],
         [SUPERSET_BIN / "superset", "init"],
-        [SUPERSET_BIN / "python", ROOT / "superset" / "provision.py",
-         "--warehouse-uri", f"duckdb:///{snapshot_path(warehouse)}"],
+        [
+            SUPERSET_BIN / "python",
+            ROOT / "superset" / "provision.py",
+            "--warehouse-uri",
+            f"duckdb:///{snapshot_path(warehouse)}",
+        ],
     ):
         done = subprocess.run([str(a) for a in step], env=env, cwd=ROOT, stdout=log, stderr=log, timeout=300)
         assert done.returncode == 0, f"{step[1:]} failed, see {work / 'superset.log'}"
     port = _free_port()
     server = subprocess.Popen(
-        [str(SUPERSET_BIN / "gunicorn"), "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}", "--timeout", "120",
-         "superset.app:create_app()"],
-        env=env, cwd=ROOT, stdout=log, stderr=log,
+        [
+            str(SUPERSET_BIN / "gunicorn"),
+            "-w",
+            "1",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "superset.app:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -128,7 +157,7 @@ def superset(built_platform, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
+        files.close()
 
 
 def _bi(warehouse: Path, sql: str):
@@ -152,8 +181,7 @@ def test_every_chart_returns_rows(superset):
     tou = {r[0] for r in _bi(superset.warehouse, "SELECT customer_id FROM marts.customer_360 WHERE is_tou_candidate")}
     assert {r["customer_id"] for r in rows["分时电价潜在用户"]} == tou
     assert {r["created_hour"] for r in rows["工单量：区县 × 时段"]} <= set(range(24))
-    assert {r["channel_zh"] for r in rows["每日工单量（按渠道）"]} <= {
-        "掌上电力App", "微信", "电话（IVR）", "营业厅"}
+    assert {r["channel_zh"] for r in rows["每日工单量（按渠道）"]} <= {"掌上电力App", "微信", "电话（IVR）", "营业厅"}
 
 
 def test_dashboards_render_in_chromium_without_chart_errors(superset):
@@ -168,15 +196,19 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
         try:
             context = browser.new_context(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
             # Nothing may leave the machine: record and refuse any request that is not to Superset itself.
-            context.route(lambda url: not url.startswith(superset.url),
-                          lambda route: (outside.append(route.request.url), route.abort()))
+            context.route(
+                lambda url: not url.startswith(superset.url),
+                lambda route: (outside.append(route.request.url), route.abort()),
+            )
             page = context.new_page()
             # Log in by posting the login form with its CSRF token: typing into the React form races its
             # hydration on a loaded machine.
             page.goto(f"{superset.url}/login/")
             csrf = page.locator("#csrf_token").input_value()
-            context.request.post(f"{superset.url}/login/", form={
-                "csrf_token": csrf, "username": superset.user, "password": superset.password})
+            context.request.post(
+                f"{superset.url}/login/",
+                form={"csrf_token": csrf, "username": superset.user, "password": superset.password},
+            )
             assert context.request.get(f"{superset.url}/api/v1/me/").status == 200, "browser login failed"
             for dash in dashboards:
                 expected = sum(1 for n in dash["position"].values() if isinstance(n, dict) and n.get("type") == "CHART")
@@ -190,7 +222,8 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
                             && cs.every(c => c.querySelector('canvas, svg, table, .header-line'));
                         return drawn || document.querySelector(errors) !== null;
                     }""",
-                    arg=[expected, CHART_ERRORS], timeout=90_000,
+                    arg=[expected, CHART_ERRORS],
+                    timeout=90_000,
                 )
                 state = page.evaluate(
                     """errors => ({
@@ -216,9 +249,9 @@ def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset,
     import dagster as dg
 
     from orchestration.bi.assets import bi_warehouse_snapshot
-    from orchestration.warehouse.assets import warehouse_dbt_assets
     from orchestration.cli import landed_days
     from orchestration.resources import build_resources
+    from orchestration.warehouse.assets import warehouse_dbt_assets
 
     charts = superset.charts()
     stop, answered, failures = threading.Event(), [], []
@@ -243,8 +276,10 @@ def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset,
             [warehouse_dbt_assets, bi_warehouse_snapshot],
             selection=[dg.AssetKey(k) for k in ("fct_service_tickets", "daily_service_kpis", "bi_warehouse_snapshot")],
             instance=dg.DagsterInstance.ephemeral(),
-            tags={"dagster/asset_partition_range_start": days[0].isoformat(),
-                  "dagster/asset_partition_range_end": days[-1].isoformat()},
+            tags={
+                "dagster/asset_partition_range_start": days[0].isoformat(),
+                "dagster/asset_partition_range_end": days[-1].isoformat(),
+            },
             resources=build_resources(settings),
             raise_on_error=False,
         )

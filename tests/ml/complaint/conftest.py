@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.complaint.features import History
 from datagen import generate
+from ml.complaint.features import History
 
 # 6,000 customers over 150 days: ~300 complaints, enough for a top-5 % precision to mean something; the
 # generator writes it in about 10 s.
@@ -27,8 +27,9 @@ def read_history(landing: Path) -> History:
     with its repeat (same customer within 7 days) and channel-change flags, weekly kWh from the readings.
     """
     con = duckdb.connect()
-    customers = pd.read_csv(landing / "customers.csv", encoding="gb18030",
-                            usecols=["customer_id", "transformer_id", "area_type"])
+    customers = pd.read_csv(
+        landing / "customers.csv", encoding="gb18030", usecols=["customer_id", "transformer_id", "area_type"]
+    )
     con.register("customers", customers)
     tickets = con.execute(f"""
         with latest as (
@@ -70,8 +71,9 @@ def read_history(landing: Path) -> History:
         from read_csv('{landing}/meter_readings/*.csv', {OPTIONS})
         where try_cast(kwh_total as double) >= 0 and try_cast(reading_date as date) is not null
         group by all""").df()
-    return History(customers[["customer_id", "transformer_id"]], tickets.drop(columns="channel"), contacts, faults,
-                   weekly)
+    return History(
+        customers[["customer_id", "transformer_id"]], tickets.drop(columns="channel"), contacts, faults, weekly
+    )
 
 
 @pytest.fixture(scope="session")

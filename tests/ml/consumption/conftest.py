@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from ml.consumption.train import ConsumptionTrainConfig, train
 from datagen import generate
+from ml.consumption.train import ConsumptionTrainConfig, train
 
 # Other developers' suites share the machine's two cores.
 torch.set_num_threads(1)
@@ -37,7 +37,9 @@ def read_landing(landing: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
             where try_cast(kwh_total as double) >= 0 and try_cast(reading_date as date) is not null
             qualify row_number() over (partition by customer_id, reading_date order by kwh_total) = 1"""
     ).df()
-    customers = pd.read_csv(landing / "customers.csv", encoding="gb18030", usecols=["customer_id", "category", "tariff"])
+    customers = pd.read_csv(
+        landing / "customers.csv", encoding="gb18030", usecols=["customer_id", "category", "tariff"]
+    )
     temperature = con.execute(
         f"""select cast(try_cast(ts as timestamp) as date) as reading_date,
                    avg(try_cast(ambient_temp_c as double)) as ambient_temp_c

@@ -24,7 +24,9 @@ def test_lstm_beats_the_seasonal_naive_baseline_on_held_out_days(small_run):
     assert 0.5 <= metrics["eval/coverage"] <= 1.0
     evaluation = objects["evaluation"]
     assert len(evaluation) == metrics["data/n_eval_customers"] * 30
-    assert (evaluation["kwh_lo"] <= evaluation["kwh_pred"]).all() and (evaluation["kwh_pred"] <= evaluation["kwh_hi"]).all()
+    assert (evaluation["kwh_lo"] <= evaluation["kwh_pred"]).all() and (
+        evaluation["kwh_pred"] <= evaluation["kwh_hi"]
+    ).all()
 
 
 def _history(utility, as_of: dt.date, days: int) -> pd.DataFrame:
@@ -32,9 +34,12 @@ def _history(utility, as_of: dt.date, days: int) -> pd.DataFrame:
     dates = pd.to_datetime(readings["reading_date"]).dt.date
     recent = readings[(dates > as_of - dt.timedelta(days=days)) & (dates <= as_of)]
     temperature = temperature.assign(reading_date=pd.to_datetime(temperature["reading_date"]).dt.date)
-    return (recent.assign(reading_date=pd.to_datetime(recent["reading_date"]).dt.date)
-            .merge(customers, on="customer_id").merge(temperature, on="reading_date", how="left")
-            .assign(as_of=as_of.isoformat()))
+    return (
+        recent.assign(reading_date=pd.to_datetime(recent["reading_date"]).dt.date)
+        .merge(customers, on="customer_id")
+        .merge(temperature, on="reading_date", how="left")
+        .assign(as_of=as_of.isoformat())
+    )
 
 
 def test_registered_pyfunc_forecasts_30_days_for_every_customer_with_history(small_run, utility, mlflow_store):
@@ -92,9 +97,13 @@ def test_interval_is_calibrated_per_category_on_days_the_network_never_trained_o
     assert set(scales) >= {"all", "residential"} and all(lo >= 0 and hi >= 0 for lo, hi in scales.values())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 22 item 2 not met on small training: the October test month (Golden Week, cooling ending) is unlike "
-    "the calibration days; seed 7 covers 72.7/64.9/61.0/76.0 % (residential/commercial/industrial/agricultural)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 22 item 2 not met on small training: the October test month (Golden Week, cooling ending) is unlike "
+        "the calibration days; seed 7 covers 72.7/64.9/61.0/76.0 % (residential/commercial/industrial/agricultural)"
+    ),
+)
 def test_nominal_80_percent_covers_within_5_points_per_category_on_the_held_out_month(small_run):
     metrics, _ = small_run
     for code in ("residential", "commercial", "industrial", "agricultural"):

@@ -70,4 +70,4 @@ def test_corpus_covers_dialect_typos_digits_and_english() -> None:
 
 
 def test_out_of_scope_is_an_ml_outcome_never_a_ticket_intent() -> None:
-    assert OUT_OF_SCOPE not in INTENTS and OUTCOMES == (*INTENTS, OUT_OF_SCOPE)
+    assert OUT_OF_SCOPE not in INTENTS and (*INTENTS, OUT_OF_SCOPE) == OUTCOMES

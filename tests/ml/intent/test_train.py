@@ -72,9 +72,7 @@ def test_metrics_carry_eval_val_baseline_and_confusion_matrices(small_run: tuple
     assert metrics["data/n_train"] + metrics["data/n_val"] == metrics["data/n_corpus"]
 
 
-def test_extra_labelled_rows_join_the_training_set(
-    tiny_config: IntentTrainConfig, tiny_run: tuple[dict, dict]
-) -> None:
+def test_extra_labelled_rows_join_the_training_set(tiny_config: IntentTrainConfig, tiny_run: tuple[dict, dict]) -> None:
     base_metrics, base_objects = tiny_run
     eval_text = load_corpus(base_objects["config"].eval_path)["text"].iloc[0]
     extra = pd.DataFrame(

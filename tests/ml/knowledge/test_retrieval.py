@@ -76,12 +76,23 @@ def test_search_ranks_best_first_and_returns_the_articles_steps(kb: KnowledgeBas
 def test_repo_has_at_least_25_complete_articles(kb: KnowledgeBase) -> None:
     assert len(kb) == len(list(DEFAULT_ARTICLES_DIR.glob("kb-*.md"))) == 33
     assert all(len(a.steps) >= 4 and len(a.keywords) >= 4 for a in kb.articles)
-    assert {a.category for a in kb.articles} == {"业务办理", "服务规范", "故障处理", "安全用电", "电费服务", "电价政策", "投诉与建议", "运维作业"}
+    assert {a.category for a in kb.articles} == {
+        "业务办理",
+        "服务规范",
+        "故障处理",
+        "安全用电",
+        "电费服务",
+        "电价政策",
+        "投诉与建议",
+        "运维作业",
+    }
 
 
 def test_article_without_steps_is_rejected_with_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "kb-empty.md"
-    path.write_text("---\nid: kb-empty\ntitle: 空\ncategory: 测试\nkeywords: 空\n---\n只有说明，没有步骤。\n", encoding="utf-8")
+    path.write_text(
+        "---\nid: kb-empty\ntitle: 空\ncategory: 测试\nkeywords: 空\n---\n只有说明，没有步骤。\n", encoding="utf-8"
+    )
     with pytest.raises(ArticleError, match=r"kb-empty\.md:7: no numbered steps"):
         parse_article(path)
 
@@ -95,7 +106,9 @@ def test_article_whose_id_differs_from_its_file_name_is_rejected(tmp_path: Path)
 
 def test_steps_numbered_out_of_order_are_rejected(tmp_path: Path) -> None:
     path = tmp_path / "kb-gap.md"
-    path.write_text("---\nid: kb-gap\ntitle: 缺号\ncategory: 测试\nkeywords: 缺号\n---\n1. 一\n3. 三\n", encoding="utf-8")
+    path.write_text(
+        "---\nid: kb-gap\ntitle: 缺号\ncategory: 测试\nkeywords: 缺号\n---\n1. 一\n3. 三\n", encoding="utf-8"
+    )
     with pytest.raises(ArticleError, match=r"kb-gap\.md:8: step numbered 3, expected 2"):
         parse_article(path)
 
@@ -106,7 +119,7 @@ def test_bad_synonym_and_question_lines_name_their_line(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"synonyms\.txt:3: expected 'concept = word"):
         load_synonyms(synonyms)
     questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"question": "x", "article_id": "kb-tou-apply"}) + "\n{\"question\": \"y\"}\n")
+    questions.write_text(json.dumps({"question": "x", "article_id": "kb-tou-apply"}) + '\n{"question": "y"}\n')
     with pytest.raises(ValueError, match=r"q\.jsonl:2:"):
         load_questions(questions)
 

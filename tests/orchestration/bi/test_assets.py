@@ -21,7 +21,9 @@ def test_service_overview_depends_on_exactly_the_tables_its_charts_read():
     graph = defs.resolve_asset_graph()
     node = graph.get(dg.AssetKey(["superset", "service_overview"]))
     assert node.parent_keys == {
-        dg.AssetKey("daily_service_kpis"), dg.AssetKey("fct_service_tickets"), dg.AssetKey("interaction_intents"),
+        dg.AssetKey("daily_service_kpis"),
+        dg.AssetKey("fct_service_tickets"),
+        dg.AssetKey("interaction_intents"),
     }
 
 
@@ -32,15 +34,21 @@ def test_every_dashboard_hangs_off_real_marts_and_ml_tables():
     keys = graph.get_all_asset_keys()
     dashboards = {k for k in keys if k.path[0] == "superset"}
     assert {k.path[1] for k in dashboards} == {
-        "service_overview", "satisfaction_trend", "service_heatmap", "customer_profiles", "equipment_risk",
-        "process_channels", "usage_forecast",
+        "service_overview",
+        "satisfaction_trend",
+        "service_heatmap",
+        "customer_profiles",
+        "equipment_risk",
+        "process_channels",
+        "usage_forecast",
     }
     for key in dashboards:
         parents = graph.get(key).parent_keys
         # Each parent is a materializable mart or ML asset, so the lineage runs back to the landing files.
         assert parents and all(graph.get(p).is_materializable for p in parents), key
     assert graph.get(dg.AssetKey(["superset", "equipment_risk"])).parent_keys == {
-        dg.AssetKey("transformer_daily_load"), dg.AssetKey("transformer_fault_risk"),
+        dg.AssetKey("transformer_daily_load"),
+        dg.AssetKey("transformer_fault_risk"),
     }
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from datagen import generate
 from orchestration.ingestion.assets import build_ingestion_assets
 from orchestration.ingestion.contract import DATASETS
-from datagen import generate
-from orchestration.warehouse import Warehouse
 from orchestration.partitions import daily_partitions
 from orchestration.resources import LandingResource, WarehouseResource
+from orchestration.warehouse import Warehouse
 
 CUSTOMERS, DAYS, END = 300, 14, "2026-10-31"
 PARTITIONS_START = "2025-01-01"
@@ -60,10 +60,7 @@ def test_generated_utility_loads_with_exact_counts(warehouse_url, landing):
     # Every asset check passed, and the metadata tells rows read, loaded and quarantined.
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 3 * len(DATASETS) and all(c.passed for c in checks)
-    meta = {
-        e.asset_key.to_user_string(): e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-    }
+    meta = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert meta["raw_ami__meter_readings"]["rows_quarantined"].value == bad["meter_readings"]
 
     # The same run again reads nothing new and changes nothing.
@@ -88,19 +85,18 @@ def test_a_partition_range_loads_only_its_days(tmp_path, landing):
     assert wh.query("SELECT count(*) FROM raw.raw_ami__meter_readings")[0][0] == expected
 
 
-
 def test_rows_conserved_fails_on_a_file_whose_lines_are_not_all_accounted_for(tmp_path, monkeypatch):
     """A reader that loses a line (as DuckDB's did behind a stray quote) must not pass the blocking check."""
-    from orchestration.ingestion import validate
+    from orchestration.ingestion import readers
 
-    split = validate.split_records
+    split = readers.split_records
 
     def losing_a_record(*args, **kwargs):
         out = split(*args, **kwargs)
         out.records.pop()
         return out
 
-    monkeypatch.setattr(validate, "split_records", losing_a_record)
+    monkeypatch.setattr(readers, "split_records", losing_a_record)
     landing_dir = tmp_path / "landing"
     (landing_dir / "meter_readings").mkdir(parents=True)
     (landing_dir / "meter_readings" / "2026-05-01.csv").write_text(
@@ -108,11 +104,17 @@ def test_rows_conserved_fails_on_a_file_whose_lines_are_not_all_accounted_for(tm
         'C001,2026-05-01,1,1,0,0\nC002,"2026-05-01,1,1,0,0\nC003,2026-05-01,1,1,0,0\n',
         encoding="utf-8",
     )
-    readings = [a for a in ingestion_assets if a.key.to_user_string() == "raw_ami__meter_readings"]
+    readings = [
+        a
+        for a in build_ingestion_assets(daily_partitions(PARTITIONS_START))
+        if a.key.to_user_string() == "raw_ami__meter_readings"
+    ]
     result = dg.materialize(
         readings,
-        resources={"warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'wh.duckdb'}"),
-                   "landing": LandingResource(landing_dir=str(landing_dir))},
+        resources={
+            "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'wh.duckdb'}"),
+            "landing": LandingResource(landing_dir=str(landing_dir)),
+        },
         partition_key="2026-05-01",
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.ingest import load_dataset
-from orchestration.warehouse.core import Warehouse
+from orchestration.warehouse import Warehouse
 
 OLD_HEADER = (
     "ticket_id,customer_id,channel,ticket_type,created_at,dispatched_at,arrived_at,resolved_at,status,worker_id,"
@@ -22,16 +22,24 @@ def _write(path: Path, text: str) -> None:
 
 def test_files_with_and_without_the_callback_column_load(warehouse_url, tmp_path):
     landing = tmp_path / "landing"
-    _write(landing / "service_tickets" / "2026-05-01.csv", OLD_HEADER + "\n"
-           "TK1,C001,app,payment,2026-05-01 09:00:00,2026-05-01 09:05:00,,2026-05-01 09:30:00,resolved,,,\n")
-    _write(landing / "service_tickets" / "2026-05-02.csv", OLD_HEADER + ",callback_at\n"
-           "TK2,C001,app,payment,2026-05-02 09:00:00,2026-05-02 09:05:00,,2026-05-02 09:30:00,closed,,4,,"
-           "2026-05-02 15:00:00\n")
+    _write(
+        landing / "service_tickets" / "2026-05-01.csv",
+        OLD_HEADER + "\n"
+        "TK1,C001,app,payment,2026-05-01 09:00:00,2026-05-01 09:05:00,,2026-05-01 09:30:00,resolved,,,\n",
+    )
+    _write(
+        landing / "service_tickets" / "2026-05-02.csv",
+        OLD_HEADER + ",callback_at\n"
+        "TK2,C001,app,payment,2026-05-02 09:00:00,2026-05-02 09:05:00,,2026-05-02 09:30:00,closed,,4,,"
+        "2026-05-02 15:00:00\n",
+    )
     wh = Warehouse(warehouse_url)
     result = load_dataset(wh, DATASETS["service_tickets"], landing)
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
-    rows = wh.query("SELECT ticket_id, CAST(callback_at AS VARCHAR), satisfaction FROM raw.raw_crm__service_tickets "
-                    "ORDER BY ticket_id")
+    rows = wh.query(
+        "SELECT ticket_id, CAST(callback_at AS VARCHAR), satisfaction FROM raw.raw_crm__service_tickets "
+        "ORDER BY ticket_id"
+    )
     assert [(t, c[:19] if c else c, s) for t, c, s in rows] == [("TK1", None, None), ("TK2", "2026-05-02 15:00:00", 4)]
 
 
@@ -45,8 +53,10 @@ def test_a_raw_table_created_before_the_column_gains_it(warehouse_url, tmp_path)
     else:
         with wh.pg() as con, con.cursor() as cur:
             cur.execute("ALTER TABLE raw.raw_crm__service_tickets DROP COLUMN callback_at")
-    column = ("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' "
-              "AND table_name = 'raw_crm__service_tickets' AND column_name = 'callback_at'")
+    column = (
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND table_name = 'raw_crm__service_tickets' AND column_name = 'callback_at'"
+    )
     assert wh.query(column) == [(0,)]
     wh.ensure_raw_schema()
     assert wh.query(column) == [(1,)]

@@ -30,12 +30,12 @@ TICKETS = [
     "satisfaction,description"
 ] + [
     f"K{i:04d},C{i:05d},{['app', 'wechat', 'ivr', 'counter'][i % 4]},fault_repair,2026-05-01 08:{i:02d}:00,"
-    f"2026-05-01 09:00:00,,,dispatched,W01,{1 + i % 5},\"家里停电了，邻居有电，第{i}次\""
+    f'2026-05-01 09:00:00,,,dispatched,W01,{1 + i % 5},"家里停电了，邻居有电，第{i}次"'
     for i in range(1, 16)
 ]
 INTERACTIONS = [
-    '{"interaction_id":"I%03d","customer_id":"C%05d","channel":"wechat","ts":"2026-05-01 10:%02d:00",'
-    '"text":"电费怎么这么高？户号%d","intent":"bill_inquiry"}' % (i, i, i, 1000000 + i)
+    f'{{"interaction_id":"I{i:03d}","customer_id":"C{i:05d}","channel":"wechat","ts":"2026-05-01 10:{i:02d}:00",'
+    f'"text":"电费怎么这么高？户号{1000000 + i}","intent":"bill_inquiry"}}'
     for i in range(1, 16)
 ]
 BASE = {
@@ -168,7 +168,9 @@ def m_fullwidth(b, r):
 
 
 def m_dates(b, r):
-    return b.replace(b"2026-05-01", r.choice([b"2026/05/01", b"01.05.2026", b"20260501", b"May 1 2026"]), r.randint(1, 5))
+    return b.replace(
+        b"2026-05-01", r.choice([b"2026/05/01", b"01.05.2026", b"20260501", b"May 1 2026"]), r.randint(1, 5)
+    )
 
 
 def m_nan_inf(b, r):
@@ -235,7 +237,7 @@ def m_long_key(b, r):
     if len(ls) < 2:
         return b
     i = r.randrange(1, max(2, len(ls) - 1))
-    ls[i] = b"K" * r.randint(1_000, 100_000) + ls[i][ls[i].index(b","):] if b"," in ls[i] else ls[i]
+    ls[i] = b"K" * r.randint(1_000, 100_000) + ls[i][ls[i].index(b",") :] if b"," in ls[i] else ls[i]
     return b"\n".join(ls)
 
 
@@ -296,8 +298,9 @@ def _run_case(case: int, url: str, tmp: Path) -> None:
         assert f.lines == f.lines_accounted, where  # every line of the file is in a row loaded or quarantined
         assert (loaded, quarantined) == (f.rows_loaded, f.rows_rejected), where
         # Quarantined text is whole: a damaged line is never cut.
-        assert wh.query("SELECT count(*) FROM raw.rejects WHERE length(raw_record) >= 10000 AND length(raw_record) < 10001",
-                        ()) == [(0,)], where
+        assert wh.query(
+            "SELECT count(*) FROM raw.rejects WHERE length(raw_record) >= 10000 AND length(raw_record) < 10001", ()
+        ) == [(0,)], where
     assert _snapshot(wh) == before, where  # nothing else in the warehouse changed
     log = wh.query("SELECT status, rows_read, rows_loaded, rows_rejected FROM raw.load_log WHERE dataset = ?", (name,))
     assert log == [(f.status, f.rows_read, f.rows_loaded, f.rows_rejected)], where

@@ -14,7 +14,9 @@ from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.ingest import load_dataset
 from orchestration.warehouse import Warehouse
 
-CUSTOMERS_HEADER = "customer_id,name,phone,id_card_no,address,district,area_type,category,tariff,transformer_id,lat,lon,opened_on"
+CUSTOMERS_HEADER = (
+    "customer_id,name,phone,id_card_no,address,district,area_type,category,tariff,transformer_id,lat,lon,opened_on"
+)
 READINGS_HEADER = "customer_id,reading_date,kwh_total,kwh_peak,kwh_flat,kwh_valley"
 TICKETS_HEADER = (
     "ticket_id,customer_id,channel,ticket_type,created_at,dispatched_at,arrived_at,resolved_at,status,worker_id,"
@@ -24,9 +26,19 @@ TICKETS_HEADER = (
 
 def customer(cid: str, area: str = "urban", **kw) -> str:
     row = dict(
-        customer_id=cid, name="张三", phone="13812341234", id_card_no="11010119900101123X", address="城东区解放路1号",
-        district="城东区", area_type=area, category="residential", tariff="flat", transformer_id="T00001",
-        lat="30.1", lon="120.2", opened_on="2020-01-01",
+        customer_id=cid,
+        name="张三",
+        phone="13812341234",
+        id_card_no="11010119900101123X",
+        address="城东区解放路1号",
+        district="城东区",
+        area_type=area,
+        category="residential",
+        tariff="flat",
+        transformer_id="T00001",
+        lat="30.1",
+        lon="120.2",
+        opened_on="2020-01-01",
     )
     row.update(kw)
     return ",".join(row.values())
@@ -43,9 +55,7 @@ def load(wh: Warehouse, landing: Path, name: str):
 
 
 def rejects(wh: Warehouse, dataset: str) -> list[tuple]:
-    return wh.query(
-        "SELECT line, column_name, reason FROM raw.rejects WHERE dataset = ? ORDER BY line", (dataset,)
-    )
+    return wh.query("SELECT line, column_name, reason FROM raw.rejects WHERE dataset = ? ORDER BY line", (dataset,))
 
 
 @pytest.fixture
@@ -88,8 +98,13 @@ def test_each_bad_reading_is_quarantined_with_its_reason(wh, landing):
     ) == [("C001", False, 2), ("C009", True, 9), ("C003", False, 11)]
     got = rejects(wh, "meter_readings")
     assert [(line, col) for line, col, _ in got] == [
-        (3, "kwh_total"), (4, "kwh_total"), (5, "customer_id"), (6, "kwh_total"),
-        (7, "reading_date"), (8, "reading_date"), (10, "kwh_valley"),
+        (3, "kwh_total"),
+        (4, "kwh_total"),
+        (5, "customer_id"),
+        (6, "kwh_total"),
+        (7, "reading_date"),
+        (8, "reading_date"),
+        (10, "kwh_valley"),
     ]
     reasons = [r for _, _, r in got]
     assert reasons[0] == "kwh_total: '-1' is below the minimum 0"
@@ -103,7 +118,9 @@ def test_each_bad_reading_is_quarantined_with_its_reason(wh, landing):
     assert reasons[6] == "expected 6 columns, found 5"
     raw = wh.query("SELECT raw_record FROM raw.rejects WHERE line = 10")[0][0]
     assert raw == "C002,2026-05-01,1,1,0"
-    log = wh.query("SELECT rows_read, rows_loaded, rows_rejected, status FROM raw.load_log WHERE dataset = 'meter_readings'")
+    log = wh.query(
+        "SELECT rows_read, rows_loaded, rows_rejected, status FROM raw.load_log WHERE dataset = 'meter_readings'"
+    )
     assert log == [(10, 3, 7, "loaded")]
 
 
@@ -136,7 +153,10 @@ def test_codes_outside_their_domain_and_bad_timestamps(wh, landing):
 
 
 def test_file_missing_a_required_column_is_rejected_whole(wh, landing):
-    write(landing / "meter_readings" / "2026-05-01.csv", "customer_id,reading_date,kwh_total,kwh_peak,kwh_flat\nC001,2026-05-01,1,1,0\n")
+    write(
+        landing / "meter_readings" / "2026-05-01.csv",
+        "customer_id,reading_date,kwh_total,kwh_peak,kwh_flat\nC001,2026-05-01,1,1,0\n",
+    )
     write(landing / "meter_readings" / "2026-05-02.csv", READINGS_HEADER + "\nC001,2026-05-02,1,1,0,0\n")
     result = load(wh, landing, "meter_readings")
     assert [f.status for f in result.files] == ["rejected", "loaded"]
@@ -148,8 +168,10 @@ def test_file_missing_a_required_column_is_rejected_whole(wh, landing):
 
 
 def test_extra_columns_are_reported_not_fatal(wh, landing):
-    write(landing / "meter_readings" / "2026-05-01.csv",
-          "customer_id,meter_no,reading_date,kwh_total,kwh_peak,kwh_flat,kwh_valley\nC001,M9,2026-05-01,1,1,0,0\n")
+    write(
+        landing / "meter_readings" / "2026-05-01.csv",
+        "customer_id,meter_no,reading_date,kwh_total,kwh_peak,kwh_flat,kwh_valley\nC001,M9,2026-05-01,1,1,0,0\n",
+    )
     result = load(wh, landing, "meter_readings")
     assert result.rows_loaded == 1
     assert result.files[0].extra_columns == ["meter_no"]
@@ -173,7 +195,9 @@ def test_bytes_in_no_contract_encoding_reject_the_file_naming_line_and_column(wh
     (landing / "customers.csv").write_bytes(good + b"C002,\xff\xfe\x80,1\n")
     result = load(wh, landing, "customers")
     assert result.files[0].status == "rejected"
-    assert result.files[0].message.startswith("customers.csv: line 3, column 6: bytes that are neither UTF-8 nor GB18030")
+    assert result.files[0].message.startswith(
+        "customers.csv: line 3, column 6: bytes that are neither UTF-8 nor GB18030"
+    )
     assert wh.query("SELECT count(*) FROM raw.raw_cis__customers") == [(0,)]
 
 
@@ -189,9 +213,11 @@ def test_redelivered_day_replaces_that_day_and_unchanged_files_are_skipped(wh, l
     write(day1, READINGS_HEADER + "\nC001,2026-05-01,1.5,1.5,0,0\nC002,2026-05-01,3,1,1,1\n")
     redo = load(wh, landing, "meter_readings")
     assert [f.status for f in redo.files] == ["loaded", "unchanged"]
-    assert wh.query(
-        "SELECT customer_id, reading_date, kwh_total FROM raw.raw_ami__meter_readings ORDER BY 2, 1"
-    ) == [("C001", dt.date(2026, 5, 1), 1.5), ("C002", dt.date(2026, 5, 1), 3.0), ("C001", dt.date(2026, 5, 2), 2.0)]
+    assert wh.query("SELECT customer_id, reading_date, kwh_total FROM raw.raw_ami__meter_readings ORDER BY 2, 1") == [
+        ("C001", dt.date(2026, 5, 1), 1.5),
+        ("C002", dt.date(2026, 5, 1), 3.0),
+        ("C001", dt.date(2026, 5, 2), 2.0),
+    ]
     assert rejects(wh, "meter_readings") == []  # the old delivery's reject went with it
     assert wh.query("SELECT count(*) FROM raw.load_log") == [(3,)]
 
@@ -266,8 +292,13 @@ def test_replace_table_writes_a_frame_on_both_engines(wh):
     import pandas as pd
 
     frame = pd.DataFrame(
-        {"interaction_id": ["I1", "I2"], "confidence": [0.9, 0.5], "scored_on": pd.to_datetime(["2026-05-01"] * 2).date,
-         "alert": [True, False], "n": [1, 2]}
+        {
+            "interaction_id": ["I1", "I2"],
+            "confidence": [0.9, 0.5],
+            "scored_on": pd.to_datetime(["2026-05-01"] * 2).date,
+            "alert": [True, False],
+            "n": [1, 2],
+        }
     )
     assert wh.replace_table("ml", "scores", frame) == 2
     assert wh.replace_table("ml", "scores", frame.head(1)) == 1

@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.ingest import DatasetLoad, FileLoad, load_dataset
-from orchestration.warehouse.core import Warehouse
+from orchestration.warehouse import Warehouse
 
 READINGS = "customer_id,reading_date,kwh_total,kwh_peak,kwh_flat,kwh_valley"
 TICKETS = (
@@ -44,70 +44,107 @@ def rows(wh: Warehouse, name: str) -> list[tuple]:
 
 
 CANONICAL = {
-    "meter_readings": (DAY, [
-        READINGS,
-        "C001,2026-05-01,1234.5,1000,200,34.5",
-        "C002,2026-05-01,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ]),
-    "service_tickets": ("service_tickets/2026-05-01.csv", [
-        TICKETS,
-        "K1,C001,app,fault_repair,2026-05-01 08:05:00,2026-05-01 09:00:00,,,dispatched,W1,,灯不亮",
-        "K2,C002,ivr,bill_inquiry,2026-05-01 10:00:00,,,2026-05-01 10:30:00,resolved,,5,电费高",
-    ]),
+    "meter_readings": (
+        DAY,
+        [
+            READINGS,
+            "C001,2026-05-01,1234.5,1000,200,34.5",
+            "C002,2026-05-01,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+    ),
+    "service_tickets": (
+        "service_tickets/2026-05-01.csv",
+        [
+            TICKETS,
+            "K1,C001,app,fault_repair,2026-05-01 08:05:00,2026-05-01 09:00:00,,,dispatched,W1,,灯不亮",
+            "K2,C002,ivr,bill_inquiry,2026-05-01 10:00:00,,,2026-05-01 10:30:00,resolved,,5,电费高",
+        ],
+    ),
     "workers": ("workers.csv", [WORKERS, "W1,李四,一班,城东区,30.1,120.2,true", "W2,王五,二班,城西区,30.2,120.1,0"]),
 }
 
 # (dataset, variant lines, normalised counts {column: {variant: values}})
 VARIANTS = {
-    "slash_separator": ("meter_readings", [
-        READINGS,
-        "C001,2026/05/01,1234.5,1000,200,34.5",
-        "C002,2026/05/01,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"reading_date": {"slash_separator": 2}}),
-    "single_digit_date": ("meter_readings", [
-        READINGS,
-        "C001,2026-5-1,1234.5,1000,200,34.5",
-        "C002,2026/5/1,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"reading_date": {"single_digit": 2, "slash_separator": 1}}),
-    "fullwidth": ("meter_readings", [
-        READINGS,
-        "C001,２０２６－０５－０１,１２３４．５,1000,200,34.5",
-        "C002,2026-05-01,１０,３,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"reading_date": {"fullwidth": 1}, "kwh_total": {"fullwidth": 2}, "kwh_peak": {"fullwidth": 1}}),
-    "thousands_separator": ("meter_readings", [
-        READINGS,
-        'C001,2026-05-01,"1,234.5","1,000",200,34.5',
-        "C002,2026-05-01,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"kwh_total": {"thousands_separator": 1}, "kwh_peak": {"thousands_separator": 1}}),
-    "fullwidth_thousands": ("meter_readings", [
-        READINGS,
-        "C001,2026-05-01,\"１，２３４．５\",\"1,000\",200,34.5",
-        "C002,2026-05-01,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"kwh_total": {"fullwidth": 1, "thousands_separator": 1}, "kwh_peak": {"thousands_separator": 1}}),
-    "spaces": ("meter_readings", [
-        READINGS,
-        " C001 ,2026-05-01 , 1234.5,1000,200,34.5",
-        "C002,\u30002026-05-01\u3000,10,3,4,3",
-        "C003,2026-05-01,-0,0,0,0",
-    ], {"customer_id": {"spaces": 1}, "reading_date": {"spaces": 2}, "kwh_total": {"spaces": 1}}),
-    "timestamps": ("service_tickets", [
-        TICKETS,
-        "K1,C001,app,fault_repair,2026-05-01 8:05,2026/5/1 9:00:00,,,dispatched,W1,,灯不亮",
-        "K2,C002,ivr,bill_inquiry,2026/05/01 10:00,,,２０２６－０５－０１　１０：３０：００,resolved,,５,电费高",
-    ], {
-        "created_at": {"no_seconds": 2, "single_digit": 1, "slash_separator": 1},
-        "dispatched_at": {"single_digit": 1, "slash_separator": 1},
-        "resolved_at": {"fullwidth": 1},
-        "satisfaction": {"fullwidth": 1},
-    }),
-    "flags": ("workers", [WORKERS, "W1,李四,一班,城东区,30.1,120.2,是", "W2,王五,二班,城西区,30.2,120.1,no"],
-              {"on_duty": {"chinese_yes_no": 1, "yes_no": 1}}),
+    "slash_separator": (
+        "meter_readings",
+        [
+            READINGS,
+            "C001,2026/05/01,1234.5,1000,200,34.5",
+            "C002,2026/05/01,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"reading_date": {"slash_separator": 2}},
+    ),
+    "single_digit_date": (
+        "meter_readings",
+        [
+            READINGS,
+            "C001,2026-5-1,1234.5,1000,200,34.5",
+            "C002,2026/5/1,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"reading_date": {"single_digit": 2, "slash_separator": 1}},
+    ),
+    "fullwidth": (
+        "meter_readings",
+        [
+            READINGS,
+            "C001,２０２６－０５－０１,１２３４．５,1000,200,34.5",
+            "C002,2026-05-01,１０,３,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"reading_date": {"fullwidth": 1}, "kwh_total": {"fullwidth": 2}, "kwh_peak": {"fullwidth": 1}},
+    ),
+    "thousands_separator": (
+        "meter_readings",
+        [
+            READINGS,
+            'C001,2026-05-01,"1,234.5","1,000",200,34.5',
+            "C002,2026-05-01,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"kwh_total": {"thousands_separator": 1}, "kwh_peak": {"thousands_separator": 1}},
+    ),
+    "fullwidth_thousands": (
+        "meter_readings",
+        [
+            READINGS,
+            'C001,2026-05-01,"１，２３４．５","1,000",200,34.5',
+            "C002,2026-05-01,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"kwh_total": {"fullwidth": 1, "thousands_separator": 1}, "kwh_peak": {"thousands_separator": 1}},
+    ),
+    "spaces": (
+        "meter_readings",
+        [
+            READINGS,
+            " C001 ,2026-05-01 , 1234.5,1000,200,34.5",
+            "C002,\u30002026-05-01\u3000,10,3,4,3",
+            "C003,2026-05-01,-0,0,0,0",
+        ],
+        {"customer_id": {"spaces": 1}, "reading_date": {"spaces": 2}, "kwh_total": {"spaces": 1}},
+    ),
+    "timestamps": (
+        "service_tickets",
+        [
+            TICKETS,
+            "K1,C001,app,fault_repair,2026-05-01 8:05,2026/5/1 9:00:00,,,dispatched,W1,,灯不亮",
+            "K2,C002,ivr,bill_inquiry,2026/05/01 10:00,,,２０２６－０５－０１　１０：３０：００,resolved,,５,电费高",
+        ],
+        {
+            "created_at": {"no_seconds": 2, "single_digit": 1, "slash_separator": 1},
+            "dispatched_at": {"single_digit": 1, "slash_separator": 1},
+            "resolved_at": {"fullwidth": 1},
+            "satisfaction": {"fullwidth": 1},
+        },
+    ),
+    "flags": (
+        "workers",
+        [WORKERS, "W1,李四,一班,城东区,30.1,120.2,是", "W2,王五,二班,城西区,30.2,120.1,no"],
+        {"on_duty": {"chinese_yes_no": 1, "yes_no": 1}},
+    ),
 }
 
 
@@ -143,14 +180,22 @@ def test_an_ambiguous_or_wrong_date_is_quarantined_with_its_reason(wh, tmp_path,
     write(landing, DAY, [READINGS, "C001,2026-05-01,1,1,0,0", f"C002,{value},1,1,0,0"])
     result = load_dataset(wh, DATASETS["meter_readings"], landing)
     assert (result.rows_loaded, result.rows_rejected, result.normalised()) == (1, 1, {})
-    assert wh.query("SELECT line, column_name, reason FROM raw.rejects") == [(3, "reading_date", f"reading_date: {reason}")]
+    assert wh.query("SELECT line, column_name, reason FROM raw.rejects") == [
+        (3, "reading_date", f"reading_date: {reason}")
+    ]
 
 
 def test_an_ambiguous_timestamp_is_quarantined_with_its_reason(wh, tmp_path):
     landing = tmp_path / "landing"
-    write(landing, "service_tickets/2026-05-01.csv", [
-        TICKETS, "K1,C001,app,fault_repair,05/01/2026 8:05,,,,open,,,", "K2,C001,app,fault_repair,2026-5-1 8:05,,,,open,,,",
-    ])
+    write(
+        landing,
+        "service_tickets/2026-05-01.csv",
+        [
+            TICKETS,
+            "K1,C001,app,fault_repair,05/01/2026 8:05,,,,open,,,",
+            "K2,C001,app,fault_repair,2026-5-1 8:05,,,,open,,,",
+        ],
+    )
     result = load_dataset(wh, DATASETS["service_tickets"], landing)
     assert (result.rows_loaded, result.rows_rejected) == (1, 1)
     assert wh.query("SELECT line, reason FROM raw.rejects") == [
@@ -211,19 +256,25 @@ def test_a_stray_quote_in_a_readings_file_costs_its_own_line_only(wh, tmp_path):
 
 def test_a_stray_quote_in_a_ticket_description_is_contained(wh, tmp_path):
     landing = tmp_path / "landing"
-    write(landing, "service_tickets/2026-05-01.csv", [
-        TICKETS,
-        'K1,C001,app,fault_repair,2026-05-01 08:00:00,,,,open,,,"灯不亮',  # 2: the quote is never closed
-        'K2,C002,app,fault_repair,2026-05-01 08:10:00,,,,open,,,"电表""跳闸"""',
-        'K3,C003,app,complaint,2026-05-01 08:20:00,,,,open,,,"第一行',  # 4-5: a description over two lines
-        '第二行"',
-        "K4,C004,ivr,bill_inquiry,2026-05-01 08:30:00,,,,open,,,",
-    ])
+    write(
+        landing,
+        "service_tickets/2026-05-01.csv",
+        [
+            TICKETS,
+            'K1,C001,app,fault_repair,2026-05-01 08:00:00,,,,open,,,"灯不亮',  # 2: the quote is never closed
+            'K2,C002,app,fault_repair,2026-05-01 08:10:00,,,,open,,,"电表""跳闸"""',
+            'K3,C003,app,complaint,2026-05-01 08:20:00,,,,open,,,"第一行',  # 4-5: a description over two lines
+            '第二行"',
+            "K4,C004,ivr,bill_inquiry,2026-05-01 08:30:00,,,,open,,,",
+        ],
+    )
     result = load_dataset(wh, DATASETS["service_tickets"], landing)
     f = result.files[0]
     assert (f.status, f.lines, f.lines_accounted, f.rows_loaded, f.rows_rejected) == ("loaded", 5, 5, 3, 1)
     assert wh.query("SELECT ticket_id, description, _source_line FROM raw.raw_crm__service_tickets ORDER BY 1") == [
-        ("K2", '电表"跳闸"', 3), ("K3", "第一行\n第二行", 4), ("K4", None, 6),
+        ("K2", '电表"跳闸"', 3),
+        ("K3", "第一行\n第二行", 4),
+        ("K4", None, 6),
     ]
     assert wh.query("SELECT line, raw_record FROM raw.rejects") == [
         (2, 'K1,C001,app,fault_repair,2026-05-01 08:00:00,,,,open,,,"灯不亮')
@@ -232,12 +283,16 @@ def test_a_stray_quote_in_a_ticket_description_is_contained(wh, tmp_path):
 
 def test_a_quote_that_may_have_swallowed_a_ticket_rejects_the_file_whole(wh, tmp_path):
     landing = tmp_path / "landing"
-    write(landing, "service_tickets/2026-05-01.csv", [
-        TICKETS,
-        'K1,C001,app,fault_repair,2026-05-01 08:00:00,,,,open,,,"灯不亮',
-        "K2,C002,app,fault_repair,2026-05-01 08:10:00,,,,open,,,",  # a ticket, or a line of K1's text?
-        '还是不亮"',
-    ])
+    write(
+        landing,
+        "service_tickets/2026-05-01.csv",
+        [
+            TICKETS,
+            'K1,C001,app,fault_repair,2026-05-01 08:00:00,,,,open,,,"灯不亮',
+            "K2,C002,app,fault_repair,2026-05-01 08:10:00,,,,open,,,",  # a ticket, or a line of K1's text?
+            '还是不亮"',
+        ],
+    )
     result = load_dataset(wh, DATASETS["service_tickets"], landing)
     assert [f.status for f in result.files] == ["rejected"]
     assert result.files[0].message == (
@@ -251,15 +306,27 @@ def test_a_quote_that_may_have_swallowed_a_ticket_rejects_the_file_whole(wh, tmp
 
 def test_control_characters_and_implausible_lengths_in_identifiers_are_quarantined(wh, tmp_path):
     landing = tmp_path / "landing"
-    write(landing, DAY, [
-        READINGS, "C001,2026-05-01,1,1,0,0", "C0\x0002,2026-05-01,1,1,0,0", "C" * 2_000 + ",2026-05-01,1,1,0,0",
-        "C004,2026-05-01,1,1,0,0",
-    ])
+    write(
+        landing,
+        DAY,
+        [
+            READINGS,
+            "C001,2026-05-01,1,1,0,0",
+            "C0\x0002,2026-05-01,1,1,0,0",
+            "C" * 2_000 + ",2026-05-01,1,1,0,0",
+            "C004,2026-05-01,1,1,0,0",
+        ],
+    )
     result = load_dataset(wh, DATASETS["meter_readings"], landing)
     assert (result.rows_loaded, result.rows_rejected) == (2, 2)
     assert wh.query("SELECT line, column_name, reason, length(raw_record) FROM raw.rejects ORDER BY line") == [
         (3, "customer_id", "customer_id: control character U+0000 in an identifier", 36),
-        (4, "customer_id", "customer_id: a value of 2000 characters is longer than the 64 an identifier may have", 2031),
+        (
+            4,
+            "customer_id",
+            "customer_id: a value of 2000 characters is longer than the 64 an identifier may have",
+            2031,
+        ),
     ]
     assert wh.query("SELECT raw_record FROM raw.rejects WHERE line = 3") == [
         ('"C0\u240002","2026-05-01","1","1","0","0"',)
@@ -272,23 +339,30 @@ def test_blank_lines_are_accounted_for(wh, tmp_path):
     f = load_dataset(wh, DATASETS["meter_readings"], landing).files[0]
     assert (f.lines, f.lines_accounted, f.rows_loaded, f.rows_rejected) == (4, 4, 2, 0)
     assert wh.query("SELECT customer_id, _source_line FROM raw.raw_ami__meter_readings ORDER BY 2") == [
-        ("C001", 2), ("C002", 4)
+        ("C001", 2),
+        ("C002", 4),
     ]
 
 
 def test_a_load_log_from_before_issue_21_gains_the_new_columns(wh, tmp_path):
-    old = "dataset TEXT, source_file TEXT, sha256 TEXT, delivery_date DATE, rows_read INTEGER, rows_loaded INTEGER, " \
-          "rows_rejected INTEGER, status TEXT, message TEXT, loaded_at TIMESTAMP"
+    old = (
+        "dataset TEXT, source_file TEXT, sha256 TEXT, delivery_date DATE, rows_read INTEGER, rows_loaded INTEGER, "
+        "rows_rejected INTEGER, status TEXT, message TEXT, loaded_at TIMESTAMP"
+    )
     if wh.engine == "duckdb":
         import duckdb
 
         with duckdb.connect(str(wh.url.path)) as con:
             con.execute(f"CREATE SCHEMA raw; CREATE TABLE raw.load_log ({old})")
-            con.execute("INSERT INTO raw.load_log VALUES ('workers', 'workers.csv', 'x', NULL, 1, 1, 0, 'loaded', '', now())")
+            con.execute(
+                "INSERT INTO raw.load_log VALUES ('workers', 'workers.csv', 'x', NULL, 1, 1, 0, 'loaded', '', now())"
+            )
     else:
         with wh.pg() as con, con.cursor() as cur:
             cur.execute(f"CREATE SCHEMA raw; CREATE TABLE raw.load_log ({old})")
-            cur.execute("INSERT INTO raw.load_log VALUES ('workers', 'workers.csv', 'x', NULL, 1, 1, 0, 'loaded', '', now())")
+            cur.execute(
+                "INSERT INTO raw.load_log VALUES ('workers', 'workers.csv', 'x', NULL, 1, 1, 0, 'loaded', '', now())"
+            )
     landing = tmp_path / "landing"
     write(landing, "workers.csv", [WORKERS, "W1,李四,一班,城东区,30.1,120.2,是"])
     load_dataset(wh, DATASETS["workers"], landing)

@@ -6,8 +6,8 @@ import dagster as dg
 
 from ml.knowledge import DEFAULT_ARTICLES_DIR
 from orchestration.knowledge.assets import knowledge_base
-from orchestration.warehouse import Warehouse
 from orchestration.resources import WarehouseResource
+from orchestration.warehouse import Warehouse
 
 
 def test_knowledge_base_writes_one_row_per_article_and_reruns_replace_them(warehouse_url: str) -> None:

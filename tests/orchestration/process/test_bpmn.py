@@ -30,15 +30,28 @@ def _line(process_attrs: str, tasks: list[tuple[str, str]], flows_order: list[st
     parts = [f'<bpmn:process id="p" {process_attrs}>', '<bpmn:startEvent id="s"/>', '<bpmn:endEvent id="e"/>']
     parts += [f'<bpmn:task id="{i}" name="{i.upper()}" {attrs}/>' for i, attrs in tasks]
     chain = ["s", *flows_order, "e"]
-    parts += [f'<bpmn:sequenceFlow id="f{k}" sourceRef="{a}" targetRef="{b}"/>' for k, (a, b) in
-              enumerate(zip(chain, chain[1:]))]
+    parts += [
+        f'<bpmn:sequenceFlow id="f{k}" sourceRef="{a}" targetRef="{b}"/>'
+        for k, (a, b) in enumerate(zip(chain, chain[1:]))
+    ]
     return "\n".join(parts) + "\n</bpmn:process>"
 
 
 def test_repository_processes_parse_into_the_documented_steps():
     steps = parse_process_dir(PROCESS_DIR)
-    fault = [(s.step_order, s.step_id, s.step_name, s.timestamp_column, s.commitment_minutes, s.commitment_ref,
-              s.skip_deviation) for s in steps if s.ticket_type == "fault_repair"]
+    fault = [
+        (
+            s.step_order,
+            s.step_id,
+            s.step_name,
+            s.timestamp_column,
+            s.commitment_minutes,
+            s.commitment_ref,
+            s.skip_deviation,
+        )
+        for s in steps
+        if s.ticket_type == "fault_repair"
+    ]
     assert fault == [
         (1, "report", "报修受理", "created_at", None, None, None),
         (2, "dispatch", "派单", "dispatched_at", 15, None, None),
@@ -49,33 +62,63 @@ def test_repository_processes_parse_into_the_documented_steps():
     ]
     callback = next(s for s in steps if s.ticket_type == "fault_repair" and s.step_id == "callback")
     assert (callback.commitment_from_step_id, callback.late_deviation, callback.missing_deviation) == (
-        "resolve", "callback_late", "callback_missing")
+        "resolve",
+        "callback_late",
+        "callback_missing",
+    )
     # Every request is dispatched; only a new connection's path has the site visit (gridcare:ticketTypes on
     # the gateway's flows); the rating is an optional branch of its own.
-    complaint = [(s.step_order, s.step_id, s.is_optional, s.branch_id, s.value_column) for s in steps
-                 if s.ticket_type == "complaint"]
-    assert complaint == [(1, "accept", False, None, None), (2, "dispatch", False, None, None),
-                         (4, "resolve", False, None, None), (5, "callback", False, None, None),
-                         (6, "rate", True, "flow_rated_yes", "satisfaction")]
-    application = [(s.step_id, s.is_optional, s.skip_deviation) for s in steps
-                   if s.ticket_type == "service_application"]
-    assert application[:4] == [("accept", False, None), ("dispatch", False, None),
-                               ("visit", False, "resolved_without_visit"), ("resolve", False, None)]
+    complaint = [
+        (s.step_order, s.step_id, s.is_optional, s.branch_id, s.value_column)
+        for s in steps
+        if s.ticket_type == "complaint"
+    ]
+    assert complaint == [
+        (1, "accept", False, None, None),
+        (2, "dispatch", False, None, None),
+        (4, "resolve", False, None, None),
+        (5, "callback", False, None, None),
+        (6, "rate", True, "flow_rated_yes", "satisfaction"),
+    ]
+    application = [
+        (s.step_id, s.is_optional, s.skip_deviation) for s in steps if s.ticket_type == "service_application"
+    ]
+    assert application[:4] == [
+        ("accept", False, None),
+        ("dispatch", False, None),
+        ("visit", False, "resolved_without_visit"),
+        ("resolve", False, None),
+    ]
     # Seven ticket types follow the service request; preventive maintenance has no process.
-    assert {s.ticket_type for s in steps} == {"fault_repair", "bill_inquiry", "payment", "outage_inquiry",
-                                             "service_application", "tariff_policy", "complaint",
-                                             "praise_suggestion"}
+    assert {s.ticket_type for s in steps} == {
+        "fault_repair",
+        "bill_inquiry",
+        "payment",
+        "outage_inquiry",
+        "service_application",
+        "tariff_policy",
+        "complaint",
+        "praise_suggestion",
+    }
     assert len(steps) == 6 + 6 + 6 * 5
 
 
 def test_order_follows_the_flows_not_the_document(tmp_path):
-    body = _line('gridcare:ticketTypes="payment"',
-                 [("c", 'gridcare:timestampColumn="resolved_at"'), ("a", 'gridcare:timestampColumn="created_at"'),
-                  ("b", 'gridcare:timestampColumn="dispatched_at"')],
-                 ["a", "b", "c"])
+    body = _line(
+        'gridcare:ticketTypes="payment"',
+        [
+            ("c", 'gridcare:timestampColumn="resolved_at"'),
+            ("a", 'gridcare:timestampColumn="created_at"'),
+            ("b", 'gridcare:timestampColumn="dispatched_at"'),
+        ],
+        ["a", "b", "c"],
+    )
     steps = parse_bpmn(_write(tmp_path, body))
-    assert [(s.step_id, s.step_order, s.is_optional) for s in steps] == [("a", 1, False), ("b", 2, False),
-                                                                          ("c", 3, False)]
+    assert [(s.step_id, s.step_order, s.is_optional) for s in steps] == [
+        ("a", 1, False),
+        ("b", 2, False),
+        ("c", 3, False),
+    ]
 
 
 def test_frame_has_the_raw_table_columns_and_types():
@@ -91,47 +134,96 @@ def test_frame_has_the_raw_table_columns_and_types():
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (_line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="paid_at"')], ["a"]),
-         "p.bpmn:6: task 'a': gridcare:timestampColumn is 'paid_at'"),
-        (_line("", [("a", 'gridcare:timestampColumn="created_at"')], ["a"]),
-         "gridcare:ticketTypes is missing"),
-        (_line('gridcare:ticketTypes="payment refund"', [("a", 'gridcare:timestampColumn="created_at"')], ["a"]),
-         "unknown type(s) ['refund']"),
-        (_line('gridcare:ticketTypes="payment"',
-               [("a", 'gridcare:timestampColumn="created_at" gridcare:commitmentMinutes="soon"')], ["a"]),
-         "gridcare:commitmentMinutes must be a whole number"),
-        (_line('gridcare:ticketTypes="payment"',
-               [("a", 'gridcare:timestampColumn="created_at" gridcare:commitmentRef="sla_table"')], ["a"]),
-         "gridcare:commitmentRef 'sla_table'"),
-        (_line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at"'),
-                                                   ("b", 'gridcare:timestampColumn="created_at"')], ["a", "b"]),
-         "two tasks on the path of payment are marked by the same timestamp column"),
-        (_line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at"'),
-                                                   ("b", 'gridcare:timestampColumn="resolved_at" '
-                                                         'gridcare:valueColumn="amount"')], ["a", "b"]),
-         "gridcare:valueColumn is 'amount'"),
-        (_line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at"'),
-                                                   ("b", 'gridcare:timestampColumn="callback_at" '
-                                                         'gridcare:lateDeviation="late"')], ["a", "b"]),
-         "need a commitment"),
-        (_line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at" '
-                                                        'gridcare:commitmentMinutes="5" gridcare:commitmentFrom="b"'),
-                                                   ("b", 'gridcare:timestampColumn="resolved_at"')], ["a", "b"]),
-         "gridcare:commitmentFrom 'b' must be a task before this one"),
-        ('<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/>'
-         '<bpmn:task id="a" gridcare:timestampColumn="created_at"/><bpmn:endEvent id="e"/>'
-         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a" gridcare:ticketTypes="complaint"/>'
-         '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="e"/></bpmn:process>',
-         "gridcare:ticketTypes ['complaint'] are not governed by the process"),
-        ('<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/>'
-         '<bpmn:task id="a" gridcare:timestampColumn="created_at"/><bpmn:endEvent id="e"/>'
-         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/><bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="a"/>'
-         '<bpmn:sequenceFlow id="f3" sourceRef="a" targetRef="e"/></bpmn:process>',
-         "the sequence flows loop through ['a']"),
-        ('<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>'
-         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/></bpmn:process>',
-         "refers to 'x', which is no element of the process"),
-        ("<bpmn:process id=\"p\"><bpmn:task id=\"a\"></bpmn:process>", "not well-formed XML"),
+        (
+            _line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="paid_at"')], ["a"]),
+            "p.bpmn:6: task 'a': gridcare:timestampColumn is 'paid_at'",
+        ),
+        (_line("", [("a", 'gridcare:timestampColumn="created_at"')], ["a"]), "gridcare:ticketTypes is missing"),
+        (
+            _line('gridcare:ticketTypes="payment refund"', [("a", 'gridcare:timestampColumn="created_at"')], ["a"]),
+            "unknown type(s) ['refund']",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [("a", 'gridcare:timestampColumn="created_at" gridcare:commitmentMinutes="soon"')],
+                ["a"],
+            ),
+            "gridcare:commitmentMinutes must be a whole number",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [("a", 'gridcare:timestampColumn="created_at" gridcare:commitmentRef="sla_table"')],
+                ["a"],
+            ),
+            "gridcare:commitmentRef 'sla_table'",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [("a", 'gridcare:timestampColumn="created_at"'), ("b", 'gridcare:timestampColumn="created_at"')],
+                ["a", "b"],
+            ),
+            "two tasks on the path of payment are marked by the same timestamp column",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [
+                    ("a", 'gridcare:timestampColumn="created_at"'),
+                    ("b", 'gridcare:timestampColumn="resolved_at" gridcare:valueColumn="amount"'),
+                ],
+                ["a", "b"],
+            ),
+            "gridcare:valueColumn is 'amount'",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [
+                    ("a", 'gridcare:timestampColumn="created_at"'),
+                    ("b", 'gridcare:timestampColumn="callback_at" gridcare:lateDeviation="late"'),
+                ],
+                ["a", "b"],
+            ),
+            "need a commitment",
+        ),
+        (
+            _line(
+                'gridcare:ticketTypes="payment"',
+                [
+                    (
+                        "a",
+                        'gridcare:timestampColumn="created_at" '
+                        'gridcare:commitmentMinutes="5" gridcare:commitmentFrom="b"',
+                    ),
+                    ("b", 'gridcare:timestampColumn="resolved_at"'),
+                ],
+                ["a", "b"],
+            ),
+            "gridcare:commitmentFrom 'b' must be a task before this one",
+        ),
+        (
+            '<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/>'
+            '<bpmn:task id="a" gridcare:timestampColumn="created_at"/><bpmn:endEvent id="e"/>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a" gridcare:ticketTypes="complaint"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="e"/></bpmn:process>',
+            "gridcare:ticketTypes ['complaint'] are not governed by the process",
+        ),
+        (
+            '<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/>'
+            '<bpmn:task id="a" gridcare:timestampColumn="created_at"/><bpmn:endEvent id="e"/>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/><bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="a"/>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="a" targetRef="e"/></bpmn:process>',
+            "the sequence flows loop through ['a']",
+        ),
+        (
+            '<bpmn:process id="p" gridcare:ticketTypes="payment"><bpmn:startEvent id="s"/><bpmn:endEvent id="e"/>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/></bpmn:process>',
+            "refers to 'x', which is no element of the process",
+        ),
+        ('<bpmn:process id="p"><bpmn:task id="a"></bpmn:process>', "not well-formed XML"),
     ],
 )
 def test_bad_definitions_are_refused_with_file_line_and_element(tmp_path, body, message):
@@ -155,15 +247,23 @@ def test_flows_limited_to_ticket_types_give_each_type_its_path(tmp_path):
     )
     steps = parse_bpmn(_write(tmp_path, body))
     assert [(s.ticket_type, s.step_id, s.step_order, s.is_optional) for s in steps] == [
-        ("payment", "a", 1, False), ("payment", "r", 3, False),
-        ("complaint", "a", 1, False), ("complaint", "v", 2, False), ("complaint", "r", 3, False),
+        ("payment", "a", 1, False),
+        ("payment", "r", 3, False),
+        ("complaint", "a", 1, False),
+        ("complaint", "v", 2, False),
+        ("complaint", "r", 3, False),
     ]
 
 
 def test_a_ticket_type_in_two_processes_is_refused(tmp_path):
     for name in ("a.bpmn", "b.bpmn"):
-        _write(tmp_path, _line('gridcare:ticketTypes="payment"', [("x", 'gridcare:timestampColumn="created_at"')],
-                               ["x"]).replace('id="p"', f'id="{name[0]}"'), name)
+        _write(
+            tmp_path,
+            _line('gridcare:ticketTypes="payment"', [("x", 'gridcare:timestampColumn="created_at"')], ["x"]).replace(
+                'id="p"', f'id="{name[0]}"'
+            ),
+            name,
+        )
     with pytest.raises(BpmnError, match="ticket type payment belongs to two processes, a and b"):
         parse_process_dir(tmp_path)
 
@@ -175,8 +275,9 @@ def test_external_entities_are_refused_not_read(tmp_path):
     path.write_text(
         f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>\n'
         + HEAD.split("\n", 1)[1]
-        + _line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at"')], ["a"])
-          .replace('name="A"', 'name="&x;"')
+        + _line('gridcare:ticketTypes="payment"', [("a", 'gridcare:timestampColumn="created_at"')], ["a"]).replace(
+            'name="A"', 'name="&x;"'
+        )
         + "\n</bpmn:definitions>\n",
         encoding="utf-8",
     )

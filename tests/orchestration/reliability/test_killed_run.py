@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingestion.contract import DATASETS
 from datagen import generate
-from orchestration.warehouse import RAW_SCHEMA, Warehouse
+from orchestration.ingestion.contract import DATASETS
 from orchestration.resources import PROJECT_ROOT
+from orchestration.warehouse import RAW_SCHEMA, Warehouse
 
 # Two days of 80,000 customers: two meter-readings files of ~80 k rows each, the large files a kill lands in.
 CUSTOMERS, DAYS, END = 80_000, 2, dt.date(2026, 10, 31)
@@ -81,8 +81,13 @@ def big_landing(tmp_path_factory) -> Path:
 def _ingest(landing: Path, url: str, kill_at_write: int | None = None) -> int:
     """Run the ingestion process to the end, or SIGKILL it as it starts writing the `kill_at_write`-th
     meter-readings file. Returns its exit code."""
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(landing), url], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(landing), url],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     writes = 0
     for line in proc.stdout:
         writes += line.strip() == "WRITING"
@@ -99,12 +104,21 @@ def _snapshot(url: str) -> dict[str, list]:
     wh = Warehouse(url)
     out: dict[str, list] = {}
     for ds in DATASETS.values():
-        cols = [c for (c,) in wh.query(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", [RAW_SCHEMA, ds.table]) if c != "_loaded_at"]
+        cols = [
+            c
+            for (c,) in wh.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                [RAW_SCHEMA, ds.table],
+            )
+            if c != "_loaded_at"
+        ]
         out[ds.table] = sorted(wh.query(f"SELECT {', '.join(cols)} FROM {RAW_SCHEMA}.{ds.table}"), key=repr)
-    out["load_log"] = sorted(wh.query(
-        f"SELECT dataset, source_file, sha256, rows_read, rows_loaded, rows_rejected, status FROM {RAW_SCHEMA}.load_log"))
+    out["load_log"] = sorted(
+        wh.query(
+            f"SELECT dataset, source_file, sha256, rows_read, rows_loaded, rows_rejected, status FROM {RAW_SCHEMA}.load_log"
+        )
+    )
     out["rejects"] = sorted(wh.query(f"SELECT dataset, source_file, line, reason FROM {RAW_SCHEMA}.rejects"), key=repr)
     return out
 
@@ -112,8 +126,12 @@ def _snapshot(url: str) -> dict[str, list]:
 def _whole_files_only(url: str) -> int:
     """What a kill left: the big table holds exactly the files the load log records as loaded. Returns its rows."""
     wh = Warehouse(url)
-    logged = dict(wh.query(f"SELECT source_file, rows_loaded FROM {RAW_SCHEMA}.load_log "
-                           f"WHERE dataset = ? AND status <> 'rejected'", [BIG.name]))
+    logged = dict(
+        wh.query(
+            f"SELECT source_file, rows_loaded FROM {RAW_SCHEMA}.load_log WHERE dataset = ? AND status <> 'rejected'",
+            [BIG.name],
+        )
+    )
     present = dict(wh.query(f"SELECT _source_file, count(*) FROM {RAW_SCHEMA}.{BIG.table} GROUP BY 1"))
     assert present == {f: n for f, n in logged.items() if n}
     return sum(present.values())

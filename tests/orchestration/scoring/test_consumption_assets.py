@@ -16,11 +16,15 @@ def test_nightly_runs_dbt_then_forecast_then_the_marts_that_read_it():
 
     job = defs.resolve_job_def("nightly")
     deps = job.graph.dependency_structure
-    upstream = {name: {h.node_name for h in deps.all_upstream_outputs_from_node(name)} for name in
-                ("consumption_forecaster", "consumption_forecast", "warehouse_ml_marts")}
+    upstream = {
+        name: {h.node_name for h in deps.all_upstream_outputs_from_node(name)}
+        for name in ("consumption_forecaster", "consumption_forecast", "warehouse_ml_marts")
+    }
     # Two dbt ops, not the split into levels Dagster makes of one op that sits on both sides of the scoring.
     assert sorted(n.name for n in job.graph.nodes if n.name.startswith("warehouse")) == [
-        "warehouse_dbt_assets", "warehouse_ml_marts"]
+        "warehouse_dbt_assets",
+        "warehouse_ml_marts",
+    ]
     assert "warehouse_dbt_assets" in upstream["consumption_forecaster"]
     assert "consumption_forecaster" in upstream["consumption_forecast"]
     assert "consumption_forecast" in upstream["warehouse_ml_marts"]

@@ -17,17 +17,29 @@ AS_OF = dt.date(2026, 10, 31)
 def wh(warehouse_url) -> Warehouse:
     """A warehouse with the three relations the forecaster reads: 5 customers, 20 days, two sensors."""
     wh = Warehouse(warehouse_url)
-    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(1, 6)], "category": ["residential"] * 5,
-                              "tariff": ["flat", "tiered", "tou", "flat", "flat"]})
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(1, 6)],
+            "category": ["residential"] * 5,
+            "tariff": ["flat", "tiered", "tou", "flat", "flat"],
+        }
+    )
     days = [AS_OF - dt.timedelta(days=i) for i in range(20)]
     # C5 last read 15 days ago: nothing inside a 14-day input window.
     readings = pd.DataFrame(
-        [{"customer_id": c, "reading_date": d, "kwh_total": float(i)} for i, c in enumerate(customers["customer_id"], 1)
-         for d in days if c != "C5" or d <= AS_OF - dt.timedelta(days=15)]
+        [
+            {"customer_id": c, "reading_date": d, "kwh_total": float(i)}
+            for i, c in enumerate(customers["customer_id"], 1)
+            for d in days
+            if c != "C5" or d <= AS_OF - dt.timedelta(days=15)
+        ]
     )
     telemetry = pd.DataFrame(
-        [{"transformer_id": t, "measured_date": d, "ambient_temp_c": temp} for d in days
-         for t, temp in (("T1", 10.0), ("T2", 14.0))]
+        [
+            {"transformer_id": t, "measured_date": d, "ambient_temp_c": temp}
+            for d in days
+            for t, temp in (("T1", 10.0), ("T2", 14.0))
+        ]
     )
     wh.replace_table("marts", "dim_customers", customers)
     wh.replace_table("marts", "fct_daily_consumption", readings)
@@ -50,8 +62,15 @@ def test_scoring_histories_hold_the_input_window_with_temperature(wh):
     assert min(first["reading_date"]) == AS_OF - dt.timedelta(days=13)
     assert set(first["ambient_temp_c"]) == {12.0}  # the mean of the two sensors
     assert set(first["as_of"]) == {"2026-10-31"}
-    assert list(first.columns) == ["customer_id", "reading_date", "kwh_total", "category", "tariff",
-                                   "ambient_temp_c", "as_of"]
+    assert list(first.columns) == [
+        "customer_id",
+        "reading_date",
+        "kwh_total",
+        "category",
+        "tariff",
+        "ambient_temp_c",
+        "as_of",
+    ]
 
 
 def test_replace_table_in_chunks_reads_between_writes_and_swaps_at_the_end(wh):
@@ -75,5 +94,7 @@ def test_training_frames_sample_the_same_customers_on_every_call(wh):
     again, _, _ = consumption_history.training_frames(wh, max_customers=3)
     assert len(customers) == 3 and customers["customer_id"].is_monotonic_increasing
     assert set(readings["customer_id"]) <= set(customers["customer_id"])
-    assert readings.sort_values(["customer_id", "reading_date"]).equals(again.sort_values(["customer_id", "reading_date"]))
+    assert readings.sort_values(["customer_id", "reading_date"]).equals(
+        again.sort_values(["customer_id", "reading_date"])
+    )
     assert len(temperature) == 20

@@ -22,17 +22,24 @@ class FakePredictor:
 
     def __call__(self, texts: pd.DataFrame) -> pd.DataFrame:
         self.seen.extend(texts["text"])
-        return pd.DataFrame({
-            "intent": ["billing" if "电费" in t else "fault_repair" for t in texts["text"]],
-            "confidence": [0.9 if "电费" in t else 0.6 for t in texts["text"]],
-        })
+        return pd.DataFrame(
+            {
+                "intent": ["billing" if "电费" in t else "fault_repair" for t in texts["text"]],
+                "confidence": [0.9 if "电费" in t else 0.6 for t in texts["text"]],
+            }
+        )
 
 
 def _interactions(ids: range, **texts: str) -> list[dict]:
     return [
-        {"interaction_id": f"I{i}", "customer_id": f"C{i}" if i % 2 else None, "channel": "app",
-         "interaction_at": DAY + dt.timedelta(minutes=i), "message_text": texts.get(f"I{i}", f"停电了 {i}"),
-         "agent_intent": "fault_repair" if i == 1 else None}
+        {
+            "interaction_id": f"I{i}",
+            "customer_id": f"C{i}" if i % 2 else None,
+            "channel": "app",
+            "interaction_at": DAY + dt.timedelta(minutes=i),
+            "message_text": texts.get(f"I{i}", f"停电了 {i}"),
+            "agent_intent": "fault_repair" if i == 1 else None,
+        }
         for i in ids
     ]
 
@@ -59,7 +66,8 @@ def test_each_night_scores_only_what_is_new(wh):
     predict = FakePredictor()
     first = intent_scoring.score_interactions(wh, predict, model_version=1)
     assert first == intent_scoring.IntentScoring(
-        scored=N, kept=0, removed=0, full_rescore=True, reason="ml.interaction_intents does not exist")
+        scored=N, kept=0, removed=0, full_rescore=True, reason="ml.interaction_intents does not exist"
+    )
 
     _stage(wh, _interactions(range(1, N + 4)))
     predict.seen.clear()
@@ -88,7 +96,8 @@ def test_a_new_champion_rescores_history(wh):
     predict.seen.clear()
     run = intent_scoring.score_interactions(wh, predict, model_version=2)
     assert run == intent_scoring.IntentScoring(
-        scored=N + 3, kept=0, removed=0, full_rescore=True, reason="champion version 2 replaces 1")
+        scored=N + 3, kept=0, removed=0, full_rescore=True, reason="champion version 2 replaces 1"
+    )
     assert len(predict.seen) == N + 3
     assert {v[2] for v in _table(wh).values()} == {2}
     assert len(_table(wh)) == N + 3
@@ -121,8 +130,9 @@ def test_a_withdrawn_interaction_loses_its_score(wh):
 
 
 def test_a_table_written_before_content_hashes_is_rescored(wh):
-    old = pd.DataFrame({"interaction_id": ["I1"], "predicted_intent": ["billing"], "confidence": [0.5],
-                        "model_version": [1]})
+    old = pd.DataFrame(
+        {"interaction_id": ["I1"], "predicted_intent": ["billing"], "confidence": [0.5], "model_version": [1]}
+    )
     wh.replace_table("ml", "interaction_intents", old)
     run = intent_scoring.score_interactions(wh, FakePredictor(), model_version=1)
     assert run.full_rescore and run.scored == N

@@ -93,25 +93,54 @@ def _frame(rows, columns, **dtypes) -> pd.DataFrame:
 def load(wh: Warehouse, scored_on: dt.date = D) -> None:
     """Write the crafted marts, ML scores and staging rows into `wh`."""
     ts = "datetime64[us]"
-    wh.replace_table("marts", "dim_workers", _frame(
-        WORKERS, ["worker_id", "team", "district", "lat", "lon", "is_on_duty"]))
-    wh.replace_table("marts", "dim_transformers", _frame(
-        TRANSFORMERS, ["transformer_id", "district", "lat", "lon", "customers_connected"]))
-    wh.replace_table("marts", "dim_customers", _frame(
-        CUSTOMERS, ["customer_id", "district", "area_type", "lat_approx", "lon_approx"]))
-    wh.replace_table("marts", "customer_tags", _frame(
-        TAGS, ["customer_id", "tag", "tag_label_zh", "evidence_text"]))
-    wh.replace_table("marts", "fct_service_tickets", _frame(
-        TICKETS, ["ticket_id", "customer_id", "ticket_type", "created_at", "resolved_at"],
-        created_at=ts, resolved_at=ts))
-    wh.replace_table("ml", "transformer_fault_risk", _frame(
-        [(t, scored_on.isoformat(), 7, r, a, o) for t, r, a, o in RISK],
-        ["transformer_id", "scored_on", "horizon_days", "risk_score", "alert", "predicted_max_oil_temp_c"]))
-    wh.replace_table("ml", "interaction_intents", _frame(
-        [r[:6] for r in INTERACTIONS],
-        ["interaction_id", "customer_id", "channel", "interaction_at", "predicted_intent", "confidence"],
-        interaction_at=ts))
-    wh.replace_table("staging", "stg_crm__interactions", _frame(
-        [(r[0], r[6]) for r in INTERACTIONS], ["interaction_id", "message_text"]))
-    wh.replace_table("staging", "repair_commitments", _frame(
-        [("urban", 45), ("rural", 90), ("remote", 120)], ["area_type", "arrival_commitment_minutes"]))
+    wh.replace_table(
+        "marts", "dim_workers", _frame(WORKERS, ["worker_id", "team", "district", "lat", "lon", "is_on_duty"])
+    )
+    wh.replace_table(
+        "marts",
+        "dim_transformers",
+        _frame(TRANSFORMERS, ["transformer_id", "district", "lat", "lon", "customers_connected"]),
+    )
+    wh.replace_table(
+        "marts",
+        "dim_customers",
+        _frame(CUSTOMERS, ["customer_id", "district", "area_type", "lat_approx", "lon_approx"]),
+    )
+    wh.replace_table("marts", "customer_tags", _frame(TAGS, ["customer_id", "tag", "tag_label_zh", "evidence_text"]))
+    wh.replace_table(
+        "marts",
+        "fct_service_tickets",
+        _frame(
+            TICKETS,
+            ["ticket_id", "customer_id", "ticket_type", "created_at", "resolved_at"],
+            created_at=ts,
+            resolved_at=ts,
+        ),
+    )
+    wh.replace_table(
+        "ml",
+        "transformer_fault_risk",
+        _frame(
+            [(t, scored_on.isoformat(), 7, r, a, o) for t, r, a, o in RISK],
+            ["transformer_id", "scored_on", "horizon_days", "risk_score", "alert", "predicted_max_oil_temp_c"],
+        ),
+    )
+    wh.replace_table(
+        "ml",
+        "interaction_intents",
+        _frame(
+            [r[:6] for r in INTERACTIONS],
+            ["interaction_id", "customer_id", "channel", "interaction_at", "predicted_intent", "confidence"],
+            interaction_at=ts,
+        ),
+    )
+    wh.replace_table(
+        "staging",
+        "stg_crm__interactions",
+        _frame([(r[0], r[6]) for r in INTERACTIONS], ["interaction_id", "message_text"]),
+    )
+    wh.replace_table(
+        "staging",
+        "repair_commitments",
+        _frame([("urban", 45), ("rural", 90), ("remote", 120)], ["area_type", "arrival_commitment_minutes"]),
+    )

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-import secrets
 from pathlib import Path
 
 import duckdb
@@ -28,15 +28,23 @@ from orchestration.serving import (
     deliver_pending,
     external_id,
 )
-from tests.doubles.work_orders import sample_orders, transformer_id
-from tests.doubles.ticketing import TicketingStandIn
 from orchestration.warehouse import Warehouse
+from tests.doubles.ticketing import TicketingStandIn
+from tests.doubles.work_orders import sample_orders, transformer_id
 
 ROOT = Path(__file__).resolve().parents[3]
 # Made up per run: no credential-looking literal in the repo, and nothing may depend on its value.
 TOKEN = secrets.token_hex(12)
-FAST = RetryPolicy(max_attempts=3, backoff_s=0.01, max_backoff_s=0.05, connect_timeout_s=1.0, read_timeout_s=0.3,
-                   open_circuit_after=3, threads=4, batch_size=5)
+FAST = RetryPolicy(
+    max_attempts=3,
+    backoff_s=0.01,
+    max_backoff_s=0.05,
+    connect_timeout_s=1.0,
+    read_timeout_s=0.3,
+    open_circuit_after=3,
+    threads=4,
+    batch_size=5,
+)
 
 
 RUN = "2026-11-02"  # the prediction key of every test order
@@ -58,7 +66,8 @@ def _outbox(url: str, n: int) -> Outbox:
 def _rows(outbox: Outbox) -> dict[str, tuple]:
     rows = outbox.wh.query(
         "SELECT external_id, state, attempts, response_status, response_body, delivered_at IS NOT NULL "
-        "FROM serving.work_order_outbox")
+        "FROM serving.work_order_outbox"
+    )
     return {r[0]: r[1:] for r in rows}
 
 
@@ -68,8 +77,9 @@ def test_every_order_delivered_once_and_a_rerun_sends_nothing(warehouse_url, ser
 
     assert (report.sent, report.delivered, report.retried, report.requests) == (30, 30, 0, 30)
     stored = {k: {f: v for f, v in o.items() if f != "ticket_id"} for k, o in server.orders.items()}
-    assert stored == {eid: json.loads(p) for eid, p in outbox.wh.query(
-        "SELECT external_id, payload FROM serving.work_order_outbox")}
+    assert stored == {
+        eid: json.loads(p) for eid, p in outbox.wh.query("SELECT external_id, payload FROM serving.work_order_outbox")
+    }
     assert set(Counter(server.requests_by_key).values()) == {1} and server.unauthorized == 0
     assert set(_rows(outbox).values()) == {("delivered", 1, 201, None, True)}
     assert outbox.counts() == {"pending": 0, "delivered": 30, "dead_letter": 0}
@@ -118,7 +128,12 @@ def test_a_refused_order_is_dead_lettered_with_the_reason(warehouse_url, server)
 
     assert (report.delivered, report.dead_lettered, report.requests) == (9, 1, 10)
     assert _rows(outbox)[refused] == (
-        "dead_letter", 1, 422, '{"error": "district 海淀区 has no crew in ticketing"}', False)
+        "dead_letter",
+        1,
+        422,
+        '{"error": "district 海淀区 has no crew in ticketing"}',
+        False,
+    )
     last_error = outbox.wh.query("SELECT last_error FROM serving.work_order_outbox WHERE state = 'dead_letter'")
     assert last_error == [("HTTP 422",)]
     # Dead letters are not retried by later runs.
@@ -162,8 +177,11 @@ def test_killed_between_sending_and_recording_sends_no_second_order(warehouse_ur
     # Hold the answer to the 4th order, after storing it; by then the 1st and 2nd are recorded (batch of 2)
     # and the 3rd is delivered but its outcome is still in the killed process's memory.
     server.behaviour.hold_after_nth_new = 4
-    proc = subprocess.Popen([sys.executable, "-c", DELIVER_SCRIPT, warehouse_url, server.url, TOKEN], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DELIVER_SCRIPT, warehouse_url, server.url, TOKEN],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert server.behaviour.stored_nth.wait(timeout=60), "the delivering process never reached the 4th order"
         _wait_for_delivered(outbox, 2)

@@ -6,9 +6,8 @@ import datetime as dt
 
 from orchestration.serving import Outbox, build_work_orders, external_id
 from orchestration.warehouse import Warehouse
-
 from tests.orchestration.serving import crafted
-from tests.orchestration.serving.crafted import D, EXPECTED_ORDERS, at
+from tests.orchestration.serving.crafted import EXPECTED_ORDERS, D, at
 
 
 def _texts_seen():
@@ -28,13 +27,19 @@ def test_orders_built_from_crafted_warehouse(warehouse_url):
     built = build_work_orders(wh, hint=hint)
     by_subject = {o.subject_id: o for o in built.orders}
 
-    got = {s: (o.kind, o.priority, o.district, o.assignment.worker_id, o.assignment.distance_km)
-           for s, o in by_subject.items()}
+    got = {
+        s: (o.kind, o.priority, o.district, o.assignment.worker_id, o.assignment.distance_km)
+        for s, o in by_subject.items()
+    }
     assert got == EXPECTED_ORDERS
     assert (built.alerts, built.alerts_already_covered) == (4, 0)
     # I1..I10 minus I7 (billing) and I8 (too old); I2, I3, I10 ticketed; I5 anonymous; I6 repeats I1.
-    assert (built.requests_considered, built.requests_with_ticket, built.requests_anonymous,
-            built.requests_merged) == (8, 3, 1, 1)
+    assert (built.requests_considered, built.requests_with_ticket, built.requests_anonymous, built.requests_merged) == (
+        8,
+        3,
+        1,
+        1,
+    )
 
     ta, tc, te = by_subject["TA"], by_subject["TC"], by_subject["TE"]
     assert ta.external_id == external_id("preventive_maintenance", "TA", "2026-11-02")
@@ -43,8 +48,10 @@ def test_orders_built_from_crafted_warehouse(warehouse_url):
     # Urgent: two days before the window opens; the others the day before; always before the window.
     assert ta.due_by == dt.datetime(2026, 10, 31, 18, 0)
     assert by_subject["TB"].due_by == tc.due_by == dt.datetime(2026, 11, 1, 18, 0)
-    assert ta.summary == ("变压器 TA 未来 7 天故障风险 0.95（预计最高油温 98.5 ℃），预计故障窗口 11-02 至 11-06，"
-                          "供电用户 35 户，请于 10-31 18:00 前完成预防性检修。")
+    assert ta.summary == (
+        "变压器 TA 未来 7 天故障风险 0.95（预计最高油温 98.5 ℃），预计故障窗口 11-02 至 11-06，"
+        "供电用户 35 户，请于 10-31 18:00 前完成预防性检修。"
+    )
     assert ta.assignment.reason == "海淀区在岗 2 人中距离最近：W1（海淀抢修一班，直线距离 0.70 km）"
     assert tc.assignment.reason.startswith("密云区无在岗人员，改派全市最近的在岗人员 W4")
     assert te.assignment.reason == "工单对象无位置信息，无法按距离派工，请调度人工指派"
@@ -60,14 +67,19 @@ def test_orders_built_from_crafted_warehouse(warehouse_url):
     assert [h["code"] for h in i1.hints] == ["frequent_repair"]
     assert [h["code"] for h in i4.hints] == ["complaint_sensitive", "high_consumption"]
     assert [h["code"] for h in i9.hints] == ["low_confidence"]
-    assert i9.summary == ("客户 C7 10-30 08:00 经微信来信，识别为故障报修（置信度 0.45），尚无工单，"
-                          "请先联系客户核实诉求，并按到达时限 90 分钟于 10-30 09:30 前到达现场。处理提示：意图置信度低。")
+    assert i9.summary == (
+        "客户 C7 10-30 08:00 经微信来信，识别为故障报修（置信度 0.45），尚无工单，"
+        "请先联系客户核实诉求，并按到达时限 90 分钟于 10-30 09:30 前到达现场。处理提示：意图置信度低。"
+    )
     assert i1.payload()["interaction_at"] == "2026-10-30T10:00:00+08:00"
     assert i1.payload()["due_by"] == "2026-10-30T10:45:00+08:00"
     assert "空开" not in i1.summary  # the message (possibly personal) stays in the CRM
     # The knowledge base is asked with the summary for transformers and the customer's own words for requests.
     assert set(seen) == {o.summary for o in built.orders if o.kind == "preventive_maintenance"} | {
-        "家里突然停电了，空开跳了合不上", "电费怎么突然翻倍了，我要投诉", "电表冒烟了"}
+        "家里突然停电了，空开跳了合不上",
+        "电费怎么突然翻倍了，我要投诉",
+        "电表冒烟了",
+    }
 
 
 def test_knowledge_base_article_travels_with_each_order(tmp_path):
@@ -77,7 +89,9 @@ def test_knowledge_base_article_travels_with_each_order(tmp_path):
     crafted.load(wh)
     built = build_work_orders(wh, hint=KnowledgeBase.from_dir().best)
     assert {o.subject_id: o.kb_article_id for o in built.orders} == {
-        "TA": "kb-transformer-preventive", "TB": "kb-transformer-preventive", "TC": "kb-transformer-preventive",
+        "TA": "kb-transformer-preventive",
+        "TB": "kb-transformer-preventive",
+        "TC": "kb-transformer-preventive",
         "TE": "kb-transformer-preventive",
         "I1": "kb-fault-breaker-trip",  # 家里突然停电了，空开跳了合不上
         "I4": "kb-complaint-handling",  # 电费怎么突然翻倍了，我要投诉

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.warehouse import privacy
-from orchestration.warehouse import Warehouse
+from orchestration.warehouse import Warehouse, privacy
 
-CUSTOMERS = [("张三丰", "13812345678", "110101199003074512", "北京市朝阳区建国路88号3单元"),
-             ("李四", "13900001111", "32010219851201002X", "南京市鼓楼区中山路1号")]
+CUSTOMERS = [
+    ("张三丰", "13812345678", "110101199003074512", "北京市朝阳区建国路88号3单元"),
+    ("李四", "13900001111", "32010219851201002X", "南京市鼓楼区中山路1号"),
+]
 PLANTED = [
     ("leak_mobile", "客户13812345678来电"),
     ("leak_id", "证件 32010219851201002X"),
@@ -49,7 +50,9 @@ def test_scan_finds_exactly_what_was_planted(warehouse_url):
     planted = ", ".join(f"({_literal(k)}, {_literal(v)})" for k, v in PLANTED)
     _execute(
         warehouse_url,
-        "CREATE SCHEMA raw", "CREATE SCHEMA staging", "CREATE SCHEMA marts",
+        "CREATE SCHEMA raw",
+        "CREATE SCHEMA staging",
+        "CREATE SCHEMA marts",
         "CREATE TABLE raw.raw_cis__customers (name TEXT, phone TEXT, id_card_no TEXT, address TEXT)",
         f"INSERT INTO raw.raw_cis__customers VALUES {rows}",
         # Staging may hold clear values (it is protected, like raw): not a finding.

@@ -30,10 +30,14 @@ def execute(wh: Warehouse, sql: str) -> None:
 
 
 def forecast(day: str, customers: list[str], kwh: float) -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_id": customers, "forecast_date": pd.to_datetime([day] * len(customers)).date,
-        "kwh_pred": [kwh] * len(customers), "model_version": [1] * len(customers),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": customers,
+            "forecast_date": pd.to_datetime([day] * len(customers)).date,
+            "kwh_pred": [kwh] * len(customers),
+            "model_version": [1] * len(customers),
+        }
+    )
 
 
 def test_chunked_replace_keeps_dependent_views(wh):
@@ -55,9 +59,14 @@ def test_whole_replace_keeps_views_through_new_columns_and_empty_columns(wh):
     first = pd.DataFrame({"transformer_id": ["T1", "T2"], "risk": [0.1, 0.9], "note": ["a", "b"]})
     assert wh.replace_table("ml", "risk", first) == 2
     execute(wh, "CREATE VIEW ml.risk_view AS SELECT transformer_id, risk, note FROM ml.risk")
-    second = pd.DataFrame({
-        "transformer_id": ["T3"], "risk": [1], "note": [None], "as_of": pd.to_datetime(["2026-05-02"]).date,
-    })
+    second = pd.DataFrame(
+        {
+            "transformer_id": ["T3"],
+            "risk": [1],
+            "note": [None],
+            "as_of": pd.to_datetime(["2026-05-02"]).date,
+        }
+    )
     assert wh.replace_table("ml", "risk", second) == 1
     assert wh.query("SELECT transformer_id, risk, note FROM ml.risk_view") == [("T3", 1.0, None)]
     assert wh.query("SELECT as_of FROM ml.risk") == [(dt.date(2026, 5, 2),)]
@@ -68,7 +77,9 @@ def test_a_type_change_fails_naming_the_table_and_keeps_the_rows(pg_url):
     wh = Warehouse(pg_url)
     wh.replace_table("ml", "risk", pd.DataFrame({"transformer_id": ["T1"], "risk": [0.5]}))
     execute(wh, "CREATE VIEW ml.risk_view AS SELECT risk FROM ml.risk")
-    with pytest.raises(ValueError, match=r"ml\.risk: the new rows do not fit the existing columns \(risk DOUBLE PRECISION -> TEXT\)"):
+    with pytest.raises(
+        ValueError, match=r"ml\.risk: the new rows do not fit the existing columns \(risk DOUBLE PRECISION -> TEXT\)"
+    ):
         wh.replace_table("ml", "risk", pd.DataFrame({"transformer_id": ["T2"], "risk": ["high"]}))
     assert wh.query("SELECT transformer_id, risk FROM ml.risk") == [("T1", 0.5)]
 

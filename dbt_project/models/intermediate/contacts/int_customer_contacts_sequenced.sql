@@ -75,9 +75,13 @@ sequenced as (
     select
         *,
         row_number() over (partition by customer_id order by contact_at, contact_kind, contact_id) as contact_seq,
-        lag(contact_at) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_contact_at,
+        lag(contact_at)
+            over (partition by customer_id order by contact_at, contact_kind, contact_id)
+            as previous_contact_at,
         lag(channel) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_channel,
-        lag(contact_kind) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_contact_kind,
+        lag(contact_kind)
+            over (partition by customer_id order by contact_at, contact_kind, contact_id)
+            as previous_contact_kind,
         lag(topic) over (partition by customer_id order by contact_at, contact_kind, contact_id) as previous_topic
 
     from contacts

@@ -170,11 +170,13 @@ split as (
         -- Peak and flat are rounded to the meter's 0.001 kWh and valley takes the rest, so the three
         -- periods add up to the forecast exactly. Without history the forecast is priced as flat hours.
         case when shares.kwh_90d > 0
-            then cast(calendar.kwh_forecast * shares.kwh_peak_90d / shares.kwh_90d as numeric(14, 3))
-            else 0 end as kwh_peak_forecast,
+                then cast(calendar.kwh_forecast * shares.kwh_peak_90d / shares.kwh_90d as numeric(14, 3))
+            else 0
+        end as kwh_peak_forecast,
         case when shares.kwh_90d > 0
-            then cast(calendar.kwh_forecast * shares.kwh_flat_90d / shares.kwh_90d as numeric(14, 3))
-            else calendar.kwh_forecast end as kwh_flat_forecast
+                then cast(calendar.kwh_forecast * shares.kwh_flat_90d / shares.kwh_90d as numeric(14, 3))
+            else calendar.kwh_forecast
+        end as kwh_flat_forecast
 
     from calendar
     left join shares
@@ -206,7 +208,7 @@ select
         as numeric(14, 3)
     ) as kwh_valley,
     case when degree_days.days_with_temperature > 0
-        then cast(degree_days.degree_days / degree_days.days_with_temperature as numeric(8, 2))
+            then cast(degree_days.degree_days / degree_days.days_with_temperature as numeric(8, 2))
     end as degree_days_per_day
 
 from split

@@ -25,18 +25,18 @@ steps as (
 stamped as (
 
     {% for column in ticket_timestamp_columns() %}
-    select
-        ticket_id,
-        cast('{{ column }}' as {{ dbt.type_string() }}) as timestamp_column,
-        {{ column }} as event_at,
-        {% for value in ticket_value_columns() %}
-        {{ value }} is not null as has_{{ value }},
-        {% endfor %}
-        delivery_seq,
-        worker_id
-    from deliveries
-    where {{ column }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            ticket_id,
+            cast('{{ column }}' as {{ dbt.type_string() }}) as timestamp_column,
+            {{ column }} as event_at,
+            {% for value in ticket_value_columns() %}
+                {{ value }} is not null as has_{{ value }},
+            {% endfor %}
+            delivery_seq,
+            worker_id
+        from deliveries
+        where {{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -64,7 +64,7 @@ marked as (
         and stamped.timestamp_column = steps.timestamp_column
     where steps.value_column is null
         {% for value in ticket_value_columns() %}
-        or (steps.value_column = '{{ value }}' and stamped.has_{{ value }})
+            or (steps.value_column = '{{ value }}' and stamped.has_{{ value }})
         {% endfor %}
 
 ),

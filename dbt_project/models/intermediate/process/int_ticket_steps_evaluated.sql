@@ -1,6 +1,7 @@
 -- Every step of each ticket's process, reached or not: when it was first reached, how long the ticket
 -- sat in it, and the step's commitment (fixed in the BPMN, or the area's from the seed it names), counted
 -- from creation or from the step gridcare:commitmentFrom names (the callback: from resolution).
+{%- set optional_columns = "'" ~ optional_ticket_timestamp_columns() | join("', '") ~ "'" %}
 
 with
 
@@ -52,12 +53,12 @@ optional_columns_since as (
     -- An optional column (callback_at) is known from the first delivery day whose file carries a value in
     -- it: older exports lack the column, and an absent column loads as empty, like a step not reached yet.
     {% for column in optional_ticket_timestamp_columns() %}
-    select
-        cast('{{ column }}' as {{ dbt.type_string() }}) as timestamp_column,
-        min(delivery_date) as known_since
-    from deliveries
-    where {{ column }} is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            cast('{{ column }}' as {{ dbt.type_string() }}) as timestamp_column,
+            min(delivery_date) as known_since
+        from deliveries
+        where {{ column }} is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -104,9 +105,7 @@ evaluated as (
             else steps.commitment_minutes
         end as commitment_minutes,
         case
-            when steps.timestamp_column in (
-                {%- for column in optional_ticket_timestamp_columns() %}'{{ column }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            )
+            when steps.timestamp_column in ({{ optional_columns }})
                 then reached.first_reached_at is not null
                     or coalesce(tickets.last_delivery_date >= optional_columns_since.known_since, false)
             else true

@@ -18,7 +18,7 @@ aggregated as (
         tickets.customer_id,
         count(*) as tickets_total,
         {%- for ticket_type in ticket_types() %}
-        count(case when tickets.ticket_type = '{{ ticket_type }}' then 1 end) as {{ ticket_type }}_tickets,
+            count(case when tickets.ticket_type = '{{ ticket_type }}' then 1 end) as {{ ticket_type }}_tickets,
         {%- endfor %}
         count(distinct tickets.ticket_type) as service_types_used,
         count(
@@ -49,7 +49,7 @@ select
     customer_id,
     cast(tickets_total as bigint) as tickets_total,
     {%- for ticket_type in ticket_types() %}
-    cast({{ ticket_type }}_tickets as bigint) as {{ ticket_type }}_tickets,
+        cast({{ ticket_type }}_tickets as bigint) as {{ ticket_type }}_tickets,
     {%- endfor %}
     cast(service_types_used as bigint) as service_types_used,
     cast(fault_repair_tickets_90d as bigint) as fault_repair_tickets_90d,

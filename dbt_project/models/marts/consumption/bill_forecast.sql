@@ -123,11 +123,14 @@ compared as (
         case when history.months_compared = 3 then cast(history.bill_sum / 3 as numeric(12, 2)) end
             as previous_3_months_avg_bill_yuan,
         case when bills.days_read + bills.days_forecast > 0
-            then bills.kwh_month_estimate / (bills.days_read + bills.days_forecast) end as daily_kwh,
+                then bills.kwh_month_estimate / (bills.days_read + bills.days_forecast)
+        end as daily_kwh,
         case when history.months_compared = 3 and history.days_sum > 0
-            then history.kwh_sum / history.days_sum end as previous_daily_kwh,
+                then history.kwh_sum / history.days_sum
+        end as previous_daily_kwh,
         case when history.months_compared = 3
-            then cast(history.days_in_months_sum as numeric(8, 2)) / 3 end as previous_days_in_month,
+                then cast(history.days_in_months_sum as numeric(8, 2)) / 3
+        end as previous_days_in_month,
         case when history.months_with_temperature = 3 then history.degree_days_per_day end
             as previous_degree_days_per_day
 
@@ -180,17 +183,19 @@ select
     previous_month_bill_yuan,
     cast(estimated_bill_yuan - previous_month_bill_yuan as numeric(12, 2)) as bill_change_yuan,
     case when previous_month_bill_yuan > 0
-        then cast((estimated_bill_yuan - previous_month_bill_yuan) / previous_month_bill_yuan as numeric(8, 4))
+            then cast((estimated_bill_yuan - previous_month_bill_yuan) / previous_month_bill_yuan as numeric(8, 4))
     end as bill_change_pct,
     previous_3_months_avg_bill_yuan,
     high_bill_alert,
     cast(main_driver as {{ text }}) as main_driver,
     cast(
         case main_driver
-            when 'more_days' then '计费天数增加：本月 ' || cast(days_in_month as {{ text }})
-                || ' 天，前三个月平均 ' || cast(cast(previous_days_in_month as numeric(8, 1)) as {{ text }}) || ' 天，日均用电持平'
-            when 'weather' then '天气影响：日均度日数 ' || cast(cast(degree_days_per_day as numeric(8, 1)) as {{ text }})
-                || '，前三个月平均 ' || cast(cast(previous_degree_days_per_day as numeric(8, 1)) as {{ text }})
+            when 'more_days'
+                then '计费天数增加：本月 ' || cast(days_in_month as {{ text }})
+                    || ' 天，前三个月平均 ' || cast(cast(previous_days_in_month as numeric(8, 1)) as {{ text }}) || ' 天，日均用电持平'
+            when 'weather'
+                then '天气影响：日均度日数 ' || cast(cast(degree_days_per_day as numeric(8, 1)) as {{ text }})
+                    || '，前三个月平均 ' || cast(cast(previous_degree_days_per_day as numeric(8, 1)) as {{ text }})
             when 'step_up' then '日均用电上升：' || cast(cast(daily_kwh as numeric(12, 1)) as {{ text }})
                 || ' kWh，前三个月平均 ' || cast(cast(previous_daily_kwh as numeric(12, 1)) as {{ text }}) || ' kWh'
         end

@@ -1,5 +1,6 @@
 -- Contact-centre KPIs per day, channel and district, over interactions (messages, calls, app forms):
 -- tickets are what contacts lead to, counted in daily_service_kpis.
+{%- set self_service = "'" ~ self_service_intents() | join("', '") ~ "'" %}
 
 with
 
@@ -59,7 +60,7 @@ aggregated as (
         count(case when is_first_contact_resolved then 1 end) as first_contact_resolved_contacts,
         count(case when is_channel_switch then 1 end) as channel_switch_contacts,
         count(agent_intent) as labelled_messages,
-        count(case when agent_intent in ('{{ self_service_intents() | join("', '") }}') then 1 end)
+        count(case when agent_intent in ({{ self_service }}) then 1 end)
             as self_service_messages
 
     from joined

@@ -78,9 +78,9 @@ customer_tags as (
     select
         customer_id,
         {{ dbt.listagg('tag', "','", 'order by tag') }} as tags,
-        {%- for tag in customer_tag_codes() %}
+    {%- for tag in customer_tag_codes() %}
         count(case when tag = '{{ tag }}' then 1 end) > 0 as is_{{ tag }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
 
     from {{ ref('customer_tags') }}
     group by customer_id
@@ -110,7 +110,7 @@ select
     consumption.valley_share_90d,
     cast(coalesce(service.tickets_total, 0) as bigint) as tickets_total,
     {%- for ticket_type in ticket_types() %}
-    cast(coalesce(service.{{ ticket_type }}_tickets, 0) as bigint) as {{ ticket_type }}_tickets,
+        cast(coalesce(service.{{ ticket_type }}_tickets, 0) as bigint) as {{ ticket_type }}_tickets,
     {%- endfor %}
     cast(coalesce(service.service_types_used, 0) as bigint) as service_types_used,
     cast(coalesce(service.rated_tickets, 0) as bigint) as rated_tickets,
@@ -119,7 +119,7 @@ select
     interactions.last_interaction_at,
     cast(coalesce(customer_tags.tags, '') as {{ dbt.type_string() }}) as tags,
     {%- for tag in customer_tag_codes() %}
-    coalesce(customer_tags.is_{{ tag }}, false) as is_{{ tag }},
+        coalesce(customer_tags.is_{{ tag }}, false) as is_{{ tag }},
     {%- endfor %}
     tariff_costs.tou_yearly_saving_yuan,
     cast(forecast.kwh_next_30d as numeric(14, 3)) as forecast_kwh_next_30d,

@@ -67,9 +67,9 @@ high_consumption as (
         '高耗能' as tag_label_zh,
         cast(avg_daily_kwh_90d as numeric(14, 4)) as evidence_value,
         'avg ' || cast(avg_daily_kwh_90d as {{ text }}) || ' kWh/day over '
-            || cast(readings_90d as {{ text }}) || ' readings in 90 days, percent rank '
-            || cast(cast(consumption_percent_rank as numeric(5, 4)) as {{ text }})
-            || ' among ' || category || ' customers' as evidence_text,
+        || cast(readings_90d as {{ text }}) || ' readings in 90 days, percent rank '
+        || cast(cast(consumption_percent_rank as numeric(5, 4)) as {{ text }})
+        || ' among ' || category || ' customers' as evidence_text,
         cast(null as numeric(12, 2)) as tou_yearly_saving_yuan
 
     from ranked_consumption
@@ -110,7 +110,7 @@ complaint_flagged as (
 
     select customer_id, risk, reasons_zh
     from ranked_complaint_risks
-    where risk_percent_rank >= {{ 1 - var('complaint_sensitive_top_share') }}
+    where risk_percent_rank >= 1 - {{ var('complaint_sensitive_top_share') }}
 
 ),
 
@@ -139,8 +139,10 @@ complaint_sensitive as (
                 || ' (top ' || cast(cast(100 * {{ var('complaint_sensitive_top_share') }} as integer) as {{ text }})
                 || '% of customers)'
                 || case when complaint_flagged.reasons_zh <> '' then ': ' || complaint_flagged.reasons_zh else '' end
-                || coalesce('; ' || cast(complaint_rule.complaint_tickets_180d as {{ text }})
-                    || ' complaint tickets in 180 days', '')
+                || coalesce(
+                    '; ' || cast(complaint_rule.complaint_tickets_180d as {{ text }})
+                    || ' complaint tickets in 180 days', ''
+                )
         end as evidence_text,
         cast(null as numeric(12, 2)) as tou_yearly_saving_yuan
 
@@ -158,9 +160,9 @@ tou_candidate as (
         '分时电价潜在用户' as tag_label_zh,
         cast(consumption.valley_share_90d as numeric(14, 4)) as evidence_value,
         'valley share ' || cast(consumption.valley_share_90d as {{ text }})
-            || ' over 90 days, estimated saving on TOU '
-            || coalesce(cast(tariff_costs.tou_yearly_saving_yuan as {{ text }}), 'unknown')
-            || ' yuan/year' as evidence_text,
+        || ' over 90 days, estimated saving on TOU '
+        || coalesce(cast(tariff_costs.tou_yearly_saving_yuan as {{ text }}), 'unknown')
+        || ' yuan/year' as evidence_text,
         tariff_costs.tou_yearly_saving_yuan
 
     from customers
@@ -184,7 +186,7 @@ vacant as (
         '疑似空置' as tag_label_zh,
         cast(kwh_30d as numeric(14, 4)) as evidence_value,
         cast(kwh_30d as {{ text }}) || ' kWh over ' || cast(readings_30d as {{ text }})
-            || ' readings in 30 days' as evidence_text,
+        || ' readings in 30 days' as evidence_text,
         cast(null as numeric(12, 2)) as tou_yearly_saving_yuan
 
     from consumption

@@ -25,11 +25,13 @@ per_ticket as (
         min(case when timestamp_column = 'resolved_at' then first_reached_at end) as resolved_at,
         max(case
             when timestamp_column = 'callback_at' and value_column is null
-                and (first_reached_at is not null or is_overdue) then 1 else 0
+                and (first_reached_at is not null or is_overdue) then 1
+            else 0
         end) as is_callback_due,
         max(case
             when timestamp_column = 'callback_at' and value_column is null and first_reached_at is not null
-                then 1 else 0
+                then 1
+            else 0
         end) as is_called_back,
         max(case
             when timestamp_column = 'callback_at' and value_column is null and is_commitment_met then 1 else 0
@@ -73,7 +75,7 @@ counted as (
         sum(is_rated) as rated_tickets
 
     from resolved
-    group by 1, 2, 3, 4
+    group by resolved_date, district, ticket_type, process_id
 
 )
 

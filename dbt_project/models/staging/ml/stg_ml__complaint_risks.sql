@@ -10,38 +10,38 @@
 
 {% if relation is not none %}
 
-with
+    with
 
-source as (
+    source as (
 
-    select * from {{ risk_source }}
+        select * from {{ risk_source }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
 
-    select
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-        -- A float from the model, as a decimal equal on both engines.
-        cast(risk as numeric(14, 4)) as risk,
-        cast(reasons_zh as {{ dbt.type_string() }}) as reasons_zh,
-        cast(model_version as bigint) as model_version,
-        cast(scored_on as date) as scored_on
+        select
+            cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+            -- A float from the model, as a decimal equal on both engines.
+            cast(risk as numeric(14, 4)) as risk,
+            cast(reasons_zh as {{ dbt.type_string() }}) as reasons_zh,
+            cast(model_version as bigint) as model_version,
+            cast(scored_on as date) as scored_on
 
-    from source
+        from source
 
-)
+    )
 
-select * from renamed
+    select * from renamed
 
 {% else %}
 
-select
-    cast(null as {{ dbt.type_string() }}) as customer_id,
-    cast(null as numeric(14, 4)) as risk,
-    cast(null as {{ dbt.type_string() }}) as reasons_zh,
-    cast(null as bigint) as model_version,
-    cast(null as date) as scored_on
-where 1 = 0
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as numeric(14, 4)) as risk,
+        cast(null as {{ dbt.type_string() }}) as reasons_zh,
+        cast(null as bigint) as model_version,
+        cast(null as date) as scored_on
+    where 1 = 0
 
 {% endif %}

@@ -10,42 +10,42 @@
 
 {% if relation is not none %}
 
-with
+    with
 
-source as (
+    source as (
 
-    select * from {{ forecast_source }}
+        select * from {{ forecast_source }}
 
-),
+    ),
 
-renamed as (
+    renamed as (
 
-    select
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(forecast_date as date) as forecast_date,
-        -- Floats from the model, as the decimals the bills are computed with (equal on both engines).
-        cast(kwh_pred as numeric(14, 3)) as kwh_pred,
-        cast(kwh_lo as numeric(14, 3)) as kwh_lo,
-        cast(kwh_hi as numeric(14, 3)) as kwh_hi,
-        cast(model_version as bigint) as model_version,
-        cast(scored_on as date) as scored_on
+        select
+            cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+            cast(forecast_date as date) as forecast_date,
+            -- Floats from the model, as the decimals the bills are computed with (equal on both engines).
+            cast(kwh_pred as numeric(14, 3)) as kwh_pred,
+            cast(kwh_lo as numeric(14, 3)) as kwh_lo,
+            cast(kwh_hi as numeric(14, 3)) as kwh_hi,
+            cast(model_version as bigint) as model_version,
+            cast(scored_on as date) as scored_on
 
-    from source
+        from source
 
-)
+    )
 
-select * from renamed
+    select * from renamed
 
 {% else %}
 
-select
-    cast(null as {{ dbt.type_string() }}) as customer_id,
-    cast(null as date) as forecast_date,
-    cast(null as numeric(14, 3)) as kwh_pred,
-    cast(null as numeric(14, 3)) as kwh_lo,
-    cast(null as numeric(14, 3)) as kwh_hi,
-    cast(null as bigint) as model_version,
-    cast(null as date) as scored_on
-where 1 = 0
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as date) as forecast_date,
+        cast(null as numeric(14, 3)) as kwh_pred,
+        cast(null as numeric(14, 3)) as kwh_lo,
+        cast(null as numeric(14, 3)) as kwh_hi,
+        cast(null as bigint) as model_version,
+        cast(null as date) as scored_on
+    where 1 = 0
 
 {% endif %}
