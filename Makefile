@@ -20,6 +20,8 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 DAGSTER_INSTANCE ?= local
 # Quiet third-party start-up noise, never our own output.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::FutureWarning
+# A download progress bar per model load is noise in a run's log.
+export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR ?= false
 
 # The CPU build of torch lies on this machine kind's disk; a resolver-chosen torch is a multi-GB CUDA build.
 TORCH := torch==2.13.0+cpu

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import logging
 import math
 import numbers
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -116,6 +118,31 @@ def tracking(tracking_uri: str) -> Iterator[MlflowClient]:
         mlflow.set_tracking_uri(previous)
 
 
+# MLflow's advice at log time that the user of this platform cannot act on: the wrappers are pickled because
+# their weights travel as artifacts and the registry is the platform's own (models-from-code would ship the
+# same classes as files), and the fault model's signature declares what an input example cannot show (its
+# `as_of` parameter; an example would be a transformer's whole history). Only these two messages are hidden.
+_PICKLE_ADVICE = "Passing a Python object as `python_model` causes it to be serialized"
+_EXAMPLE_ADVICE = "An input example was not provided when logging the model"
+
+
+class _DropAdvice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_PICKLE_ADVICE)
+
+
+@contextmanager
+def _without_logging_advice() -> Iterator[None]:
+    logger, advice = logging.getLogger("mlflow.pyfunc"), _DropAdvice()
+    logger.addFilter(advice)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=f".*{_EXAMPLE_ADVICE}")
+            yield
+    finally:
+        logger.removeFilter(advice)
+
+
 def champion_version(client: MlflowClient, model_name: str, alias: str = CHAMPION) -> Any | None:
     """The ModelVersion holding `alias`, or None when the model or the alias does not exist yet."""
     try:
@@ -167,6 +194,7 @@ def log_and_register(
     figures: Mapping[str, Figure] | None = None,
     json_artifacts: Mapping[str, Any] | None = None,
     input_example: pd.DataFrame | None = None,
+    signature: Any = None,
     pip_requirements: Sequence[str] | None = None,
     code_paths: Sequence[str] | None = None,
     artifact_location: str | None = None,
@@ -190,6 +218,7 @@ def log_and_register(
         figures: artifact file name -> matplotlib figure (logged as PNG, then closed).
         json_artifacts: artifact file name -> JSON-serialisable object (confusion matrices, label order).
         input_example: a small model input; it also lets MLflow infer the signature.
+        signature: the model's signature, when it declares what an example cannot show (parameters).
         pip_requirements: requirements recorded with the model; passing them skips MLflow's slow inference.
         code_paths: local code shipped inside the model, for serving outside this repository.
         artifact_location: where a newly created experiment stores artifacts (tests use a tmp dir).
@@ -219,14 +248,16 @@ def log_and_register(
                 plt.close(figure)
             for file_name, payload in (json_artifacts or {}).items():
                 mlflow.log_dict(payload, file_name)
-            info = mlflow.pyfunc.log_model(
-                name=model_name,
-                python_model=python_model,
-                artifacts=dict(artifacts),
-                input_example=input_example,
-                pip_requirements=list(pip_requirements) if pip_requirements is not None else None,
-                code_paths=list(code_paths) if code_paths is not None else None,
-            )
+            with _without_logging_advice():
+                info = mlflow.pyfunc.log_model(
+                    name=model_name,
+                    python_model=python_model,
+                    artifacts=dict(artifacts),
+                    input_example=input_example,
+                    signature=signature,
+                    pip_requirements=list(pip_requirements) if pip_requirements is not None else None,
+                    code_paths=list(code_paths) if code_paths is not None else None,
+                )
         if not client.search_registered_models(filter_string=f"name = '{model_name}'"):
             client.create_registered_model(model_name)
         version = str(

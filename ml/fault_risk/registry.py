@@ -11,6 +11,7 @@ import numbers
 from dataclasses import asdict
 from typing import Any
 
+from ml.fault_risk.predict import model_signature
 from ml.tracking import Registration, log_and_register
 
 MODEL_NAME = "transformer_fault_risk"
@@ -60,5 +61,7 @@ def register_fault_risk_model(
         data_version=data_version,
         eval_metric=EVAL_METRIC,
         figures={"backtest.png": figure} if figure is not None else None,
+        # Declares the `as_of` parameter: MLflow drops parameters a signature does not name.
+        signature=model_signature(),
         artifact_location=artifact_location,
     )

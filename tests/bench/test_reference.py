@@ -24,7 +24,15 @@ def test_reference_tags_equal_platform_tags(built_platform, tmp_path):
     reference = set(con.execute("SELECT customer_id, tag FROM reference_tags").fetchall())
     con.close()
     con = duckdb.connect(str(built_platform.settings.warehouse.path), read_only=True)
-    platform = set(con.execute("SELECT customer_id, tag FROM marts.customer_tags").fetchall())
+    # The reference implements the tag rules; the complaint early-warning model's picks come from ML it does not
+    # run, so a complaint_sensitive tag held by the model alone (no complaint-count evidence) is left out.
+    platform = {
+        (customer_id, tag)
+        for customer_id, tag, evidence in con.execute(
+            "SELECT customer_id, tag, evidence_text FROM marts.customer_tags"
+        ).fetchall()
+        if tag != "complaint_sensitive" or evidence.endswith("complaint tickets in 180 days")
+    }
     loaded = con.execute("SELECT count(*) FROM raw.raw_ami__meter_readings").fetchone()[0]
     con.close()
     assert reference == platform

@@ -103,7 +103,7 @@ def _assert_models_scored(wh, manifest, settings):
     assert wh.query("SELECT count(*) FROM ml.interaction_intents WHERE confidence <= 0 OR confidence > 1") == [(0,)]
     model = load_model(settings.mlflow_tracking_uri, "intent_classifier")
     out = model.predict(pd.DataFrame({"text": ["家里停电了，邻居家有电", "这个月电费怎么这么高"]}))
-    assert list(out.columns) == ["intent", "confidence"] and len(out) == 2
+    assert list(out.columns) == ["intent", "confidence", "out_of_scope", "outcome", "action"] and len(out) == 2
 
 
 # substr, not LIKE: psycopg2 would read the pattern's % as a parameter.

@@ -13,7 +13,7 @@ from ml.tracking import load_model
 AS_OF = dt.date(2026, 8, 9)
 
 
-def test_registers_promotes_on_f1_and_serves_the_scores(trained, fleet, mlflow_store):
+def test_registers_promotes_on_f1_and_serves_the_scores(trained, fleet, mlflow_store, capfd, recwarn):
     uri, artifacts = mlflow_store
     metrics, objects = trained
 
@@ -22,6 +22,9 @@ def test_registers_promotes_on_f1_and_serves_the_scores(trained, fleet, mlflow_s
         uri, {**metrics, "f1": metrics["f1"] - 0.1}, objects, data_version="fleet-2", artifact_location=artifacts
     )
 
+    # Logging prints none of MLflow's advice the platform's user cannot act on (pickling, input example).
+    logged = capfd.readouterr().err
+    assert "CloudPickle" not in logged and not [w for w in recwarn if "input example" in str(w.message)]
     assert (MODEL_NAME, EVAL_METRIC) == ("transformer_fault_risk", "f1")
     assert (first.version, first.promoted, worse.version, worse.promoted) == (1, True, 2, False)
     client = MlflowClient(tracking_uri=uri)
@@ -40,3 +43,6 @@ def test_registers_promotes_on_f1_and_serves_the_scores(trained, fleet, mlflow_s
     scores = load_model(uri, MODEL_NAME).predict(telemetry.assign(as_of=AS_OF.isoformat()))
     expected = objects["model"].predict(None, telemetry.assign(as_of=AS_OF.isoformat()))
     pd.testing.assert_frame_equal(scores, expected)
+    # The logged signature declares `as_of` as a parameter, so a caller may pass the day that way too.
+    by_param = load_model(uri, MODEL_NAME).predict(telemetry, params={"as_of": AS_OF.isoformat()})
+    pd.testing.assert_frame_equal(by_param, expected)

@@ -54,17 +54,19 @@ class Loud:
             print("WRITING", flush=True)
         return self._inner.copy_expert(sql, *a, **k)
 
+landing, url = Path(sys.argv[1]), sys.argv[2]
+wh = Warehouse(url)
+engine = type(wh)  # DuckDBWarehouse or PostgresWarehouse: the PostgreSQL one also opens `pg` connections
 for name in ("scratch", "pg"):
-    def wrapped(self, _orig=getattr(Warehouse, name)):
+    if not hasattr(engine, name):
+        continue
+    def wrapped(self, _orig=getattr(engine, name)):
         @contextlib.contextmanager
         def cm():
             with _orig(self) as con:
                 yield Loud(con)
         return cm()
-    setattr(Warehouse, name, wrapped)
-
-landing, url = Path(sys.argv[1]), sys.argv[2]
-wh = Warehouse(url)
+    setattr(engine, name, wrapped)
 for name in DATASETS:
     load_dataset(wh, DATASETS[name], landing)
 print("END", flush=True)
