@@ -34,6 +34,8 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+from mlflow.models import ModelSignature
+from mlflow.types.schema import ColSpec, Schema
 
 CHAMPION = "champion"
 # Tags written on every registered version.
@@ -169,6 +171,13 @@ def default_artifact_location(tracking_uri: str, experiment: str) -> str | None:
     if tracking_uri.startswith("sqlite:///"):
         return (Path(tracking_uri[len("sqlite:///") :]).resolve().parent / "artifacts" / experiment).as_uri()
     return None
+
+
+def output_signature(columns: Mapping[str, str]) -> ModelSignature:
+    """A signature that states a model's output columns ({name: MLflow type}) and leaves its input open: for
+    wrappers that take a long frame whose columns vary (optional ones) and that MLflow cannot infer from the
+    `pd.DataFrame` type hint (it warns when it tries)."""
+    return ModelSignature(inputs=None, outputs=Schema([ColSpec(kind, name) for name, kind in columns.items()]))
 
 
 def _experiment_id(client: MlflowClient, experiment: str, artifact_location: str | None) -> str:
@@ -313,6 +322,7 @@ def register(
     figures: Mapping[str, Figure] | None = None,
     json_artifacts: Mapping[str, Any] | None = None,
     input_example: pd.DataFrame | None = None,
+    signature: Any = None,
     artifact_location: str | None = None,
     requirements: Sequence[str] = TORCH_STACK,
     guard_metrics: Sequence[str] = (),
@@ -332,8 +342,8 @@ def register(
         eval_metric: promotion metric, a key of `metrics`.
         experiment: MLflow experiment name; default `model_name`.
         data_version: overrides `objects["data_version"]` (e.g. the Dagster run).
-        greater_is_better, figures, json_artifacts, input_example, artifact_location, guard_metrics: as for
-            `log_and_register`.
+        greater_is_better, figures, json_artifacts, input_example, signature, artifact_location, guard_metrics:
+            as for `log_and_register`.
         requirements: distribution names pinned, at their installed versions, as the model's requirements
             (default the torch stack of the Lightning models).
     """
@@ -355,6 +365,7 @@ def register(
             figures=figures,
             json_artifacts=json_artifacts,
             input_example=input_example,
+            signature=signature,
             # Stating them also spares MLflow from re-importing the model in a subprocess to guess them
             # (seconds per registration).
             pip_requirements=[f"{name}=={installed_version(name)}" for name in requirements],

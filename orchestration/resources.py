@@ -5,6 +5,7 @@
 | LANDING_DIR | data/landing | where source systems deliver files (docs/landing_contract.md) |
 | WAREHOUSE_URL | duckdb:///data/warehouse.duckdb | the warehouse: a DuckDB file or postgresql://user[:pw]@host:port/db |
 | MLFLOW_TRACKING_URI | sqlite:///data/mlflow/mlflow.db | MLflow tracking store (artifacts beside it) |
+| MLFLOW_ARTIFACT_ROOT | beside a SQLite store, else data/mlflow/artifacts | where new experiments keep artifacts |
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
 | TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
@@ -57,6 +58,10 @@ class Settings:
     celery_queue: str = "dagster"
     ticketing_token: str | None = field(default=None, repr=False)
     bi_reader_password: str | None = None
+    # Where new MLflow experiments keep their artifacts (a folder or a URI such as s3://…). None: beside a
+    # SQLite store; a database-backed store without one keeps them under data/mlflow/artifacts, never in
+    # whatever directory the run was started from (MLflow's own default).
+    mlflow_artifact_root: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -74,6 +79,7 @@ class Settings:
             celery_queue=env.get("DAGSTER_CELERY_QUEUE", cls.celery_queue),
             ticketing_token=env.get("TICKETING_TOKEN") or None,
             bi_reader_password=env.get("BI_READER_PASSWORD") or None,
+            mlflow_artifact_root=env.get("MLFLOW_ARTIFACT_ROOT") or None,
         )
 
     @property
@@ -117,6 +123,7 @@ class MlflowResource(dg.ConfigurableResource):
     """The MLflow tracking store and model registry (local SQLite under data/ by default)."""
 
     tracking_uri: str
+    artifact_root: str | None = None
 
     @property
     def uri(self) -> str:
@@ -124,6 +131,18 @@ class MlflowResource(dg.ConfigurableResource):
         if self.tracking_uri.startswith("sqlite:///"):
             Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
+
+    def artifact_location(self, experiment: str) -> str | None:
+        """Where a new `experiment` keeps its artifacts: under `artifact_root`; None lets `ml.tracking` put them
+        beside a SQLite store. A database-backed store with no root keeps them under data/mlflow/artifacts."""
+        root = self.artifact_root
+        if root is None and not self.tracking_uri.startswith("sqlite:///"):
+            root = "data/mlflow/artifacts"
+        if root is None:
+            return None
+        if "://" in root:
+            return f"{root.rstrip('/')}/{experiment}"
+        return (Path(root).resolve() / experiment).as_uri()
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -233,7 +252,9 @@ def build_resources(settings: Settings | None = None) -> dict:
     return {
         "warehouse": WarehouseResource(url=settings.warehouse_url),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
-        "mlflow": MlflowResource(tracking_uri=settings.mlflow_tracking_uri),
+        "mlflow": MlflowResource(
+            tracking_uri=settings.mlflow_tracking_uri, artifact_root=settings.mlflow_artifact_root
+        ),
         "ticketing": TicketingResource(url=settings.ticketing_url, token=_ticketing_token(settings)),
         "bi": BiResource(bi_reader_password=settings.bi_reader_password),
         "dbt": WarehouseDbtResource(

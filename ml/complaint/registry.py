@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ml.complaint.predict import ARTIFACT_KEY, ComplaintPyfunc
-from ml.tracking import Registration, register
+from ml.tracking import Registration, output_signature, register
 
 MODEL_NAME = "complaint_risk"
 # Greater is better: the supervisor calls the top 5 %, so what counts is how many of them would complain.
@@ -32,5 +32,6 @@ def register_complaint_model(
         EVAL_METRIC,
         json_artifacts={"split.json": objects["split"]},
         requirements=SKLEARN_STACK,
+        signature=output_signature({"customer_id": "string", "risk": "double", "reasons_zh": "string"}),
         **options,
     )

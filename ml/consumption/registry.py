@@ -9,7 +9,7 @@ from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 from ml.consumption.predict import ARTIFACT_KEY, ConsumptionPyfunc
-from ml.tracking import Registration, register
+from ml.tracking import Registration, output_signature, register
 
 MODEL_NAME = "consumption_forecaster"
 EXPERIMENT = "consumption_forecaster"
@@ -69,5 +69,14 @@ def register_consumption_model(
         data_version=data_version,
         greater_is_better=False,
         figures={"holdout_forecasts.png": forecast_figure(objects["evaluation"])},
+        signature=output_signature(
+            {
+                "customer_id": "string",
+                "forecast_date": "datetime",
+                "kwh_pred": "double",
+                "kwh_lo": "double",
+                "kwh_hi": "double",
+            }
+        ),
         artifact_location=artifact_location,
     )

@@ -37,6 +37,21 @@ def test_definitions_load_with_every_raw_table_and_mart():
     assert {"nightly", "ingestion"} <= {j.name for j in defs.resolve_all_job_defs()}
 
 
+def test_every_dbt_test_is_an_asset_check():
+    """dbt tests on sources and singular tests reading several models are checks of one asset, not the
+    observations dagster-dbt logs (with a warning each) for a test it cannot attach."""
+    from orchestration.definitions import defs
+
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert {
+        ("raw_cis__customers", "source_unique_cis_raw_cis__customers_customer_id"),
+        ("customer_360", "assert_customer_360_flags_match_customer_tags"),
+        ("customer_360", "assert_marts_hold_no_clear_personal_data"),
+        ("daily_service_kpis", "assert_daily_service_kpis_count_every_ticket"),
+        ("fct_daily_consumption", "assert_fct_daily_consumption_matches_staging"),
+    } <= checks
+
+
 def test_every_asset_has_a_description():
     from orchestration.definitions import defs
 

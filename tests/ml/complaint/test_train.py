@@ -37,7 +37,10 @@ def test_registered_pyfunc_scores_every_customer_with_chinese_reasons(complaint_
     reg = register_complaint_model(uri, *complaint_run, artifact_location=artifacts)
     assert (reg.version, reg.promoted) == (1, True)
     rows = features_as_of(complaint_history.normalised(), END)
-    out = load_model(uri, MODEL_NAME).predict(rows)
+    model = load_model(uri, MODEL_NAME)
+    # Logged with a signature stating its output (MLflow cannot infer one from the DataFrame type hint).
+    assert model.metadata.get_output_schema().input_names() == OUTPUT_COLUMNS
+    out = model.predict(rows)
     assert list(out.columns) == OUTPUT_COLUMNS
     assert len(out) == 6000 and set(out["customer_id"]) == set(complaint_history.customers["customer_id"])
     assert out["risk"].between(0, 1).all()
