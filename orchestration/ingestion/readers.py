@@ -50,6 +50,12 @@ def read_csv(
     broken = [h for h in header if "\n" in h or "\r" in h]
     if broken:  # the header is one line: a quote left open in it runs into the data
         raise FileRejected(f"{name}: line 1: column name {broken[0]!r} holds a line break (an unclosed quote?)")
+    # No contract column holds a NUL, and DuckDB cuts an Arrow column name at one (1.5 then fails on the duplicates).
+    nul = [h for h in header if "\0" in h]
+    if nul:
+        raise FileRejected(
+            f"{name}: line 1: column name {nul[0]!r} holds a NUL byte (UTF-16 without its byte-order mark?)"
+        )
     cols = "{" + ", ".join(f"{_lit(h)}: 'VARCHAR'" for h in header) + "}"
     con.execute("DROP TABLE IF EXISTS _rej_errors; DROP TABLE IF EXISTS _rej_scans")
     try:
