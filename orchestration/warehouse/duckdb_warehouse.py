@@ -30,7 +30,17 @@ class DuckDBWarehouse(Warehouse):
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the warehouse file with the URL's settings."""
         self.url.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.url.path), read_only=read_only)
+        try:
+            con = duckdb.connect(str(self.url.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "newer version of DuckDB" not in str(exc):
+                raise
+            # The platform moved from DuckDB 2.0 to 1.5 (the release DuckLake's offline extensions exist for),
+            # which cannot read a 2.0 file; every table in it is derived from the landing files.
+            raise RuntimeError(
+                f"{self.url.path} was written by a newer DuckDB than this platform's {duckdb.__version__}: "
+                f"delete it and run `make run` again, which rebuilds it from the landing files"
+            ) from exc
         # SET, not connect(config=...): a process holding the file through another connection (a notebook, a
         # test) would otherwise be refused for a "different configuration"; these settings are per instance.
         for name, value in self.url.duckdb_settings:

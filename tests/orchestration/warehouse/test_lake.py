@@ -123,3 +123,18 @@ def test_another_process_reads_what_was_committed(tmp_path, catalog):
     assert out.returncode == 0, out.stderr
     assert [tuple(r) for r in json.loads(out.stdout)] == FIRST + SECOND
     con.close()
+
+
+def test_a_warehouse_file_from_a_newer_duckdb_gets_a_way_out(tmp_path, monkeypatch):
+    """A clone that ran on DuckDB 2.0 holds a file 1.5 cannot read: the error says what to do, not only why."""
+    from orchestration.warehouse import Warehouse
+
+    def refuse(*args, **kwargs):  # what DuckDB 1.5.5 raises on a file DuckDB 2.0.1 wrote (seen on this machine)
+        raise duckdb.IOException(
+            "IO Error: Trying to read a database file with version number 999, but we can only read versions "
+            "between 64 and 68.\nThe database file was created with an newer version of DuckDB."
+        )
+
+    monkeypatch.setattr(duckdb, "connect", refuse)
+    with pytest.raises(RuntimeError, match="written by a newer DuckDB .* delete it and run `make run` again"):
+        Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}").query("SELECT 1")
