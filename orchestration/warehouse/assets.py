@@ -59,9 +59,7 @@ INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
 
 @dbt_assets(
     manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
-    ),
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     exclude=ML_READERS,
 )
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
@@ -71,9 +69,7 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtRes
 
 @dbt_assets(
     manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
-    ),
+    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     select=ML_READERS,
     name="warehouse_ml_marts",
 )

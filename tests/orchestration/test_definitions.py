@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 from pathlib import Path
 
@@ -38,18 +39,27 @@ def test_definitions_load_with_every_raw_table_and_mart():
 
 
 def test_every_dbt_test_is_an_asset_check():
-    """dbt tests on sources and singular tests reading several models are checks of one asset, not the
-    observations dagster-dbt logs (with a warning each) for a test it cannot attach."""
+    """Singular dbt tests reading several models are checks of one asset, and no dbt test sits on a source:
+    dagster-dbt logs such tests as observations, with a warning each, since it cannot attach them."""
     from orchestration.definitions import defs
 
     checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
     assert {
-        ("raw_cis__customers", "source_unique_cis_raw_cis__customers_customer_id"),
+        ("stg_cis__customers", "unique_stg_cis__customers_customer_id"),
         ("customer_360", "assert_customer_360_flags_match_customer_tags"),
         ("customer_360", "assert_marts_hold_no_clear_personal_data"),
         ("daily_service_kpis", "assert_daily_service_kpis_count_every_ticket"),
         ("fct_daily_consumption", "assert_fct_daily_consumption_matches_staging"),
     } <= checks
+    from orchestration.warehouse.assets import DBT_MANIFEST
+
+    manifest = json.loads(Path(DBT_MANIFEST).read_text())
+    on_sources = [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and any(d.startswith("source.") for d in node["depends_on"]["nodes"])
+    ]
+    assert on_sources == []
 
 
 def test_every_asset_has_a_description():
