@@ -164,10 +164,12 @@ def is_better_or_equal(new: float, current: float | None, greater_is_better: boo
     return new >= current if greater_is_better else new <= current
 
 
-def default_artifact_location(tracking_uri: str, experiment: str) -> str | None:
-    """Where a new experiment keeps its artifacts when the caller names no place: beside a SQLite store
-    (`<store folder>/artifacts/<experiment>`), so a store and its models stay one folder that `make clean`
-    removes; None (MLflow's own default, the server's artifact root) for other stores."""
+def default_artifact_location(tracking_uri: str, experiment: str, root: str | None = None) -> str | None:
+    """Where a new experiment keeps its artifacts: under `root` (a folder or a URI such as s3://…) when one is
+    named; else beside a SQLite store (`<store folder>/artifacts/<experiment>`), so a store and its models stay
+    one folder that `make clean` removes; else None (MLflow's own default, the server's artifact root)."""
+    if root is not None:
+        return f"{root.rstrip('/')}/{experiment}" if "://" in root else (Path(root).resolve() / experiment).as_uri()
     if tracking_uri.startswith("sqlite:///"):
         return (Path(tracking_uri[len("sqlite:///") :]).resolve().parent / "artifacts" / experiment).as_uri()
     return None

@@ -132,17 +132,17 @@ class MlflowResource(dg.ConfigurableResource):
             Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
 
-    def artifact_location(self, experiment: str) -> str | None:
-        """Where a new `experiment` keeps its artifacts: under `artifact_root`; None lets `ml.tracking` put them
-        beside a SQLite store. A database-backed store with no root keeps them under data/mlflow/artifacts."""
+    def registration(self, run_id: str, experiment: str) -> dict[str, str | None]:
+        """The options every training asset registers its model with: the run as data version, and where a new
+        `experiment` keeps its artifacts (`ml.tracking.default_artifact_location` under `artifact_root`; a
+        database-backed store with no root keeps them under data/mlflow/artifacts, a SQLite store beside it)."""
+        from ml.tracking import default_artifact_location  # mlflow loads with the training step, not the location
+
         root = self.artifact_root
         if root is None and not self.tracking_uri.startswith("sqlite:///"):
             root = "data/mlflow/artifacts"
-        if root is None:
-            return None
-        if "://" in root:
-            return f"{root.rstrip('/')}/{experiment}"
-        return (Path(root).resolve() / experiment).as_uri()
+        location = None if root is None else default_artifact_location(self.tracking_uri, experiment, root)
+        return {"data_version": f"run-{run_id[:8]}", "artifact_location": location}
 
 
 class LandingResource(dg.ConfigurableResource):

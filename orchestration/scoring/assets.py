@@ -75,13 +75,7 @@ def intent_classifier(
     # One epoch proves the path from warehouse to registry to scores; quality is tested in tests/ml.
     cfg = IntentTrainConfig.small(epochs=1) if config.quick else IntentTrainConfig()
     metrics, objects = train_intent(cfg, extra_labelled=labelled)
-    reg = register_intent_model(
-        mlflow.uri,
-        metrics,
-        objects,
-        data_version=f"run-{context.run_id[:8]}",
-        artifact_location=mlflow.artifact_location(INTENT_MODEL),
-    )
+    reg = register_intent_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, INTENT_MODEL))
     return dg.MaterializeResult(
         metadata={
             "trained": True,
@@ -155,13 +149,7 @@ def transformer_fault_model(
     # cores while still placing an alert inside every 3–7-day warning window.
     cfg = FaultRiskConfig(backtest_step_days=7 if config.quick else 3)
     metrics, objects = train_fault_risk(cfg, telemetry, faults)
-    reg = register_fault_risk_model(
-        mlflow.uri,
-        metrics,
-        objects,
-        data_version=f"run-{context.run_id[:8]}",
-        artifact_location=mlflow.artifact_location(FAULT_MODEL),
-    )
+    reg = register_fault_risk_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, FAULT_MODEL))
     return dg.MaterializeResult(
         metadata={
             "trained": True,
@@ -222,11 +210,7 @@ def consumption_forecaster(
     cfg = ConsumptionTrainConfig.small() if config.quick else ConsumptionTrainConfig()
     metrics, objects = train_consumption(cfg, readings, customers, temperature)
     reg = register_consumption_model(
-        mlflow.uri,
-        metrics,
-        objects,
-        data_version=f"run-{context.run_id[:8]}",
-        artifact_location=mlflow.artifact_location(CONSUMPTION_MODEL),
+        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, CONSUMPTION_MODEL)
     )
     return dg.MaterializeResult(
         metadata={
@@ -306,13 +290,7 @@ def complaint_model(
     cfg = ComplaintTrainConfig.small() if config.quick else ComplaintTrainConfig()
     history = complaint_history.read_history(wh, span[0] - dt.timedelta(days=56))
     metrics, objects = train_complaint(cfg, history, *span)
-    reg = register_complaint_model(
-        mlflow.uri,
-        metrics,
-        objects,
-        data_version=f"run-{context.run_id[:8]}",
-        artifact_location=mlflow.artifact_location(COMPLAINT_MODEL),
-    )
+    reg = register_complaint_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, COMPLAINT_MODEL))
     return dg.MaterializeResult(
         metadata={
             "trained": True,

@@ -99,11 +99,17 @@ def test_mlflow_artifacts_stay_under_data_or_the_configured_root(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     sqlite = MlflowResource(tracking_uri=f"sqlite:///{tmp_path}/mlflow/mlflow.db")
     # Beside a SQLite store (ml.tracking's default), wherever the run starts.
-    assert sqlite.artifact_location("intent_classifier") is None
+    assert sqlite.registration("0123456789", "intent_classifier")["artifact_location"] is None
     # A database store without a root: under data/, not MLflow's ./mlruns or ./mlartifacts.
     pg = MlflowResource(tracking_uri="postgresql+psycopg2://postgres@127.0.0.1:5432/mlflow")
-    assert pg.artifact_location("intent_classifier") == (tmp_path / "data/mlflow/artifacts/intent_classifier").as_uri()
+    assert (
+        pg.registration("0123456789", "intent_classifier")["artifact_location"]
+        == (tmp_path / "data/mlflow/artifacts/intent_classifier").as_uri()
+    )
     shared = MlflowResource(tracking_uri=pg.tracking_uri, artifact_root="s3://models/gridcare/")
-    assert shared.artifact_location("complaint_risk") == "s3://models/gridcare/complaint_risk"
+    assert (
+        shared.registration("0123456789", "complaint_risk")["artifact_location"]
+        == "s3://models/gridcare/complaint_risk"
+    )
     monkeypatch.setenv("MLFLOW_ARTIFACT_ROOT", "/mnt/mlflow-artifacts")
     assert Settings.from_env().mlflow_artifact_root == "/mnt/mlflow-artifacts"
