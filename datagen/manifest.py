@@ -26,6 +26,12 @@ def stamp(seconds: int) -> str:
     return (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(seconds))).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def good_rows(manifest: dict, file: str) -> int:
+    """Data rows of landing file `file` (relative to the landing folder) the loader must keep: all of its rows
+    but the bad ones the generator injected, which go to quarantine."""
+    return manifest["files"][file]["rows"] - sum(b["file"] == file for b in manifest["bad_rows"])
+
+
 @dataclass
 class FileBook:
     """What has been written so far: files, bad rows, days, and rows and seconds per dataset."""

@@ -19,3 +19,20 @@ TICKET_STATUSES = ("open", "dispatched", "resolved", "closed")
 AREA_TYPES = ("urban", "rural", "remote")
 CATEGORIES = ("residential", "commercial", "industrial", "agricultural")
 TARIFFS = ("flat", "tiered", "tou")
+
+# How customers and staff read the codes (the codes themselves stay English in the warehouse): dashboards,
+# the assistant's replies and notices show these.
+TICKET_TYPE_LABELS_ZH = {
+    "bill_inquiry": "电费查询",
+    "payment": "缴费",
+    "outage_inquiry": "停电咨询",
+    "fault_repair": "故障报修",
+    "service_application": "业务办理",
+    "tariff_policy": "电价政策",
+    "complaint": "投诉",
+    "praise_suggestion": "表扬建议",
+    "preventive_maintenance": "预防性维护",
+}
+INTENT_LABELS_ZH = {code: TICKET_TYPE_LABELS_ZH[code] for code in INTENTS}
+CHANNEL_LABELS_ZH = {"app": "掌上电力App", "wechat": "微信", "ivr": "电话（IVR）", "counter": "营业厅"}
+CATEGORY_LABELS_ZH = {"residential": "居民", "commercial": "商业", "industrial": "工业", "agricultural": "农业"}

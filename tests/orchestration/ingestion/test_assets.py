@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from datagen import generate
+from datagen.manifest import good_rows
 from orchestration.ingestion.assets import build_ingestion_assets
 from orchestration.ingestion.contract import DATASETS
 from orchestration.partitions import daily_partitions
@@ -79,9 +80,7 @@ def test_a_partition_range_loads_only_its_days(tmp_path, landing):
     assert materialize(url, landing_dir, last_day, last_day).success
     wh = Warehouse(url)
     assert wh.query("SELECT DISTINCT _delivery_date::VARCHAR FROM raw.raw_ami__meter_readings") == [(last_day,)]
-    expected = manifest["files"][f"meter_readings/{last_day}.csv"]["rows"] - sum(
-        b["file"] == f"meter_readings/{last_day}.csv" for b in manifest["bad_rows"]
-    )
+    expected = good_rows(manifest, f"meter_readings/{last_day}.csv")
     assert wh.query("SELECT count(*) FROM raw.raw_ami__meter_readings")[0][0] == expected
 
 
