@@ -42,9 +42,10 @@ lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQ
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
-# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py).
+# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py),
+# and a fifth of the landing-contract fuzz cases (`make test` runs 200, `make fuzz` 1500).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
-	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
+	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q

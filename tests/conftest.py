@@ -142,6 +142,7 @@ SLOW_PATHS = (
     "bench/",
     "orchestration/reliability/",
     "orchestration/test_operations.py",
+    "orchestration/test_prepare.py",  # five dbt parses in subprocesses
 )
 
 
