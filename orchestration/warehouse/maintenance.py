@@ -3,8 +3,9 @@
 Every commit to the lake writes at least one Parquet file per table it touches (a day of readings, a replaced
 score table), and DuckLake deletes nothing itself: old files stay readable by time travel. A year of nightly
 runs would leave thousands of small files per table, each opened by every scan. `maintain` runs DuckLake's own
-maintenance functions in the order that frees the most:
+maintenance functions in the order that frees the most (DuckLake's own CHECKPOINT order):
 
+0. write the rows inlined in the catalog (small writes: a load-log row, a few rejects) out to Parquet;
 1. expire the snapshots older than the retention (time travel reaches back that far, no further);
 2. merge adjacent small files of each table into larger ones, and rewrite files that are mostly deleted rows;
 3. delete the files no retained snapshot references any more, and orphans (files of writes that were killed
@@ -78,6 +79,7 @@ def maintain(
     lake = _alias(lake)
     now = now or dt.datetime.now(dt.UTC)
     before = file_counts(con, lake, data_path)
+    con.execute(f"CALL ducklake_flush_inlined_data('{lake}')").fetchall()
     expired = con.execute(
         f"CALL ducklake_expire_snapshots('{lake}', older_than => ?::TIMESTAMPTZ)", [now - retention]
     ).fetchall()
