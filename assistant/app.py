@@ -19,6 +19,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.conversation import BEIJING, Assistant, Message, beijing_now
 from assistant.identify import CustomerDirectory, phone_key
@@ -167,6 +168,8 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Every refusal has the same shape, {"error": ...}, whichever layer refused.
+    app.add_exception_handler(StarletteHTTPException, lambda _r, exc: _error(exc.status_code, str(exc.detail)))
     per_key = RateLimiter(settings.rate_per_key_per_min)
     per_customer = RateLimiter(settings.rate_per_customer_per_min)
 
