@@ -120,16 +120,16 @@ class Service:
         )
 
 
-@pytest.fixture(scope="module")
-def service(crafted_url, mlflow_uri, ticketing):
-    """The assistant served by uvicorn in a thread of this process, on the crafted warehouse."""
+@contextlib.contextmanager
+def serving(warehouse_url: str, mlflow_uri: str, ticketing, **overrides):
+    """The assistant served by uvicorn in a thread of this process; `overrides` change its settings."""
     import uvicorn
 
     from assistant.app import create_app
     from assistant.settings import AssistantSettings, parse_api_keys
 
     settings = AssistantSettings(
-        warehouse_url=crafted_url,
+        warehouse_url=warehouse_url,
         mlflow_tracking_uri=mlflow_uri,
         ticketing_url=ticketing.url,
         api_keys=parse_api_keys(KEYS_SPEC),
@@ -138,15 +138,25 @@ def service(crafted_url, mlflow_uri, ticketing):
         max_body_bytes=MAX_BODY,
         model_poll_s=0.5,
     )
+    settings = dataclasses.replace(settings, **overrides)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="assistant", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    wait_healthy(url)
-    yield Service(url, crafted_url, mlflow_uri, ticketing)
-    server.should_exit = True
-    thread.join(timeout=30)
+    try:
+        wait_healthy(url)
+        yield Service(url, warehouse_url, mlflow_uri, ticketing)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def service(crafted_url, mlflow_uri, ticketing):
+    """The assistant on the crafted warehouse, for one module."""
+    with serving(crafted_url, mlflow_uri, ticketing) as running:
+        yield running
 
 
 def start_subprocess_service(warehouse_url: str, mlflow_uri: str, ticketing_url: str, port: int, workers: int = 1):
