@@ -22,9 +22,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.conversation import BEIJING, Assistant, Message, beijing_now
-from assistant.identify import CustomerDirectory, phone_key
+from assistant.identify import phone_key
 from assistant.intent import IntentModel
-from assistant.orders import OrderDesk
 from assistant.outages import report_outage, restore_outage
 from assistant.security import RateLimiter, retry_after_header
 from assistant.settings import OMS, AssistantSettings, load_assistant_settings
@@ -144,20 +143,19 @@ def create_app(settings: AssistantSettings | None = None) -> FastAPI:
         db.ensure()
         kb = KnowledgeBase.from_dir()
         client = TicketingClient(settings.ticketing_url, settings.ticketing_token) if settings.ticketing_url else None
-        desk = OrderDesk(db, hint=kb.best, client=client)
-        desk.ensure()
         model = IntentModel(settings.mlflow_tracking_uri, settings.model_name, settings.model_alias)
         model.load()
         model.start_polling(settings.model_poll_s)
-        desk.sweep()
-        state["assistant"] = Assistant(db, model, CustomerDirectory(db), desk, kb)
+        assistant = Assistant.build(db, model, kb, client)
+        assistant.desk.sweep()
+        state["assistant"] = assistant
         state["db"] = db
         log.info("assistant ready: warehouse %s, model version %s", db.url.redacted(), model.version)
         try:
             yield
         finally:
             model.stop()
-            desk.close()
+            assistant.desk.close()
             db.close()
 
     app = FastAPI(

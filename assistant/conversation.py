@@ -66,6 +66,13 @@ class Assistant:
         self.log = MessageLog(db)
         self.clock = clock
 
+    @classmethod
+    def build(cls, db, model: IntentModel, kb, client=None) -> Assistant:
+        """The assistant over `db` with its order desk (outbox ensured; orders sent through `client` if given)."""
+        desk = OrderDesk(db, hint=kb.best, client=client)
+        desk.ensure()
+        return cls(db, model, CustomerDirectory(db), desk, kb)
+
     def identify(self, message: Message) -> Identity:
         """Who wrote (exposed so the API can rate-limit per customer before answering)."""
         return self.directory.identify(message.customer_id, message.phone)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.conversation import Assistant, Message
-from assistant.identify import CustomerDirectory
 from assistant.intent import IntentModel
-from assistant.orders import OrderDesk
 from assistant.store import opened
 from ml.knowledge import KnowledgeBase
 from orchestration.serving import external_id
@@ -22,9 +20,7 @@ def test_assistant_on_a_duckdb_file(tmp_path, mlflow_uri):
     model.load()
     kb = KnowledgeBase.from_dir()
     with opened(url) as db:
-        desk = OrderDesk(db, hint=kb.best)  # no ticketing configured: the order waits in the outbox
-        desk.ensure()
-        assistant = Assistant(db, model, CustomerDirectory(db), desk, kb)
+        assistant = Assistant.build(db, model, kb)  # no ticketing: the order waits in the outbox
         answer = assistant.handle(Message("d-1", "app", "家里停电了", phone="138 0000 0003"))
         again = assistant.handle(Message("d-1", "app", "家里停电了", phone="138 0000 0003"))
         bill = assistant.handle(Message("d-2", "wechat", "电费多少", customer_id="BILL"))
@@ -33,7 +29,7 @@ def test_assistant_on_a_duckdb_file(tmp_path, mlflow_uri):
         logged = db.query(
             "SELECT message_id, customer_id, answer_kind, received_at FROM raw.raw_assistant__messages ORDER BY 1"
         )
-        desk.close()
+        assistant.desk.close()
     assert answer == again
     assert (answer["customer_id"], answer["answer_kind"], answer["work_order"]["external_id"]) == (
         "OK1",
