@@ -9,6 +9,7 @@ one kept.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -64,6 +65,10 @@ class IntentModel:
             return False
         mlflow.set_tracking_uri(self.tracking_uri)  # models:/ URIs resolve through the global store
         model = mlflow.pyfunc.load_model(f"models:/{self.name}/{version}")
+        if "torch" in sys.modules:
+            # One message is a tiny batch: torch's intra-op threads only contend with the other requests'
+            # threads and the other worker process for the same cores.
+            sys.modules["torch"].set_num_threads(1)
         # Warm up: the first call of a torch model allocates; it must not be a customer's.
         model.predict(pd.DataFrame({"text": ["电费多少"]}))
         previous = self.version
