@@ -61,6 +61,17 @@ BILLS = [  # customer_id, month, status, bill, previous, change, kwh, alert, dri
     ("BILL", MONTH, "estimate", 256.40, 198.10, 58.30, 420.0, False, "本月用电量比上月多 95 千瓦时（+29%）"),
     ("BILL", (MONTH - dt.timedelta(days=1)).replace(day=1), "actual", 198.10, 180.00, 18.10, 325.0, False, None),
 ]
+BILL_COLUMNS = [
+    "customer_id",
+    "bill_month",
+    "bill_status",
+    "estimated_bill_yuan",
+    "previous_month_bill_yuan",
+    "bill_change_yuan",
+    "kwh_month_estimate",
+    "high_bill_alert",
+    "main_driver_zh",
+]
 TICKETS = [  # ticket_id, customer_id, ticket_type, status, created_at, resolved_at, worker_id, commitment minutes
     ("K-HND", "HND", "fault_repair", "dispatched", ago(days=2), None, "W4", 45),
     ("K-OLD", "OK1", "fault_repair", "resolved", ago(days=20), ago(days=20) + dt.timedelta(hours=1), "W2", 45),
@@ -115,24 +126,7 @@ def load(wh) -> None:
         "customer_tags",
         _frame(TAGS, ["customer_id", "tag", "tag_label_zh", "evidence_text", "tou_yearly_saving_yuan"]),
     )
-    wh.replace_table(
-        "marts",
-        "bill_forecast",
-        _frame(
-            BILLS,
-            [
-                "customer_id",
-                "bill_month",
-                "bill_status",
-                "estimated_bill_yuan",
-                "previous_month_bill_yuan",
-                "bill_change_yuan",
-                "kwh_month_estimate",
-                "high_bill_alert",
-                "main_driver_zh",
-            ],
-        ),
-    )
+    wh.replace_table("marts", "bill_forecast", _frame(BILLS, BILL_COLUMNS))
     wh.replace_table(
         "marts",
         "fct_service_tickets",

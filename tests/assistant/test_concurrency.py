@@ -47,7 +47,7 @@ def test_answers_continue_while_the_marts_are_rewritten(service):
     """A nightly run refills the marts in place, one transaction per table (PostgreSQL): an answer reads the old
     rows or the new ones, never an error or nothing."""
     wh = Warehouse(service.warehouse_url)
-    old = pd.DataFrame(crafted.BILLS, columns=_BILL_COLUMNS)
+    old = pd.DataFrame(crafted.BILLS, columns=crafted.BILL_COLUMNS)
     new = old.assign(estimated_bill_yuan=old["estimated_bill_yuan"] + 1)
     stop = threading.Event()
     rewrites = []
@@ -72,16 +72,3 @@ def test_answers_continue_while_the_marts_are_rewritten(service):
     assert [r.status_code for r in answers] == [200] * 30
     quoted = {r.json()["reply"].split("电费预计 ")[1].split(" 元")[0] for r in answers}
     assert quoted <= {"256.40", "257.40"} and quoted
-
-
-_BILL_COLUMNS = [
-    "customer_id",
-    "bill_month",
-    "bill_status",
-    "estimated_bill_yuan",
-    "previous_month_bill_yuan",
-    "bill_change_yuan",
-    "kwh_month_estimate",
-    "high_bill_alert",
-    "main_driver_zh",
-]
