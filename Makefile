@@ -27,7 +27,7 @@ export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR ?= false
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home dbt-manifest clean kb superset superset-venv chromium bench mlflow lab
+.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home dbt-manifest clean kb superset superset-venv chromium bench mlflow lab serve bench-assistant
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -169,3 +169,17 @@ clean: ## Remove every generated file under data/ and dbt's build output (keeps 
 .PHONY: bench-serving
 bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in
 	$(PY) -m bench.serving --orders $${ORDERS:-5000} --threads $${THREADS:-4}
+
+# The assistant's API on 127.0.0.1:8000 (OpenAPI at /docs). Two uvicorn worker processes on PostgreSQL; one on a
+# DuckDB file, which admits a single writing process.
+ASSISTANT_WORKERS ?= $(if $(filter duckdb:%,$(WAREHOUSE_URL)),1,2)
+serve: venv ## The 7×24 service assistant API on http://127.0.0.1:8000 (docs at /docs; ASSISTANT_API_KEYS, docs/assistant.md)
+	$(VENV)/bin/uvicorn assistant.app:create_app --factory --host 127.0.0.1 --port $${ASSISTANT_PORT:-8000} \
+		--workers $(ASSISTANT_WORKERS)
+
+# Containment on docs/assistant/eval_messages.jsonl, then answers under an open-loop load (a PostgreSQL database is
+# created and dropped on 127.0.0.1:5432). Both use MLFLOW_TRACKING_URI's intent_classifier@champion.
+bench-assistant: venv ## The assistant: containment on the evaluation set, then latency under load (RATES, SECONDS_PER_RATE)
+	$(PY) -m bench.assistant eval --mlflow-uri "$(MLFLOW_TRACKING_URI)"
+	$(PY) -m bench.assistant load --mlflow-uri "$(MLFLOW_TRACKING_URI)" --rates $${RATES:-50,100,200,333} \
+		--seconds $${SECONDS_PER_RATE:-20}

@@ -170,9 +170,16 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
 
 def deliver_pending(outbox: Outbox, client: TicketingClient, limit: int | None = None, on_batch=None) -> DeliveryReport:
     """Send every pending order of the outbox once (with retries), recording outcomes in batches."""
+    return deliver_orders(outbox, client, outbox.pending(limit), on_batch)
+
+
+def deliver_orders(
+    outbox: Outbox, client: TicketingClient, pending: list[tuple[str, str]], on_batch=None
+) -> DeliveryReport:
+    """Send these pending orders, (external_id, payload JSON) as the outbox holds them, recording outcomes in
+    batches. The assistant sends the order it just opened this way, without waiting for the nightly run."""
     policy = client.policy
     report = DeliveryReport()
-    pending = outbox.pending(limit)
     report.sent = len(pending)
     circuit = _Circuit(policy.open_circuit_after)
     start = time.perf_counter()
