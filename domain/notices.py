@@ -49,3 +49,14 @@ TARIFF_ADVICE_EVERY_DAYS = 90
 DEFAULT_CHANNEL = "sms"
 DEFAULT_QUIET_START_HOUR = 21
 DEFAULT_QUIET_END_HOUR = 8
+
+# The high-bill alert is a mid-month message: sent once the month has this many days read, so the estimate
+# rests on enough of the month (and once per month).
+HIGH_BILL_MIN_DAYS_READ = 10
+
+# Outages, restorations and repair steps older than this when a night's build runs are history, not news: a
+# first run on half a year of data must not send half a year of notices.
+NOTICE_LOOKBACK_HOURS = 48
+
+# Expected time to restore supply when the fault log holds no restored fault of the same type to learn from.
+DEFAULT_RESTORATION_HOURS = 4
