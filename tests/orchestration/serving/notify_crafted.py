@@ -12,7 +12,9 @@ import datetime as dt
 
 import pandas as pd
 
+from orchestration.serving.notifications import notification_outbox
 from orchestration.serving.notifications.rules import Notification
+from orchestration.serving.outbox import DELIVERED, Outcome
 from orchestration.warehouse import Warehouse
 
 D = dt.date(2026, 10, 30)
@@ -217,3 +219,11 @@ def load(wh: Warehouse) -> None:
     wh.replace_table(
         "intermediate", "int_as_of_dates_derived", _frame([(D, NOW)], ["as_of_date", "as_of_at"], as_of_at=ts)
     )
+
+
+def load_history(wh: Warehouse) -> None:
+    """The earlier nights' messages, delivered then."""
+    outbox = notification_outbox(wh)
+    outbox.ensure()
+    outbox.add(HISTORY)
+    outbox.record([Outcome(n.notification_id, DELIVERED, 1, response_status=201, at=n.as_of) for n in HISTORY])

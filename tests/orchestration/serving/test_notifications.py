@@ -26,9 +26,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def wh(warehouse_url) -> Warehouse:
     wh = Warehouse(warehouse_url)
     crafted.load(wh)
-    outbox = notification_outbox(wh)
-    outbox.ensure()
-    outbox.add(crafted.HISTORY)
+    crafted.load_history(wh)
     return wh
 
 
