@@ -24,6 +24,7 @@ from orchestration.serving.notifications import (
     build_notifications,
     due,
     notification_outbox,
+    short_notices,
 )
 from orchestration.serving.outbox import utcnow
 from orchestration.serving.work_order import orders_frame
@@ -165,6 +166,7 @@ def notifications(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             "advice_too_recent": decision.advice_too_recent,
             "merged": decision.merged,
             "held_by_weekly_cap": decision.capped,
+            **short_notices(decision.notifications),
         }
     )
 

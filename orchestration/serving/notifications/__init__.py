@@ -15,6 +15,7 @@ from orchestration.serving.notifications.store import (
     build_notifications,
     due,
     notification_outbox,
+    short_notices,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "decide",
     "due",
     "notification_outbox",
+    "short_notices",
 ]

@@ -105,7 +105,13 @@ def planned_outage_candidates(
             continue
         tid = order["transformer_id"]
         for cid in behind.get(tid, []):
-            facts = {"transformer_id": tid, "start": when(start), "end": when(end), "customer_id": cid}
+            facts = {
+                "transformer_id": tid,
+                "start": when(start),
+                "end": when(end),
+                "customer_id": cid,
+                "window_start": start,
+            }
             stage = f"{PLANNED_OUTAGE}:{order['external_id']}"
             out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts))
     return out

@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from orchestration.serving.notifications.rules import Decision, decide
+from domain.notices import PLANNED_OUTAGE, PLANNED_OUTAGE_NOTICE_DAYS
+from orchestration.serving.notifications.rules import Decision, Notification, decide
 from orchestration.serving.notifications.sources import candidates, history_from_rows, preferences
 from orchestration.serving.notifications.templates import render
 from orchestration.serving.outbox import Outbox, utcnow
@@ -75,3 +76,21 @@ def build_notifications(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.da
     decision = decide(candidates(wh, orders, as_of_date, now), preferences(wh), history, now)
     decision.notifications = [dataclasses.replace(n, text=render(n)) for n in decision.notifications]
     return decision
+
+
+def short_notices(notifications: Iterable[Notification]) -> dict[str, int]:
+    """Planned-outage notices sent with less warning than the knowledge base asks: under the 7 days of a
+    planned outage, and under the 24 hours of a temporary one (kb-outage-notice). A fault-risk order is due
+    one or two days after its alert, so its notice is a temporary outage's at best."""
+    gaps = [
+        c.facts["window_start"] - n.send_after
+        for n in notifications
+        if n.kind == PLANNED_OUTAGE
+        for c in n.candidates
+        if c.kind == PLANNED_OUTAGE
+    ]
+    return {
+        "planned_notices": len(gaps),
+        "under_notice_period": sum(g < dt.timedelta(days=PLANNED_OUTAGE_NOTICE_DAYS) for g in gaps),
+        "under_24_hours": sum(g < dt.timedelta(hours=24) for g in gaps),
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from domain.notices import PLANNED_OUTAGE_NOTICE_DAYS
-from orchestration.serving.notifications import build_notifications, notification_outbox
+from orchestration.serving.notifications import build_notifications, notification_outbox, short_notices
 from orchestration.serving.notifications.rules import Preference, first_decent_moment, is_quiet
 from orchestration.warehouse import Warehouse
 from tests.orchestration.serving import notify_crafted as crafted
@@ -47,6 +47,15 @@ def test_exactly_the_expected_customers_are_told_exactly_the_expected_things(wh)
     # The running outage: everyone behind TA, whatever they refused, at once despite the night.
     assert sorted(n.customer_id for n in decision.notifications if n.event_key == "fault:F1") == ["C1", "C2", "C3"]
     assert sorted(n.customer_id for n in decision.notifications if n.event_key == "fault:F2") == ["C4", "C5"]
+
+
+def test_planned_notices_that_come_late_by_the_knowledge_base_s_rule_are_counted(wh):
+    # The TP window opens 11-03 10:00; C7 is told at 06:00 and C8 at 08:00 on 10-31: over 24 hours, under 7 days.
+    assert short_notices(_build(wh).notifications) == {
+        "planned_notices": 2,
+        "under_notice_period": 2,
+        "under_24_hours": 0,
+    }
 
 
 def test_what_is_left_out_is_counted_with_its_reason(wh):
