@@ -8,6 +8,8 @@
 | MLFLOW_ARTIFACT_ROOT | beside a SQLite store, else data/mlflow/artifacts | where new experiments keep artifacts |
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
 | TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
+| NOTIFY_URL | (unset) | base URL of the notification gateway (SMS, WeChat, app push) that delivers proactive notices |
+| NOTIFY_TOKEN | (unset) | bearer token for the notification gateway |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
 | DAGSTER_EXECUTOR | (by engine) | how a run's steps execute: in_process (DuckDB default), multiprocess (PostgreSQL default), celery, k8s |
 | DAGSTER_MAX_CONCURRENT_STEPS | 2 | steps at once per run under the multiprocess and k8s executors |
@@ -33,6 +35,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.serving.delivery import RetryPolicy, TicketingClient
+from orchestration.serving.notifications.gateway import GatewayClient
 from orchestration.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 from orchestration.warehouse.dbt_manifest import needs_parse, parse_fingerprint, record_parse
 
@@ -62,6 +65,8 @@ class Settings:
     # SQLite store; a database-backed store without one keeps them under data/mlflow/artifacts, never in
     # whatever directory the run was started from (MLflow's own default).
     mlflow_artifact_root: str | None = None
+    notify_url: str | None = None
+    notify_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +85,8 @@ class Settings:
             ticketing_token=env.get("TICKETING_TOKEN") or None,
             bi_reader_password=env.get("BI_READER_PASSWORD") or None,
             mlflow_artifact_root=env.get("MLFLOW_ARTIFACT_ROOT") or None,
+            notify_url=env.get("NOTIFY_URL") or None,
+            notify_token=env.get("NOTIFY_TOKEN") or None,
         )
 
     @property
@@ -170,25 +177,35 @@ class TicketingResource(dg.ConfigurableResource):
     open_circuit_after: int = 5
     threads: int = 4
 
-    def client(self) -> TicketingClient | None:
-        """A client for the configured URL, or None when no ticketing system is configured."""
-        if not self.url:
-            return None
-        policy = RetryPolicy(
+    def _policy(self) -> RetryPolicy:
+        return RetryPolicy(
             max_attempts=self.max_attempts,
             backoff_s=self.backoff_s,
             read_timeout_s=self.read_timeout_s,
             open_circuit_after=self.open_circuit_after,
             threads=self.threads,
         )
-        return TicketingClient(self.url, self.token, policy)
+
+    def client(self) -> TicketingClient | None:
+        """A client for the configured URL, or None when no ticketing system is configured."""
+        return TicketingClient(self.url, self.token, self._policy()) if self.url else None
 
 
-def _ticketing_token(settings: Settings):
-    """The token as an EnvVar when it is the environment's (hidden in the UI), else as given (tests)."""
-    if settings.ticketing_token and settings.ticketing_token == os.environ.get("TICKETING_TOKEN"):
-        return dg.EnvVar("TICKETING_TOKEN")
-    return settings.ticketing_token
+class NotifyResource(TicketingResource):
+    """The notification gateway (SMS, WeChat, app push) that delivers proactive notices; without NOTIFY_URL the
+    messages wait in serving.notifications and the run says so. Its token (NOTIFY_TOKEN) is handled like
+    the ticketing system's."""
+
+    def client(self) -> GatewayClient | None:
+        """A client for the configured URL, or None when no gateway is configured."""
+        return GatewayClient(self.url, self.token, self._policy()) if self.url else None
+
+
+def _token(value: str | None, variable: str):
+    """A token as an EnvVar when it is the environment's (hidden in the UI), else as given (tests)."""
+    if value and value == os.environ.get(variable):
+        return dg.EnvVar(variable)
+    return value
 
 
 @contextlib.contextmanager
@@ -255,7 +272,10 @@ def build_resources(settings: Settings | None = None) -> dict:
         "mlflow": MlflowResource(
             tracking_uri=settings.mlflow_tracking_uri, artifact_root=settings.mlflow_artifact_root
         ),
-        "ticketing": TicketingResource(url=settings.ticketing_url, token=_ticketing_token(settings)),
+        "ticketing": TicketingResource(
+            url=settings.ticketing_url, token=_token(settings.ticketing_token, "TICKETING_TOKEN")
+        ),
+        "notify": NotifyResource(url=settings.notify_url, token=_token(settings.notify_token, "NOTIFY_TOKEN")),
         "bi": BiResource(bi_reader_password=settings.bi_reader_password),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),

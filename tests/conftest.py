@@ -128,6 +128,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
         warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}",
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}",
         ticketing_url=None,
+        notify_url=None,
     )
     result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
     manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))

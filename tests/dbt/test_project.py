@@ -37,7 +37,7 @@ MARTS = {
 DERIVED_RAW_TABLES = {"raw_bpmn__process_steps"}
 # A second staging view of a raw table: every delivered state of the tickets, beside the latest state.
 HISTORY_VIEWS = {"crm__service_ticket_deliveries"}
-MODEL_COUNT = 41
+MODEL_COUNT = 42
 INCREMENTAL = {
     "fct_daily_consumption",
     "transformer_daily_load",
