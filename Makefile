@@ -74,7 +74,8 @@ $(SUPERSET_STAMP): superset/constraints.txt
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV); \
 	$(SUPERSET_VENV)/bin/pip install -q --upgrade "pip<27" && \
 	$(SUPERSET_VENV)/bin/pip install -q -c superset/constraints.txt \
-		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching && \
+		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching \
+		duckdb-extensions duckdb-extension-ducklake duckdb-extension-sqlite duckdb-extension-postgres && \
 	touch $(SUPERSET_STAMP) && echo "superset environment ready in $$(( $$(date +%s) - t0 )) s"
 
 # The dashboard tests drive Debian's chromium (never a downloaded browser); a CJK font draws the Chinese labels.
