@@ -1,0 +1,99 @@
+"""The warehouse as a lake (DuckLake): Parquet files under a data path, their catalog in SQLite or PostgreSQL.
+
+It is DuckDB SQL on a DuckDB connection, so `DuckDBWarehouse` does every read and write and this class only
+says how a connection is made: an in-memory DuckDB with the lake attached as `lake` and made the default
+database. Unlike a DuckDB file, the lake admits many processes reading and writing at once; each transaction
+reads one snapshot and commits a new one, so a reader sees a delivery whole or not at all.
+
+Loading the three extensions (orchestration/warehouse/extensions.py) takes about 1.4 s per process, and the
+platform opens a connection per operation: each process keeps one loaded database per lake and hands out
+cursors of it (about 50 ms). A cursor sees what other processes committed before its transaction began.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import duckdb
+
+from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
+from orchestration.warehouse.extensions import load_extensions
+
+ALIAS = "lake"
+READER_ALIAS = "lake_reader"
+# Nothing is ever downloaded: an extension the platform lacks is an error, never a fetch (extensions.py).
+OFFLINE = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+_DATABASES: dict[tuple[int, str, str], duckdb.DuckDBPyConnection] = {}
+_LOCK = threading.Lock()
+
+
+def attach_sql(catalog: str, data_path: str, alias: str = ALIAS, read_only: bool = False) -> str:
+    """The ATTACH statement of a lake whose catalog is `catalog` (`sqlite:…` or `postgres:…`).
+
+    DuckLake's default data inlining stays on: a write of at most 10 rows (a load-log row, a few rejects, a
+    batch of delivery outcomes) goes into the catalog instead of a Parquet file of its own, so a year of
+    nightly runs does not leave thousands of tiny files; larger writes go to Parquet under `data_path`.
+    """
+    quoted = catalog.replace("'", "''")
+    options = [f"DATA_PATH '{data_path}'"] + (["READ_ONLY"] if read_only else [])
+    return f"ATTACH 'ducklake:{quoted}' AS {alias} ({', '.join(options)})"
+
+
+class DuckLakeWarehouse(DuckDBWarehouse):
+    """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
+
+    def _database(self) -> duckdb.DuckDBPyConnection:
+        """This process's DuckDB database with the extensions loaded and the lake attached for writing.
+
+        Per process id: a process forked by the multiprocess executor must not share its parent's database.
+        """
+        key = (os.getpid(), self.url.lake_catalog(with_password=False), str(self.url.data_path))
+        with _LOCK:
+            database = _DATABASES.get(key)
+            if database is None:
+                database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
+                load_extensions(database)
+                if self.url.lake == "sqlite":
+                    self.url.path.mkdir(parents=True, exist_ok=True)
+                if "://" not in str(self.url.data_path):
+                    os.makedirs(self.url.data_path, exist_ok=True)
+                # Attaching for writing creates the catalog on first use.
+                database.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                _DATABASES[key] = database
+            return database
+
+    def _reader_attached(self, database: duckdb.DuckDBPyConnection) -> None:
+        """Attach the lake a second time, read-only, for reads: a read can then never write, whatever its SQL."""
+        with _LOCK:
+            attached = database.execute(
+                "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [READER_ALIAS]
+            ).fetchone()[0]
+            if not attached:
+                database.execute(
+                    attach_sql(self.url.lake_catalog(), str(self.url.data_path), READER_ALIAS, read_only=True)
+                )
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection (cursor) whose default database is the lake; closing it keeps the process's database."""
+        database = self._database()
+        if read_only:
+            self._reader_attached(database)
+        con = database.cursor()
+        con.execute(f"USE {READER_ALIAS if read_only else ALIAS}")
+        return con
+
+    def cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        # A cursor starts in DuckDB's in-memory database, not in the one its parent chose with USE.
+        cur = con.cursor()
+        cur.execute(f"USE {ALIAS}")
+        return cur
+
+    def snapshot_id(self) -> int:
+        """The lake's latest snapshot: the data version a materialization produced or a training run read."""
+        con = self.connect(read_only=True)
+        try:
+            return con.execute(f"SELECT max(snapshot_id) FROM {READER_ALIAS}.snapshots()").fetchone()[0]
+        finally:
+            con.close()
