@@ -13,17 +13,18 @@ cursors of it (about 50 ms). A cursor sees what other processes committed before
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+from pathlib import Path
 
 import duckdb
 
 from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
-from orchestration.warehouse.extensions import load_extensions
+from orchestration.warehouse.extensions import OFFLINE, load_extensions
+from orchestration.warehouse.url import LAKE_CATALOG_FILE
 
 ALIAS = "lake"
 READER_ALIAS = "lake_reader"
-# Nothing is ever downloaded: an extension the platform lacks is an error, never a fetch (extensions.py).
-OFFLINE = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 _DATABASES: dict[tuple[int, str, str], duckdb.DuckDBPyConnection] = {}
 _LOCK = threading.Lock()
@@ -41,6 +42,24 @@ def attach_sql(catalog: str, data_path: str, alias: str = ALIAS, read_only: bool
     return f"ATTACH 'ducklake:{quoted}' AS {alias} ({', '.join(options)})"
 
 
+def create_sqlite_catalog(path: Path) -> None:
+    """Create the SQLite file of a lake's catalog in write-ahead-log mode, or switch an existing one to it.
+
+    In SQLite's default mode a commit locks out every reader of the catalog, and a reader that finds it locked
+    fails at once ("database is locked"): dbt's threads and a notebook would fail while a run commits. In WAL
+    mode readers read the last commit while a writer writes; the mode is kept in the file. (WAL needs a local
+    disk, which a file catalog is on: many machines share a PostgreSQL catalog.)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass  # another process holds the file in the old mode: it still works, its readers wait on commits
+    finally:
+        con.close()
+
+
 class DuckLakeWarehouse(DuckDBWarehouse):
     """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
 
@@ -56,7 +75,7 @@ class DuckLakeWarehouse(DuckDBWarehouse):
                 database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
                 load_extensions(database)
                 if self.url.lake == "sqlite":
-                    self.url.path.mkdir(parents=True, exist_ok=True)
+                    create_sqlite_catalog(self.url.path / LAKE_CATALOG_FILE)
                 if "://" not in str(self.url.data_path):
                     os.makedirs(self.url.data_path, exist_ok=True)
                 # Attaching for writing creates the catalog on first use.

@@ -77,6 +77,9 @@ class WarehouseUrl:
         if self.lake:
             return {
                 "GRIDCARE_LAKE_CATALOG": self.lake_catalog(with_password=False),
+                # dbt's threads commit from one process, which a SQLite catalog refuses at once ("database is
+                # locked") rather than waits for; a PostgreSQL catalog takes both.
+                "GRIDCARE_DBT_THREADS": "2" if self.lake == "postgres" else "1",
                 "GRIDCARE_LAKE_PASSWORD": self.password,
                 "GRIDCARE_LAKE_DATA_PATH": str(self.data_path),
                 "GRIDCARE_DUCKDB_MEMORY_LIMIT": self.duckdb_config["memory_limit"],
