@@ -3,7 +3,7 @@
 | variable | default | what |
 |---|---|---|
 | LANDING_DIR | data/landing | where source systems deliver files (docs/landing_contract.md) |
-| WAREHOUSE_URL | ducklake:///data/lake | the warehouse: the lake (ducklake:///folder, or ducklake+postgresql://user[:pw]@host:port/catalogdb?data_path=/shared/lake), a DuckDB file (duckdb:///file) or postgresql://user[:pw]@host:port/db |
+| WAREHOUSE_URL | ducklake:///data/lake | the warehouse: the lake (file or PostgreSQL catalog), a DuckDB file or PostgreSQL (url.py) |
 | MLFLOW_TRACKING_URI | sqlite:///data/mlflow/mlflow.db | MLflow tracking store (artifacts beside it) |
 | MLFLOW_ARTIFACT_ROOT | beside a SQLite store, else data/mlflow/artifacts | where new experiments keep artifacts |
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
