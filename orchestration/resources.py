@@ -134,8 +134,9 @@ class MlflowResource(dg.ConfigurableResource):
             Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
 
-    def registration(self, run_id: str, experiment: str) -> dict[str, str | None]:
-        """The options every training asset registers its model with: the run as data version, and where a new
+    def registration(self, run_id: str, experiment: str, lake_snapshot: int | None = None) -> dict[str, str | None]:
+        """The options every training asset registers its model with: the data version (the lake snapshot the
+        training data was read at, which `AT (VERSION => n)` reads again; elsewhere the run), and where a new
         `experiment` keeps its artifacts (`ml.tracking.default_artifact_location` under `artifact_root`; a
         database-backed store with no root keeps them under data/mlflow/artifacts, a SQLite store beside it)."""
         from ml.tracking import default_artifact_location  # mlflow loads with the training step, not the location
@@ -144,7 +145,8 @@ class MlflowResource(dg.ConfigurableResource):
         if root is None and not self.tracking_uri.startswith("sqlite:///"):
             root = "data/mlflow/artifacts"
         location = None if root is None else default_artifact_location(self.tracking_uri, experiment, root)
-        return {"data_version": f"run-{run_id[:8]}", "artifact_location": location}
+        version = f"lake-snapshot-{lake_snapshot}" if lake_snapshot is not None else f"run-{run_id[:8]}"
+        return {"data_version": version, "artifact_location": location}
 
 
 class LandingResource(dg.ConfigurableResource):

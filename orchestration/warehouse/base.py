@@ -49,6 +49,16 @@ class Warehouse(abc.ABC):
     def frame(self, sql: str, params: Sequence = ()):
         """`query` as a pandas DataFrame with the result's column names (notebooks, ML training reads)."""
 
+    def snapshot_id(self) -> int | None:
+        """The lake's latest snapshot, the data version of what was just written or is about to be read; None on
+        an engine without snapshots (a DuckDB file, PostgreSQL)."""
+        return None
+
+    def snapshot_metadata(self) -> dict[str, int]:
+        """`lake_snapshot_id` for a materialization's metadata, on the lake; nothing elsewhere."""
+        snapshot = self.snapshot_id()
+        return {} if snapshot is None else {"lake_snapshot_id": snapshot}
+
     def last_loads(self, dataset: str) -> dict[str, str]:
         """Latest sha256 per file of a dataset that was loaded, so unchanged files are skipped."""
         rows = self.query(

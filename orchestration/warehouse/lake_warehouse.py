@@ -63,43 +63,41 @@ def create_sqlite_catalog(path: Path) -> None:
 class DuckLakeWarehouse(DuckDBWarehouse):
     """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
 
-    def _database(self) -> duckdb.DuckDBPyConnection:
-        """This process's DuckDB database with the extensions loaded and the lake attached for writing.
+    def _database(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """This process's DuckDB database with the extensions loaded and the lake attached, read-only or not.
 
-        Per process id: a process forked by the multiprocess executor must not share its parent's database.
+        Reads and writes get a database each: with both attachments in one, `information_schema` would list every
+        table twice. Per process id: a process forked by the multiprocess executor must not share its parent's.
         """
-        key = (os.getpid(), self.url.lake_catalog(with_password=False), str(self.url.data_path))
+        key = (os.getpid(), self.url.lake_catalog(with_password=False), str(self.url.data_path), read_only)
         with _LOCK:
             database = _DATABASES.get(key)
             if database is None:
-                database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
-                load_extensions(database)
                 if self.url.lake == "sqlite":
                     create_sqlite_catalog(self.url.path / LAKE_CATALOG_FILE)
                 if "://" not in str(self.url.data_path):
                     os.makedirs(self.url.data_path, exist_ok=True)
-                # Attaching for writing creates the catalog on first use.
-                database.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
+                load_extensions(database)
+                alias = READER_ALIAS if read_only else ALIAS
+                attach = attach_sql(self.url.lake_catalog(), str(self.url.data_path), alias, read_only)
+                try:
+                    database.execute(attach)
+                except duckdb.Error:
+                    if not read_only:
+                        raise
+                    # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
+                    writer = duckdb.connect(config=OFFLINE)
+                    load_extensions(writer)
+                    writer.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                    writer.close()
+                    database.execute(attach)
                 _DATABASES[key] = database
             return database
 
-    def _reader_attached(self, database: duckdb.DuckDBPyConnection) -> None:
-        """Attach the lake a second time, read-only, for reads: a read can then never write, whatever its SQL."""
-        with _LOCK:
-            attached = database.execute(
-                "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [READER_ALIAS]
-            ).fetchone()[0]
-            if not attached:
-                database.execute(
-                    attach_sql(self.url.lake_catalog(), str(self.url.data_path), READER_ALIAS, read_only=True)
-                )
-
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection (cursor) whose default database is the lake; closing it keeps the process's database."""
-        database = self._database()
-        if read_only:
-            self._reader_attached(database)
-        con = database.cursor()
+        con = self._database(read_only).cursor()
         con.execute(f"USE {READER_ALIAS if read_only else ALIAS}")
         return con
 

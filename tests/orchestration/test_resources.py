@@ -122,6 +122,9 @@ def test_mlflow_artifacts_stay_under_data_or_the_configured_root(tmp_path, monke
         pg.registration("0123456789", "intent_classifier")["artifact_location"]
         == (tmp_path / "data/mlflow/artifacts/intent_classifier").as_uri()
     )
+    # The data version: the lake snapshot the training read, else the run.
+    assert pg.registration("0123456789", "intent_classifier", 42)["data_version"] == "lake-snapshot-42"
+    assert pg.registration("0123456789", "intent_classifier")["data_version"] == "run-01234567"
     shared = MlflowResource(tracking_uri=pg.tracking_uri, artifact_root="s3://models/gridcare/")
     assert (
         shared.registration("0123456789", "complaint_risk")["artifact_location"]

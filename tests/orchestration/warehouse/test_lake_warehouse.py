@@ -204,3 +204,20 @@ def test_two_writers_of_different_days_and_a_reader_at_once(lake):
         (2, rounds - 1, rows),
     ]
     print(f"two writers × {rounds} rounds of {rows} rows: {took:.1f} s; reader saw {len(report['seen'])} snapshots")
+
+
+def test_materializations_name_the_lake_snapshot_they_are_readable_at(tmp_path):
+    import dagster as dg
+
+    from orchestration.warehouse.assets import with_lake_snapshot
+
+    lake = Warehouse(lake_url(tmp_path / "lake"))
+    lake.replace_table("ml", "t", pd.DataFrame({"n": [1, 2, 3]}))
+    events = [dg.Output(None, metadata={"rows": 3}), dg.AssetCheckResult(passed=True, asset_key="t", check_name="c")]
+    output, check = with_lake_snapshot(events, lake)
+    snapshot = lake.snapshot_id()
+    assert output.metadata["rows"].value == 3 and output.metadata["lake_snapshot_id"].value == snapshot
+    assert check is events[1]  # checks pass through unchanged
+    assert lake.query(f"SELECT sum(n) FROM ml.t AT (VERSION => {snapshot})") == [(6,)]
+    # Engines without snapshots add nothing.
+    assert Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}").snapshot_metadata() == {}
