@@ -54,6 +54,25 @@ def land(generated: Path, landing: Path, through: dt.date) -> None:
                 shutil.copy2(f, landing / ds.name / f.name)
 
 
+def production_env(tmp_path: Path, warehouse_url: str, mlflow_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a scheduled run: a local Dagster instance under tmp_path, this checkout's code, and
+    nothing inherited that would send work orders, pick an executor or a store."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        WAREHOUSE_URL=warehouse_url,
+        LANDING_DIR=str(tmp_path / "landing"),
+        MLFLOW_TRACKING_URI=mlflow_url,
+        PYTHONPATH=str(ROOT),
+        PYTHONWARNINGS="ignore",
+        **extra,
+    )
+    return env
+
+
 def run_night(env: dict, cwd: Path) -> str:
     """`python -m orchestration run --quick-training` as the schedule's run would start it; returns its output."""
     proc = subprocess.run(
@@ -117,19 +136,8 @@ def assert_reflects(wh: Warehouse, day: dt.date, customers: int, generated: Path
 def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg_database):
     warehouse_url = make_pg_database()
     mlflow_url = make_pg_database().replace("postgresql://", "postgresql+psycopg2://")
-    landing, home = tmp_path / "landing", tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
-    env.update(
-        DAGSTER_HOME=str(home),
-        WAREHOUSE_URL=warehouse_url,
-        LANDING_DIR=str(landing),
-        MLFLOW_TRACKING_URI=mlflow_url,
-        DAGSTER_EXECUTOR="multiprocess",
-        PYTHONPATH=str(ROOT),
-        PYTHONWARNINGS="ignore",
-    )
+    landing = tmp_path / "landing"
+    env = production_env(tmp_path, warehouse_url, mlflow_url, DAGSTER_EXECUTOR="multiprocess")
     wh = Warehouse(warehouse_url)
 
     land(generated, landing, NIGHT_ONE)
@@ -174,17 +182,7 @@ def test_lake_nightly_survives_its_second_night(generated, tmp_path):
     each step in a process of its own, every process reading and writing the same lake (SQLite catalog)."""
     lake = tmp_path / "lake"
     landing, home = tmp_path / "landing", tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
-    env.update(
-        DAGSTER_HOME=str(home),
-        WAREHOUSE_URL=f"ducklake:///{lake}",
-        LANDING_DIR=str(landing),
-        MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
-        PYTHONPATH=str(ROOT),
-        PYTHONWARNINGS="ignore",
-    )
+    env = production_env(tmp_path, f"ducklake:///{lake}", f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
     (tmp_path / "mlflow").mkdir()
     wh = Warehouse(env["WAREHOUSE_URL"])
     for through in (NIGHT_ONE, END):
