@@ -14,7 +14,8 @@ SEED ?= 42
 END_DATE ?= 2026-10-31
 
 export LANDING_DIR ?= data/landing
-export WAREHOUSE_URL ?= duckdb:///data/warehouse.duckdb
+# The lake (catalog data/lake/catalog.sqlite, Parquet under data/lake/data/); README: when to choose another.
+export WAREHOUSE_URL ?= ducklake:///data/lake
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 # Which Dagster instance DAGSTER_HOME gets: local (SQLite files under it) or postgres (storage at DAGSTER_PG_URL).
 DAGSTER_INSTANCE ?= local
@@ -32,7 +33,7 @@ WHEELS := $(wildcard /opt/wheels)
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on DuckDB
+demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests

@@ -52,13 +52,13 @@ def manifest(parsed_project) -> dict:
     return parsed_project("postgres").manifest_json
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+@pytest.mark.parametrize("engine", ["ducklake", "duckdb", "postgres"])
 def test_parse_needs_no_database_and_warns_of_nothing(parsed_project, engine):
     parsed = parsed_project(engine)
     assert [m for m in parsed.messages if not m.startswith("[info]")] == []
     assert len([n for n in parsed.manifest_json["nodes"].values() if n["resource_type"] == "model"]) == MODEL_COUNT
-    # The DuckDB target's file was never opened, so never created.
-    assert list(parsed.workdir.glob("*.duckdb")) == []
+    # The DuckDB target's file and the lake's catalog were never opened, so never created.
+    assert list(parsed.workdir.glob("*.duckdb")) == [] and not (parsed.workdir / "lake").exists()
 
 
 def _models(manifest: dict) -> dict[str, dict]:
