@@ -69,6 +69,8 @@ class Settings:
     mlflow_artifact_root: str | None = None
     notify_url: str | None = None
     notify_token: str | None = field(default=None, repr=False)
+    # How far back the lake can travel: the weekly maintenance expires older snapshots and deletes their files.
+    lake_retention_days: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,6 +91,7 @@ class Settings:
             mlflow_artifact_root=env.get("MLFLOW_ARTIFACT_ROOT") or None,
             notify_url=env.get("NOTIFY_URL") or None,
             notify_token=env.get("NOTIFY_TOKEN") or None,
+            lake_retention_days=int(env.get("LAKE_RETENTION_DAYS", "30")),
         )
 
     @property
@@ -113,6 +116,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """The warehouse (the lake, a DuckDB file or PostgreSQL) that every asset reads and writes."""
 
     url: str
+    lake_retention_days: int = 30
 
     def get(self) -> Warehouse:
         return Warehouse(self.url)
@@ -271,7 +275,7 @@ def build_resources(settings: Settings | None = None) -> dict:
     """The resources for a given configuration (default: the environment's; tests pass their own Settings)."""
     settings = settings or load_settings()
     return {
-        "warehouse": WarehouseResource(url=settings.warehouse_url),
+        "warehouse": WarehouseResource(url=settings.warehouse_url, lake_retention_days=settings.lake_retention_days),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "mlflow": MlflowResource(
             tracking_uri=settings.mlflow_tracking_uri, artifact_root=settings.mlflow_artifact_root

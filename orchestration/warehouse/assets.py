@@ -9,6 +9,7 @@ The manifest is read, never written, here: `make dbt-manifest` (orchestration/pr
 beforehand, so loading the code location starts no dbt process.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -90,3 +91,22 @@ def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResou
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
     events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
     yield from with_lake_snapshot(events, warehouse.get())
+
+
+@dg.asset(group_name="maintenance", kinds={"ducklake"})
+def lake_maintenance(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Weekly upkeep of the lake: small files merged, snapshots past the retention (LAKE_RETENTION_DAYS)
+    expired, unreferenced files deleted; files and bytes before and after. Nothing to do on a DuckDB file or
+    PostgreSQL, which keep their own storage."""
+    wh = warehouse.get()
+    if not wh.url.lake:
+        return dg.MaterializeResult(metadata={"skipped": f"{wh.url.redacted()} is not a lake"})
+    report = wh.maintain(dt.timedelta(days=warehouse.lake_retention_days))
+    per_table = report.pop("files_per_table_after")
+    context.log.info(
+        f"lake maintenance: {report['current_files_before']} -> {report['current_files_after']} files read, "
+        f"{report['disk_files_before']} -> {report['disk_files_after']} on disk"
+    )
+    return dg.MaterializeResult(
+        metadata={**report, "files_per_table_after": dg.MetadataValue.json(per_table), **wh.snapshot_metadata()}
+    )

@@ -12,6 +12,7 @@ cursors of it (about 50 ms). A cursor sees what other processes committed before
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ import duckdb
 
 from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
 from orchestration.warehouse.extensions import OFFLINE, load_extensions
+from orchestration.warehouse.maintenance import maintain
 from orchestration.warehouse.url import LAKE_CATALOG_FILE
 
 ALIAS = "lake"
@@ -106,6 +108,16 @@ class DuckLakeWarehouse(DuckDBWarehouse):
         cur = con.cursor()
         cur.execute(f"USE {ALIAS}")
         return cur
+
+    def maintain(self, retention: dt.timedelta) -> dict:
+        """Merge small files, expire snapshots older than `retention`, delete unreferenced files
+        (orchestration/warehouse/maintenance.py); returns its report."""
+        local = "://" not in str(self.url.data_path)
+        con = self.connect()
+        try:
+            return maintain(con, ALIAS, retention, Path(self.url.data_path) if local else None)
+        finally:
+            con.close()
 
     def snapshot_id(self) -> int:
         """The lake's latest snapshot: the data version a materialization produced or a training run read."""

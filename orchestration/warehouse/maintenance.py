@@ -3,11 +3,13 @@
 Every commit to the lake writes at least one Parquet file per table it touches (a day of readings, a replaced
 score table), and DuckLake deletes nothing itself: old files stay readable by time travel. A year of nightly
 runs would leave thousands of small files per table, each opened by every scan. `maintain` runs DuckLake's own
-maintenance functions in the order that frees the most (DuckLake's own CHECKPOINT order):
+maintenance functions in the order that frees the most in one run:
 
 0. write the rows inlined in the catalog (small writes: a load-log row, a few rejects) out to Parquet;
-1. expire the snapshots older than the retention (time travel reaches back that far, no further);
-2. merge adjacent small files of each table into larger ones, and rewrite files that are mostly deleted rows;
+1. rewrite files that are mostly deleted rows, then merge adjacent small files of each table into larger ones;
+2. expire the snapshots older than the retention (time travel reaches back that far, no further): with the
+   merge done first, the snapshots that read the small files are among them, so their files go now, not a
+   week later (DuckLake's CHECKPOINT expires first);
 3. delete the files no retained snapshot references any more, and orphans (files of writes that were killed
    before they committed) older than a grace period, so a write under way is never touched.
 
@@ -80,11 +82,12 @@ def maintain(
     now = now or dt.datetime.now(dt.UTC)
     before = file_counts(con, lake, data_path)
     con.execute(f"CALL ducklake_flush_inlined_data('{lake}')").fetchall()
+    # Files mostly of deleted rows are rewritten first, so the merge then takes their leaner successors too.
+    con.execute(f"CALL ducklake_rewrite_data_files('{lake}')").fetchall()
+    merged = con.execute(f"CALL ducklake_merge_adjacent_files('{lake}')").fetchall()
     expired = con.execute(
         f"CALL ducklake_expire_snapshots('{lake}', older_than => ?::TIMESTAMPTZ)", [now - retention]
     ).fetchall()
-    merged = con.execute(f"CALL ducklake_merge_adjacent_files('{lake}')").fetchall()
-    con.execute(f"CALL ducklake_rewrite_data_files('{lake}')").fetchall()
     # Files scheduled for deletion belong to expired snapshots or were merged away from ones that are
     # expired now: no reader of a retained snapshot opens them.
     deleted = con.execute(f"CALL ducklake_cleanup_old_files('{lake}', cleanup_all => true)").fetchall()

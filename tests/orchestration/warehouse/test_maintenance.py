@@ -103,3 +103,38 @@ def test_orphans_older_than_the_grace_are_deleted_and_newer_ones_kept(lake):
         con, "lake", retention=dt.timedelta(days=30), data_path=data, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
     )
     assert not stray.exists()
+
+
+def test_the_weekly_asset_maintains_the_warehouse_lake_and_skips_other_engines(tmp_path):
+    import dagster as dg
+    import pandas as pd
+
+    from orchestration.resources import WarehouseResource
+    from orchestration.warehouse import Warehouse
+    from orchestration.warehouse.assets import lake_maintenance
+
+    url = f"ducklake:///{tmp_path / 'lake'}"
+    wh = Warehouse(url)
+    wh.replace_table("ml", "scores", pd.DataFrame({"customer_id": range(50), "score": 0.0}))
+    for night in range(12):  # a score table updated row by row, night after night
+        wh.replace_rows(
+            "ml", "scores", pd.DataFrame({"customer_id": range(night, night + 20), "score": night}), "customer_id"
+        )
+    before = wh.query("SELECT count(*), sum(score) FROM ml.scores")
+
+    result = dg.materialize(
+        [lake_maintenance], resources={"warehouse": WarehouseResource(url=url, lake_retention_days=0)}
+    )
+
+    (event,) = result.asset_materializations_for_node("lake_maintenance")
+    meta = {k: v.value for k, v in event.metadata.items()}
+    # 25 files (a data and a delete file per night) become a few: the data merged, the small deletes kept
+    # below DuckLake's rewrite threshold; with no retention, the replaced ones leave the disk at once.
+    assert meta["disk_files_before"] == meta["current_files_before"] == 25
+    assert meta["files_per_table_after"]["ml.scores"] == meta["disk_files_after"] <= 3
+    assert wh.query("SELECT count(*), sum(score) FROM ml.scores") == before
+    other = dg.materialize(
+        [lake_maintenance], resources={"warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'wh.duckdb'}")}
+    )
+    (skipped,) = other.asset_materializations_for_node("lake_maintenance")
+    assert "is not a lake" in skipped.metadata["skipped"].value
