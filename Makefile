@@ -64,8 +64,6 @@ $(STAMP): pyproject.toml constraints.txt
 #### Superset: its own venv (its pins clash with the core's), provisioned from superset/ ####
 SUPERSET_VENV := superset/.venv
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
-SUPERSET_WAREHOUSE_URI ?= duckdb:///$(CURDIR)/data/bi/warehouse.duckdb
-SUPERSET_BI_FILE := $(patsubst duckdb:///%,%,$(filter duckdb:%,$(SUPERSET_WAREHOUSE_URI)))
 SUPERSET_ENV := SUPERSET_CONFIG_PATH=$(CURDIR)/superset/superset_config.py
 
 superset-venv: $(SUPERSET_STAMP) ## Create superset/.venv with the pinned Superset (superset/constraints.txt)
@@ -84,17 +82,23 @@ chromium: ## Install Debian's chromium and a CJK font (skipped when present)
 	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; fi
 
-superset: superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
-	@if [ -n "$(SUPERSET_BI_FILE)" ] && [ ! -f "$(SUPERSET_BI_FILE)" ]; then \
-		echo "no BI copy at $(SUPERSET_BI_FILE): run make demo (or make run) first"; exit 1; fi
-	@mkdir -p data/superset; t0=$$(date +%s); \
+# What Superset reads follows WAREHOUSE_URL (`python -m orchestration superset-env`): the lake itself, read-only;
+# the BI copy of a DuckDB file; on PostgreSQL, set SUPERSET_WAREHOUSE_URI=postgresql://bi_reader:...@host/db.
+superset: venv superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
+	@if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then eval "$$($(PY) -m orchestration superset-env)"; fi; \
+	if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then \
+		echo "set SUPERSET_WAREHOUSE_URI (PostgreSQL: the bi_reader role, docs/operations.md)"; exit 1; fi; \
+	bi_file=$${SUPERSET_WAREHOUSE_URI#duckdb:///}; \
+	if [ "$$bi_file" != "$$SUPERSET_WAREHOUSE_URI" ] && [ "$$bi_file" != ":memory:" ] && [ ! -f "$$bi_file" ]; then \
+		echo "no BI copy at $$bi_file: run make demo (or make run) first"; exit 1; fi; \
+	mkdir -p data/superset; t0=$$(date +%s); \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset db upgrade >data/superset/provision.log 2>&1 && \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset init >>data/superset/provision.log 2>&1 && \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/python superset/provision.py \
-		--warehouse-uri "$(SUPERSET_WAREHOUSE_URI)" 2>>data/superset/provision.log && \
+		--warehouse-uri "$$SUPERSET_WAREHOUSE_URI" 2>>data/superset/provision.log && \
 	echo "Superset provisioned in $$(( $$(date +%s) - t0 )) s (log: data/superset/provision.log); serving http://127.0.0.1:8088" || \
-	{ echo "provisioning failed, see data/superset/provision.log"; exit 1; }
-	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/gunicorn -w 2 --threads 4 -b 127.0.0.1:8088 --timeout 120 \
+	{ echo "provisioning failed, see data/superset/provision.log"; exit 1; }; \
+	$(SUPERSET_ENV) exec $(SUPERSET_VENV)/bin/gunicorn -w 2 --threads 4 -b 127.0.0.1:8088 --timeout 120 \
 		--error-logfile data/superset/server.log "superset.app:create_app()"
 
 dagster-home:

@@ -36,6 +36,10 @@ def bundle(assets_dir: Path, warehouse_uri: str) -> dict[str, str]:
                 # Superset read-only; on the lake (an in-memory database), the read-only ATTACH that
                 # superset_config.py makes for every connection.
                 db["extra"]["engine_params"].pop("connect_args", None)
+            if warehouse_uri.endswith(":memory:"):
+                # The lake holds raw and staging (personal data) beside the marts, and no role can hide them:
+                # no SQL Lab on it, so what Superset shows is the marts and ml datasets of the charts.
+                db["expose_in_sqllab"] = False
             text = yaml.safe_dump(db, allow_unicode=True, sort_keys=False)
         contents[rel] = text
     return contents

@@ -63,7 +63,9 @@ TALISMAN_CONFIG = {
     "session_cookie_secure": False,
 }
 RATELIMIT_STORAGE_URI = "memory://"
-FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True}
+# No sub-queries in a chart's ad-hoc SQL (Superset's default, kept explicit): on the lake, a sub-query could
+# otherwise reach the raw schemas the read-only attachment also holds.
+FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "ALLOW_ADHOC_SUBQUERY": False}
 # No internet map tiles on the utility's network: deck.gl maps stay off (the heat map is an ECharts grid).
 MAPBOX_API_KEY = ""
 # Superset must never write the warehouse: the connections are read-only, and SQL Lab may not run DML.

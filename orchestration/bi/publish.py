@@ -6,8 +6,9 @@ nightly run (or be blocked by it). So on DuckDB the pipeline publishes a read-on
 with one rename, so Superset opens either the old copy or the new one, never half of one. Raw and staging
 data (unmasked personal data) never reach the copy.
 
-The lake publishes the same copy for now (Superset's configuration reads that file); a reader of the lake
-itself would see whole snapshots too, which is where BI goes next.
+The lake needs no copy: every reader sees one committed snapshot, so Superset attaches the lake itself,
+read-only (superset/superset_config.py), with SQL Lab and sub-queries off on that connection: its charts read
+the `marts` and `ml` datasets and nothing a user types can reach `raw` or `staging`.
 
 On PostgreSQL Superset connects as the role `bi_reader`, which may read `marts` and `ml` and nothing else.
 """
@@ -19,8 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse.extensions import OFFLINE, load_extensions
-from orchestration.warehouse.lake_warehouse import attach_sql
 from orchestration.warehouse.url import WarehouseUrl
 
 BI_SCHEMAS = ("marts", "ml")
@@ -29,42 +28,25 @@ PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "serving")
 BI_READER = "bi_reader"
 
 
-def snapshot_path(warehouse: Path | WarehouseUrl) -> Path:
-    """Where the BI copy of a DuckDB file or a lake lives: `bi/` beside it (data/bi/warehouse.duckdb).
-
-    A lake with a PostgreSQL catalog has no folder of its own: its copy goes to data/bi/ under the working
-    directory (the repository when run through make)."""
-    if isinstance(warehouse, Path):
-        return warehouse.parent / "bi" / warehouse.name
-    if warehouse.lake == "postgres":
-        return Path("data/bi/warehouse.duckdb").resolve()
-    if warehouse.lake == "sqlite":
-        return warehouse.path.parent / "bi" / "warehouse.duckdb"
-    return snapshot_path(warehouse.path)
+def snapshot_path(warehouse: Path) -> Path:
+    """Where the BI copy of a DuckDB warehouse lives: `bi/` beside it (data/bi/warehouse.duckdb)."""
+    return warehouse.parent / "bi" / warehouse.name
 
 
-def publish_duckdb_snapshot(source: Path | WarehouseUrl, target: Path | None = None) -> dict[str, int]:
-    """Copy the BI schemas of a DuckDB file or a lake into `target` atomically; returns rows per copied table.
+def publish_duckdb_snapshot(warehouse_path: Path, target: Path | None = None) -> dict[str, int]:
+    """Copy the BI schemas of a DuckDB warehouse into `target` atomically; returns rows per copied table.
 
-    Tables only (the marts and ML outputs are tables); a schema missing from the warehouse is skipped. A lake is
-    read at one snapshot (one transaction), so the copy never mixes two runs.
+    Tables only (the marts and ML outputs are tables); a schema missing from the warehouse is skipped.
     """
-    target = target or snapshot_path(source)
+    target = target or snapshot_path(warehouse_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
     rows: dict[str, int] = {}
-    lake = isinstance(source, WarehouseUrl) and source.lake
-    con = duckdb.connect(str(tmp), config=OFFLINE if lake else {})
+    con = duckdb.connect(str(tmp))
     try:
-        if lake:
-            load_extensions(con)
-            con.execute(attach_sql(source.lake_catalog(), str(source.data_path), "src", read_only=True))
-            con.execute("BEGIN TRANSACTION")
-        else:
-            path = source.path if isinstance(source, WarehouseUrl) else source
-            con.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH '{warehouse_path}' AS src (READ_ONLY)")
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src' "
             f"AND schema_name IN ({', '.join('?' * len(BI_SCHEMAS))}) ORDER BY 1, 2",
@@ -75,8 +57,6 @@ def publish_duckdb_snapshot(source: Path | WarehouseUrl, target: Path | None = N
         for schema, table in tables:
             con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM src."{schema}"."{table}"')
             rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-        if lake:
-            con.execute("COMMIT")
         con.execute("DETACH src")
         # Fold the write-ahead log into the file, so the renamed file is complete on its own.
         con.execute("CHECKPOINT")
@@ -84,6 +64,19 @@ def publish_duckdb_snapshot(source: Path | WarehouseUrl, target: Path | None = N
         con.close()
     os.replace(tmp, target)
     return rows
+
+
+def superset_connection(warehouse: WarehouseUrl) -> dict[str, str]:
+    """How Superset reaches what BI may read, as environment variables for `make superset`.
+
+    `SUPERSET_WAREHOUSE_URI`: the BI copy of a DuckDB file, or an in-memory DuckDB for the lake, which
+    `GRIDCARE_LAKE_CATALOG` (the lake's catalog) makes superset_config.py attach read-only. PostgreSQL: none
+    here, Superset connects as `bi_reader` with its own password (SUPERSET_WAREHOUSE_URI set by hand)."""
+    if warehouse.lake:
+        return {"SUPERSET_WAREHOUSE_URI": "duckdb:///:memory:", "GRIDCARE_LAKE_CATALOG": warehouse.lake_catalog()}
+    if warehouse.engine == "duckdb":
+        return {"SUPERSET_WAREHOUSE_URI": f"duckdb:///{snapshot_path(warehouse.path)}"}
+    return {}
 
 
 def grant_bi_reader(cur, password: str | None = None) -> None:

@@ -1,5 +1,5 @@
-"""What BI may read: the DuckDB copy holds marts and ml only and is swapped atomically; PostgreSQL's
-bi_reader reads marts and ml and nothing else."""
+"""What BI may read: the DuckDB copy holds marts and ml only and is swapped atomically; the lake is read where
+it lies; PostgreSQL's bi_reader reads marts and ml and nothing else."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from orchestration.bi.publish import grant_bi_reader, publish_duckdb_snapshot, snapshot_path
+from orchestration.bi.publish import grant_bi_reader, publish_duckdb_snapshot, snapshot_path, superset_connection
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "ml")
 
@@ -35,23 +35,18 @@ def test_snapshot_holds_marts_and_ml_only(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["warehouse.duckdb"]
 
 
-def test_the_lake_publishes_the_same_copy_beside_it(tmp_path):
-    from orchestration.warehouse import Warehouse
+def test_superset_reads_the_lake_itself_the_copy_of_a_file_and_bi_reader_on_postgres(tmp_path):
+    from orchestration.warehouse import parse_warehouse_url
 
-    wh = Warehouse(f"ducklake:///{tmp_path / 'lake'}")
-    con = wh.connect()
-    for schema in SCHEMAS:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.t AS SELECT range AS n, 7 AS marker FROM range(4)")
-    con.close()
-    target = snapshot_path(wh.url)
-    assert target == tmp_path / "bi" / "warehouse.duckdb"
-    assert publish_duckdb_snapshot(wh.url) == {"marts.t": 4, "ml.t": 4}
-    copy = duckdb.connect(str(target), read_only=True)
-    tables = copy.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1").fetchall()
-    assert copy.execute("SELECT sum(n), max(marker) FROM marts.t").fetchone() == (6, 7)
-    copy.close()
-    assert tables == [("marts", "t"), ("ml", "t")]
+    lake = superset_connection(parse_warehouse_url(f"ducklake:///{tmp_path / 'lake'}"))
+    assert lake == {
+        "SUPERSET_WAREHOUSE_URI": "duckdb:///:memory:",
+        "GRIDCARE_LAKE_CATALOG": f"sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}",
+    }
+    copy = superset_connection(parse_warehouse_url(f"duckdb:///{tmp_path / 'warehouse.duckdb'}"))
+    assert copy == {"SUPERSET_WAREHOUSE_URI": f"duckdb:///{tmp_path / 'bi' / 'warehouse.duckdb'}"}
+    # PostgreSQL: the bi_reader role's password is the operator's, never printed by the platform.
+    assert superset_connection(parse_warehouse_url("postgresql://etl:secret@db:5432/wh")) == {}
 
 
 def test_republishing_swaps_the_copy_under_an_open_reader(tmp_path):
