@@ -147,11 +147,11 @@ def bare_model_throughput(mlflow_uri: str, texts: list[str], batch: int = 256, s
 
     model = IntentModel(mlflow_uri)
     model.load()
-    _, pyfunc = model._serving
+    _, predict = model._serving
     frame = pd.DataFrame({"text": (texts * (batch // len(texts) + 1))[:batch]})
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
-        pyfunc.predict(frame)
+        predict(frame)
         done += batch
     return round(done / (time.perf_counter() - started), 1)
 
@@ -188,6 +188,7 @@ def load(mlflow_uri: str, rates: list[float], seconds: float, pg_admin: str, wor
         env.pop("TICKETING_URL", None)  # orders wait in the outbox: the ticketing system is not measured here
         cmd = [sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory", "--host", "127.0.0.1"]
         cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+        cmd += ["--timeout-keep-alive", "75"]
         log = open(Path(tempfile.gettempdir()) / f"{name}.log", "w")  # noqa: SIM115 (closed with the service)
         service = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stderr=log, stdout=log)
         try:
