@@ -93,6 +93,11 @@ class IntentModel:
             model_version=version,
         )
 
+    def predict_batch(self, texts: list[str]) -> pd.DataFrame:
+        """The pyfunc's output columns for many messages in one call (benchmarks, offline scoring)."""
+        _, predict = self._serving
+        return predict(pd.DataFrame({"text": texts}))
+
     def start_polling(self, poll_s: float) -> None:
         """Check the alias every `poll_s` seconds in a daemon thread until `stop`."""
 
