@@ -14,7 +14,8 @@ SEED ?= 42
 END_DATE ?= 2026-10-31
 
 export LANDING_DIR ?= data/landing
-export WAREHOUSE_URL ?= duckdb:///data/warehouse.duckdb
+# The lake (catalog data/lake/catalog.sqlite, Parquet under data/lake/data/); README: when to choose another.
+export WAREHOUSE_URL ?= ducklake:///data/lake
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 # Which Dagster instance DAGSTER_HOME gets: local (SQLite files under it) or postgres (storage at DAGSTER_PG_URL).
 DAGSTER_INSTANCE ?= local
@@ -32,7 +33,7 @@ WHEELS := $(wildcard /opt/wheels)
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on DuckDB
+demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
@@ -42,9 +43,10 @@ lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQ
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
-# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py).
+# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py),
+# and a fifth of the landing-contract fuzz cases (`make test` runs 200, `make fuzz` 1500).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
-	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
+	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q
@@ -73,7 +75,8 @@ $(SUPERSET_STAMP): superset/constraints.txt
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV); \
 	$(SUPERSET_VENV)/bin/pip install -q --upgrade "pip<27" && \
 	$(SUPERSET_VENV)/bin/pip install -q -c superset/constraints.txt \
-		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching && \
+		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching \
+		duckdb-extensions duckdb-extension-ducklake duckdb-extension-sqlite duckdb-extension-postgres && \
 	touch $(SUPERSET_STAMP) && echo "superset environment ready in $$(( $$(date +%s) - t0 )) s"
 
 # The dashboard tests drive Debian's chromium (never a downloaded browser); a CJK font draws the Chinese labels.

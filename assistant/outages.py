@@ -79,10 +79,18 @@ def report_outage(
 ) -> bool:
     """Record an OMS report; a repeated report of the same outage_id updates its cause and estimate (the OMS
     revises them) unless it was restored already. Returns whether the outage was new."""
-    new = db.execute(
-        f"INSERT INTO {OUTAGES} (outage_id, transformer_id, kind, cause, started_at, estimated_restore_at, reported_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (outage_id) DO NOTHING RETURNING outage_id",
-        (outage_id, transformer_id, kind, cause, started_at, estimated_restore_at, reported_at),
+    new = db.insert_new(
+        OUTAGES,
+        "outage_id",
+        {
+            "outage_id": outage_id,
+            "transformer_id": transformer_id,
+            "kind": kind,
+            "cause": cause,
+            "started_at": started_at,
+            "estimated_restore_at": estimated_restore_at,
+            "reported_at": reported_at,
+        },
     )
     if not new:
         db.execute(

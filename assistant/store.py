@@ -63,17 +63,24 @@ _TYPES = {
 }
 
 
-def ddl(engine: str) -> list[str]:
-    """CREATE statements of the service's tables in an engine's types."""
+def ddl(engine: str, lake: bool = False) -> list[str]:
+    """CREATE statements of the service's tables in an engine's types.
+
+    The lake (DuckLake) admits no key, index or constraint but NOT NULL: there the key is kept by
+    `ServiceWarehouse.insert_new`, and lookups scan (the tables hold a day's messages per Parquet file)."""
     types = _TYPES[engine]
     stmts = ["CREATE SCHEMA IF NOT EXISTS raw"]
     for table, columns in ((MESSAGES, _MESSAGE_COLUMNS), (OUTAGES, _OUTAGE_COLUMNS)):
-        cols = ", ".join(f"{n} {types[t]} {extra}".strip() for n, t, extra in columns)
+        cols = ", ".join(
+            f"{n} {types[t]} {'NOT NULL' if lake and extra == 'PRIMARY KEY' else extra}".strip()
+            for n, t, extra in columns
+        )
         stmts.append(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
-    stmts.append(
-        f"CREATE INDEX IF NOT EXISTS raw_assistant__messages_customer ON {MESSAGES} (customer_id, received_at)"
-    )
-    stmts.append(f"CREATE INDEX IF NOT EXISTS raw_oms__outages_transformer ON {OUTAGES} (transformer_id)")
+    if not lake:
+        stmts.append(
+            f"CREATE INDEX IF NOT EXISTS raw_assistant__messages_customer ON {MESSAGES} (customer_id, received_at)"
+        )
+        stmts.append(f"CREATE INDEX IF NOT EXISTS raw_oms__outages_transformer ON {OUTAGES} (transformer_id)")
     return stmts
 
 
@@ -134,7 +141,11 @@ class ServiceWarehouse:
 
     def connect(self, read_only: bool = False):
         """A DuckDB cursor of the kept connection (closing it leaves the connection open)."""
-        return self._duck.cursor()
+        return self.warehouse.cursor(self._duck)
+
+    def transaction(self, con, work):
+        """`work(con)` in one transaction on DuckDB, retried on the lake's commit conflicts (the outbox's path)."""
+        return self.warehouse.transaction(con, work)
 
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         """Run one statement (read, or a write in its own transaction) and return its rows, if any."""
@@ -151,7 +162,7 @@ class ServiceWarehouse:
                 finally:
                     con.autocommit = False
                     self._pool.putconn(con)
-        cur = self._duck.cursor()
+        cur = self.warehouse.cursor(self._duck)
         try:
             cur.execute(sql, list(params))
             return cur.fetchall() if cur.description else []
@@ -159,6 +170,32 @@ class ServiceWarehouse:
             cur.close()
 
     execute = query
+
+    def insert_new(self, table: str, key: str, row: dict) -> bool:
+        """Insert `row` unless a row with its `key` exists; returns whether it was inserted.
+
+        PostgreSQL and a DuckDB file keep the key themselves (ON CONFLICT DO NOTHING). The lake has no keys:
+        the check and the insert share one transaction, retried when another writer committed meanwhile, and
+        this process's threads take turns. Two processes inserting the same new key at the same instant could
+        still both insert (DuckLake lets concurrent appends to one table commit); the readers take the first.
+        """
+        names = list(row)
+        insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        if not self.url.lake:
+            return bool(self.execute(f"{insert} ON CONFLICT ({key}) DO NOTHING RETURNING {key}", list(row.values())))
+
+        def work(con) -> bool:
+            if con.execute(f"SELECT 1 FROM {table} WHERE {key} = ? LIMIT 1", [row[key]]).fetchone():
+                return False
+            con.execute(insert, list(row.values()))
+            return True
+
+        with self._lock:
+            cur = self.warehouse.cursor(self._duck)
+            try:
+                return self.warehouse.transaction(cur, work)
+            finally:
+                cur.close()
 
     def ensure(self) -> None:
         """Create the service's tables where missing."""
@@ -168,7 +205,7 @@ class ServiceWarehouse:
                 for s in ddl(self.engine):
                     cur.execute(s)
         else:
-            for s in ddl(self.engine):
+            for s in ddl(self.engine, lake=bool(self.url.lake)):
                 self.query(s)
 
 
@@ -197,20 +234,16 @@ class MessageLog:
 
     def answer_of(self, message_id: str) -> dict | None:
         """The answer already given to this message_id, or None."""
-        rows = self.db.query(f"SELECT response FROM {MESSAGES} WHERE message_id = ?", (message_id,))
+        rows = self.db.query(
+            f"SELECT response FROM {MESSAGES} WHERE message_id = ? ORDER BY received_at LIMIT 1", (message_id,)
+        )
         return json.loads(rows[0][0]) if rows else None
 
     def record(self, row: dict) -> dict:
         """Insert a message and its answer; returns the answer that stands (an earlier one if the same
         message_id was recorded meanwhile by another worker)."""
         names = [n for n, _, _ in _MESSAGE_COLUMNS]
-        values = [row.get(n) for n in names]
-        inserted = self.db.execute(
-            f"INSERT INTO {MESSAGES} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
-            values,
-        )
-        if inserted:
+        if self.db.insert_new(MESSAGES, "message_id", {n: row.get(n) for n in names}):
             return json.loads(row["response"])
         return self.answer_of(row["message_id"])
 

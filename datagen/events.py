@@ -48,10 +48,15 @@ class Events:
     fault_at: np.ndarray
     extra_c: np.ndarray  # oil temperature excess reached at the fault
 
-    def faults_frame(self, transformer_ids: pl.Series) -> pl.DataFrame:
-        """equipment_faults.csv: recorded faults (not line trips nor planned outages) ordered by time."""
+    def faults_frame(self, transformer_ids: pl.Series, until: int | None = None) -> pl.DataFrame:
+        """equipment_faults.csv: recorded faults (not line trips nor planned outages) ordered by time, with the
+        restoration time when the supply was back by `until` (epoch seconds: the end of the data), else empty."""
         recorded = np.flatnonzero(self.cause <= 1)
         recorded = recorded[np.argsort(self.start[recorded], kind="stable")]
+        end = self.end[recorded]
+        restored = pl.from_epoch(pl.Series(end), time_unit="s").dt.strftime("%Y-%m-%d %H:%M:%S")
+        if until is not None:
+            restored = pl.select(pl.when(pl.Series(end) <= until).then(restored)).to_series()
         return pl.DataFrame(
             {
                 "fault_id": [f"F{i + 1:05d}" for i in range(len(recorded))],
@@ -60,6 +65,7 @@ class Events:
                     "%Y-%m-%d %H:%M:%S"
                 ),
                 "fault_type": [self.fault_type[i] for i in recorded],
+                "restored_at": restored.alias("restored_at"),
             }
         )
 

@@ -26,6 +26,7 @@ from .events import Events, epoch_seconds, plan_events
 from .holidays import holiday_calendar
 from .interactions import interaction_records, simulate_interactions
 from .manifest import FileBook, build_manifest
+from .preferences import preferences_frame
 from .randomness import rng_for
 from .telemetry import daily_telemetry
 from .ticket_process import designed_process_deviations
@@ -140,7 +141,7 @@ def generate(
         f"{plan.tickets.frame.height:,} tickets over {days} days from {plan.start} "
         f"in {time.perf_counter() - clock:.1f} s"
     )
-    faults = plan.events.faults_frame(plan.world.transformers.ids)
+    faults = plan.events.faults_frame(plan.world.transformers.ids, until=epoch_seconds(end_date + dt.timedelta(days=1)))
     _write_snapshots(out, plan, faults, book)
 
     # Day i's files are written by one background thread while day i+1 is computed: polars formats CSV outside
@@ -183,6 +184,10 @@ def _write_snapshots(out: Path, plan: _Plan, faults: pl.DataFrame, book: FileBoo
         ("transformers", plan.world.transformers_frame()),
         ("workers", plan.world.workers.frame),
         ("equipment_faults", faults),
+        (
+            "notification_preferences",
+            preferences_frame(plan.seed, plan.world.customers.ids, plan.start, plan.world.end),
+        ),
     ):
         t0 = time.perf_counter()
         encoding = "gb18030" if dataset in GB18030_SNAPSHOTS else "utf-8"

@@ -19,6 +19,8 @@ TICKET_STATUSES = ("open", "dispatched", "resolved", "closed")
 AREA_TYPES = ("urban", "rural", "remote")
 CATEGORIES = ("residential", "commercial", "industrial", "agricultural")
 TARIFFS = ("flat", "tiered", "tou")
+# Where a customer wants proactive notices (主动服务): the messaging gateway delivers by WeChat, SMS or app push.
+NOTIFY_CHANNELS = ("wechat", "sms", "app")
 
 # How customers and staff read the codes (the codes themselves stay English in the warehouse): dashboards,
 # the assistant's replies and notices show these.

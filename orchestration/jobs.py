@@ -42,4 +42,10 @@ retrain_job = dg.define_asset_job(
     tags=WRITES_WAREHOUSE,
 )
 
-jobs = [ingestion_job, warehouse_job, nightly_job, retrain_job]
+notification_delivery_job = dg.define_asset_job(
+    "deliver_notifications",
+    selection=dg.AssetSelection.assets("notification_delivery"),
+    description="Send the proactive notices now due: those the night built while their customers slept.",
+)
+
+jobs = [ingestion_job, warehouse_job, nightly_job, retrain_job, notification_delivery_job]

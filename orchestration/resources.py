@@ -3,13 +3,15 @@
 | variable | default | what |
 |---|---|---|
 | LANDING_DIR | data/landing | where source systems deliver files (docs/landing_contract.md) |
-| WAREHOUSE_URL | duckdb:///data/warehouse.duckdb | the warehouse: a DuckDB file or postgresql://user[:pw]@host:port/db |
+| WAREHOUSE_URL | ducklake:///data/lake | the warehouse: the lake (file or PostgreSQL catalog), a DuckDB file or PostgreSQL (url.py) |
 | MLFLOW_TRACKING_URI | sqlite:///data/mlflow/mlflow.db | MLflow tracking store (artifacts beside it) |
 | MLFLOW_ARTIFACT_ROOT | beside a SQLite store, else data/mlflow/artifacts | where new experiments keep artifacts |
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
 | TICKETING_TOKEN | (unset) | bearer token for the ticketing system |
+| NOTIFY_URL | (unset) | base URL of the notification gateway (SMS, WeChat, app push) that delivers proactive notices |
+| NOTIFY_TOKEN | (unset) | bearer token for the notification gateway |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
-| DAGSTER_EXECUTOR | (by engine) | how a run's steps execute: in_process (DuckDB default), multiprocess (PostgreSQL default), celery, k8s |
+| DAGSTER_EXECUTOR | (by warehouse) | how a run's steps execute: multiprocess (default), in_process (forced on a single DuckDB file), celery, k8s |
 | DAGSTER_MAX_CONCURRENT_STEPS | 2 | steps at once per run under the multiprocess and k8s executors |
 | CELERY_BROKER_URL | pyamqp://guest:guest@127.0.0.1:5672// | broker of the celery executor (Celery's own variable: workers read it too) |
 | CELERY_RESULT_BACKEND | rpc:// | where celery workers report step results |
@@ -33,6 +35,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.serving.delivery import RetryPolicy, TicketingClient
+from orchestration.serving.notifications.gateway import GatewayClient
 from orchestration.warehouse import Warehouse, WarehouseUrl, parse_warehouse_url
 from orchestration.warehouse.dbt_manifest import needs_parse, parse_fingerprint, record_parse
 
@@ -40,6 +43,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # The service processes as BPMN 2.0 files: part of the code, versioned with it, not an environment setting.
 PROCESS_DIR = PROJECT_ROOT / "docs" / "process"
+# The embedded default: the lake under data/, with its catalog in a SQLite file beside the Parquet files.
+DEFAULT_WAREHOUSE_URL = "ducklake:///data/lake"
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,15 @@ class Settings:
     # SQLite store; a database-backed store without one keeps them under data/mlflow/artifacts, never in
     # whatever directory the run was started from (MLflow's own default).
     mlflow_artifact_root: str | None = None
+    notify_url: str | None = None
+    notify_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             landing_dir=Path(env.get("LANDING_DIR", "data/landing")).resolve(),
-            warehouse_url=env.get("WAREHOUSE_URL", "duckdb:///data/warehouse.duckdb"),
+            warehouse_url=env.get("WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL),
             mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{Path('data/mlflow/mlflow.db').resolve()}"),
             ticketing_url=env.get("TICKETING_URL") or None,
             partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
@@ -80,6 +87,8 @@ class Settings:
             ticketing_token=env.get("TICKETING_TOKEN") or None,
             bi_reader_password=env.get("BI_READER_PASSWORD") or None,
             mlflow_artifact_root=env.get("MLFLOW_ARTIFACT_ROOT") or None,
+            notify_url=env.get("NOTIFY_URL") or None,
+            notify_token=env.get("NOTIFY_TOKEN") or None,
         )
 
     @property
@@ -101,7 +110,7 @@ def __getattr__(name: str):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse (DuckDB file or PostgreSQL) that every asset reads and writes."""
+    """The warehouse (the lake, a DuckDB file or PostgreSQL) that every asset reads and writes."""
 
     url: str
 
@@ -132,8 +141,9 @@ class MlflowResource(dg.ConfigurableResource):
             Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
 
-    def registration(self, run_id: str, experiment: str) -> dict[str, str | None]:
-        """The options every training asset registers its model with: the run as data version, and where a new
+    def registration(self, run_id: str, experiment: str, lake_snapshot: int | None = None) -> dict[str, str | None]:
+        """The options every training asset registers its model with: the data version (the lake snapshot the
+        training data was read at, which `AT (VERSION => n)` reads again; elsewhere the run), and where a new
         `experiment` keeps its artifacts (`ml.tracking.default_artifact_location` under `artifact_root`; a
         database-backed store with no root keeps them under data/mlflow/artifacts, a SQLite store beside it)."""
         from ml.tracking import default_artifact_location  # mlflow loads with the training step, not the location
@@ -142,7 +152,8 @@ class MlflowResource(dg.ConfigurableResource):
         if root is None and not self.tracking_uri.startswith("sqlite:///"):
             root = "data/mlflow/artifacts"
         location = None if root is None else default_artifact_location(self.tracking_uri, experiment, root)
-        return {"data_version": f"run-{run_id[:8]}", "artifact_location": location}
+        version = f"lake-snapshot-{lake_snapshot}" if lake_snapshot is not None else f"run-{run_id[:8]}"
+        return {"data_version": version, "artifact_location": location}
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -170,25 +181,35 @@ class TicketingResource(dg.ConfigurableResource):
     open_circuit_after: int = 5
     threads: int = 4
 
-    def client(self) -> TicketingClient | None:
-        """A client for the configured URL, or None when no ticketing system is configured."""
-        if not self.url:
-            return None
-        policy = RetryPolicy(
+    def _policy(self) -> RetryPolicy:
+        return RetryPolicy(
             max_attempts=self.max_attempts,
             backoff_s=self.backoff_s,
             read_timeout_s=self.read_timeout_s,
             open_circuit_after=self.open_circuit_after,
             threads=self.threads,
         )
-        return TicketingClient(self.url, self.token, policy)
+
+    def client(self) -> TicketingClient | None:
+        """A client for the configured URL, or None when no ticketing system is configured."""
+        return TicketingClient(self.url, self.token, self._policy()) if self.url else None
 
 
-def _ticketing_token(settings: Settings):
-    """The token as an EnvVar when it is the environment's (hidden in the UI), else as given (tests)."""
-    if settings.ticketing_token and settings.ticketing_token == os.environ.get("TICKETING_TOKEN"):
-        return dg.EnvVar("TICKETING_TOKEN")
-    return settings.ticketing_token
+class NotifyResource(TicketingResource):
+    """The notification gateway (SMS, WeChat, app push) that delivers proactive notices; without NOTIFY_URL the
+    messages wait in serving.notifications and the run says so. Its token (NOTIFY_TOKEN) is handled like
+    the ticketing system's."""
+
+    def client(self) -> GatewayClient | None:
+        """A client for the configured URL, or None when no gateway is configured."""
+        return GatewayClient(self.url, self.token, self._policy()) if self.url else None
+
+
+def _token(value: str | None, variable: str):
+    """A token as an EnvVar when it is the environment's (hidden in the UI), else as given (tests)."""
+    if value and value == os.environ.get(variable):
+        return dg.EnvVar(variable)
+    return value
 
 
 @contextlib.contextmanager
@@ -255,7 +276,10 @@ def build_resources(settings: Settings | None = None) -> dict:
         "mlflow": MlflowResource(
             tracking_uri=settings.mlflow_tracking_uri, artifact_root=settings.mlflow_artifact_root
         ),
-        "ticketing": TicketingResource(url=settings.ticketing_url, token=_ticketing_token(settings)),
+        "ticketing": TicketingResource(
+            url=settings.ticketing_url, token=_token(settings.ticketing_token, "TICKETING_TOKEN")
+        ),
+        "notify": NotifyResource(url=settings.notify_url, token=_token(settings.notify_token, "NOTIFY_TOKEN")),
         "bi": BiResource(bi_reader_password=settings.bi_reader_password),
         "dbt": WarehouseDbtResource(
             project_dir=str(DBT_PROJECT_DIR),
@@ -278,19 +302,22 @@ PRELOAD_MODULES = ("orchestration.definitions", "great_expectations")
 def build_executor(settings: Settings | None = None) -> dg.ExecutorDefinition:
     """How a run's steps execute, chosen once for every job.
 
-    Unset, DAGSTER_EXECUTOR follows the warehouse: DuckDB admits one writing process per file, so its steps
-    share the run's process; on PostgreSQL they run in parallel processes. `celery` hands each step to the
+    Unset, DAGSTER_EXECUTOR follows the warehouse: the lake and PostgreSQL take writers from many processes, so
+    steps run in parallel processes (DAGSTER_MAX_CONCURRENT_STEPS); a single DuckDB file admits one writing
+    process, so its steps share the run's process. `celery` hands each step to the
     Celery workers listening on CELERY_BROKER_URL (queue DAGSTER_CELERY_QUEUE), `k8s` to one Kubernetes Job per step.
     Every executor but in_process needs a persistent instance (DAGSTER_HOME) that all step processes reach.
     """
     settings = settings or load_settings()
-    kind = settings.executor or ("in_process" if settings.warehouse.engine == "duckdb" else "multiprocess")
+    concurrent = settings.warehouse.concurrent_writers
+    kind = settings.executor or ("multiprocess" if concurrent else "in_process")
     if kind not in EXECUTORS:
         raise ValueError(f"DAGSTER_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")
-    if kind != "in_process" and settings.warehouse.engine == "duckdb":
+    if kind != "in_process" and not concurrent:
         raise ValueError(
-            f"DAGSTER_EXECUTOR={kind} needs a PostgreSQL warehouse: a DuckDB file admits one writing process, "
-            "so its steps must share one (in_process). Set WAREHOUSE_URL=postgresql://..."
+            f"DAGSTER_EXECUTOR={kind} needs a warehouse that several processes write: a DuckDB file admits one "
+            "writing process, so its steps must share one (in_process). Set WAREHOUSE_URL=ducklake:///data/lake "
+            "(or a lake with a PostgreSQL catalog, or postgresql://...)"
         )
     if kind == "in_process":
         return dg.in_process_executor

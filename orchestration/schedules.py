@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.files import discover
-from orchestration.jobs import nightly_job, retrain_job
+from orchestration.jobs import nightly_job, notification_delivery_job, retrain_job
 from orchestration.resources import LandingResource
 
 
@@ -71,5 +71,15 @@ weekly_retrain_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-schedules = [nightly_schedule, weekly_retrain_schedule]
+# The nightly run builds the notices at 02:00, when nearly every customer is in their quiet hours: only an
+# outage under way goes out then. Every hour the rest are sent as each customer's quiet hours end (a message
+# is held to the hour, so on the hour), and a gateway that was down gets them then.
+hourly_notification_schedule = dg.ScheduleDefinition(
+    job=notification_delivery_job,
+    cron_schedule="0 * * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+schedules = [nightly_schedule, weekly_retrain_schedule, hourly_notification_schedule]
 sensors = [new_day_sensor]

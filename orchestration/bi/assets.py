@@ -28,13 +28,13 @@ def _bi_tables() -> list[dg.AssetKey]:
 
 @dg.asset(group_name="dashboards", deps=_bi_tables(), kinds={"duckdb", "postgres"})
 def bi_warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource, bi: BiResource):
-    """What Superset reads, refreshed after each build. DuckDB: a copy of the marts and ml schemas only,
-    published atomically to bi/warehouse.duckdb beside the warehouse. PostgreSQL: grants that let the
+    """What Superset reads, refreshed after each build. DuckDB file or lake: a copy of the marts and ml schemas
+    only, published atomically to bi/warehouse.duckdb beside the warehouse. PostgreSQL: grants that let the
     `bi_reader` role read marts and ml and nothing else."""
     wh = warehouse.parsed
     if wh.engine == "duckdb":
-        target = snapshot_path(wh.path)
-        rows = publish_duckdb_snapshot(wh.path, target)
+        target = snapshot_path(wh)
+        rows = publish_duckdb_snapshot(wh, target)
         return dg.MaterializeResult(
             metadata={"path": str(target), "tables": len(rows), "rows": sum(rows.values()), "schemas": list(BI_SCHEMAS)}
         )

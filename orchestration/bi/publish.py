@@ -6,6 +6,9 @@ nightly run (or be blocked by it). So on DuckDB the pipeline publishes a read-on
 with one rename, so Superset opens either the old copy or the new one, never half of one. Raw and staging
 data (unmasked personal data) never reach the copy.
 
+The lake publishes the same copy for now (Superset's configuration reads that file); a reader of the lake
+itself would see whole snapshots too, which is where BI goes next.
+
 On PostgreSQL Superset connects as the role `bi_reader`, which may read `marts` and `ml` and nothing else.
 """
 
@@ -16,31 +19,52 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse.extensions import OFFLINE, load_extensions
+from orchestration.warehouse.lake_warehouse import attach_sql
+from orchestration.warehouse.url import WarehouseUrl
+
 BI_SCHEMAS = ("marts", "ml")
 # Schemas holding personal data in clear or intermediate joins of it: never readable by BI.
 PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "serving")
 BI_READER = "bi_reader"
 
 
-def snapshot_path(warehouse_path: Path) -> Path:
-    """Where the BI copy of a DuckDB warehouse lives: `bi/` beside it (data/bi/warehouse.duckdb)."""
-    return warehouse_path.parent / "bi" / warehouse_path.name
+def snapshot_path(warehouse: Path | WarehouseUrl) -> Path:
+    """Where the BI copy of a DuckDB file or a lake lives: `bi/` beside it (data/bi/warehouse.duckdb).
+
+    A lake with a PostgreSQL catalog has no folder of its own: its copy goes to data/bi/ under the working
+    directory (the repository when run through make)."""
+    if isinstance(warehouse, Path):
+        return warehouse.parent / "bi" / warehouse.name
+    if warehouse.lake == "postgres":
+        return Path("data/bi/warehouse.duckdb").resolve()
+    if warehouse.lake == "sqlite":
+        return warehouse.path.parent / "bi" / "warehouse.duckdb"
+    return snapshot_path(warehouse.path)
 
 
-def publish_duckdb_snapshot(warehouse_path: Path, target: Path | None = None) -> dict[str, int]:
-    """Copy the BI schemas of a DuckDB warehouse into `target` atomically; returns rows per copied table.
+def publish_duckdb_snapshot(source: Path | WarehouseUrl, target: Path | None = None) -> dict[str, int]:
+    """Copy the BI schemas of a DuckDB file or a lake into `target` atomically; returns rows per copied table.
 
-    Tables only (the marts and ML outputs are tables); a schema missing from the warehouse is skipped.
+    Tables only (the marts and ML outputs are tables); a schema missing from the warehouse is skipped. A lake is
+    read at one snapshot (one transaction), so the copy never mixes two runs.
     """
-    target = target or snapshot_path(warehouse_path)
+    target = target or snapshot_path(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
     rows: dict[str, int] = {}
-    con = duckdb.connect(str(tmp))
+    lake = isinstance(source, WarehouseUrl) and source.lake
+    con = duckdb.connect(str(tmp), config=OFFLINE if lake else {})
     try:
-        con.execute(f"ATTACH '{warehouse_path}' AS src (READ_ONLY)")
+        if lake:
+            load_extensions(con)
+            con.execute(attach_sql(source.lake_catalog(), str(source.data_path), "src", read_only=True))
+            con.execute("BEGIN TRANSACTION")
+        else:
+            path = source.path if isinstance(source, WarehouseUrl) else source
+            con.execute(f"ATTACH '{path}' AS src (READ_ONLY)")
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'src' "
             f"AND schema_name IN ({', '.join('?' * len(BI_SCHEMAS))}) ORDER BY 1, 2",
@@ -51,6 +75,8 @@ def publish_duckdb_snapshot(warehouse_path: Path, target: Path | None = None) ->
         for schema, table in tables:
             con.execute(f'CREATE TABLE "{schema}"."{table}" AS SELECT * FROM src."{schema}"."{table}"')
             rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+        if lake:
+            con.execute("COMMIT")
         con.execute("DETACH src")
         # Fold the write-ahead log into the file, so the renamed file is complete on its own.
         con.execute("CHECKPOINT")

@@ -13,10 +13,12 @@ from domain.codes import (  # noqa: F401  (the contract's codes, re-exported for
     CATEGORIES,
     CHANNELS,
     INTENTS,
+    NOTIFY_CHANNELS,
     TARIFFS,
     TICKET_STATUSES,
     TICKET_TYPES,
 )
+from domain.notices import OPTIONAL_KINDS
 
 # Tolerance for peak + flat + valley = total: meters round each register to 0.001 kWh.
 KWH_SUM_TOLERANCE = 0.01
@@ -169,6 +171,32 @@ DATASETS: dict[str, Dataset] = {
                 _c("transformer_id"),
                 _c("fault_at", "timestamp"),
                 _c("fault_type"),
+                # When the supply came back. Optional: fault logs before it was exported lack the column;
+                # empty while the outage is under way (the restored notice waits for it).
+                _c("restored_at", "timestamp", required=False, nullable=True),
+            ),
+        ),
+        Dataset(
+            name="notification_preferences",
+            source="crm",
+            entity="notification_preferences",
+            description=(
+                "Customers' notification preferences (消息订阅设置): one row per customer who set them — the "
+                "channel, the service notices refused, the quiet hours."
+            ),
+            daily=False,
+            key=("customer_id",),
+            columns=(
+                _c("customer_id"),
+                _c("channel", "code", domain=NOTIFY_CHANNELS),
+                # One flag per kind a customer may refuse (domain.notices.OPTIONAL_KINDS): outage notices are
+                # about safety and have no flag, so refusing them cannot even be written down.
+                *(_c(f"opt_out_{kind}", "boolean") for kind in OPTIONAL_KINDS),
+                # Quiet hours [start, end) in whole local hours, wrapping midnight (22 and 7: 22:00-07:00);
+                # start = end means none.
+                _c("quiet_start_hour", "integer", min_value=0, max_value=23),
+                _c("quiet_end_hour", "integer", min_value=0, max_value=23),
+                _c("updated_at", "timestamp"),
             ),
         ),
         Dataset(

@@ -1,17 +1,31 @@
-"""Serving: turn the night's predictions into work orders and push each one to the ticketing system once.
+"""Serving: turn the night's predictions into work orders and push each one to the ticketing system once, and
+tell customers what concerns them (主动服务) through the notification gateway, once each, at a decent hour.
 
 `work_orders` builds the orders (orchestration.serving.orders) and adds the new ones to the outbox
 `serving.work_order_outbox`; `work_order_delivery` sends what is pending. docs/serving.md has the payload,
-the states and the exactly-once argument.
+the states and the exactly-once argument. `notifications` builds the night's messages into
+serving.notifications (orchestration.serving.notifications) and `notification_delivery` sends those due;
+docs/notifications.md.
 """
 
 import datetime as dt
 
 import dagster as dg
 
+from domain.notices import KINDS
 from ml.knowledge import KnowledgeBase
-from orchestration.resources import TicketingResource, WarehouseResource
+from orchestration.resources import NotifyResource, TicketingResource, WarehouseResource
 from orchestration.serving import TABLE, Outbox, build_work_orders, deliver_pending
+from orchestration.serving.notifications import (
+    NOTIFICATIONS,
+    address_book,
+    as_of,
+    beijing_now,
+    build_notifications,
+    due,
+    notification_outbox,
+    short_notices,
+)
 from orchestration.serving.outbox import utcnow
 from orchestration.serving.work_order import orders_frame
 
@@ -90,25 +104,105 @@ def work_order_delivery(
         context.log.warning(
             f"{report.dead_lettered} orders refused by ticketing: see state = 'dead_letter' in {TABLE} (response_body)"
         )
+    return dg.MaterializeResult(metadata={"ticketing_configured": True, **_delivery_metadata(client, report, counts)})
+
+
+def _delivery_metadata(client, report, counts: dict[str, int]) -> dict:
+    """What one delivery run did and where its outbox stands, as asset metadata."""
+    return {
+        "endpoint": client.endpoint,
+        "sent": report.sent,
+        "delivered": report.delivered,
+        "retried": report.retried,
+        "dead_lettered": report.dead_lettered,
+        "still_pending": report.still_pending,
+        "not_attempted": report.not_attempted,
+        "requests": report.requests,
+        "circuit_open": report.circuit_open,
+        "orders_per_s": round(report.orders_per_s, 1),
+        "errors": ", ".join(report.errors),
+        "outbox_pending": counts["pending"],
+        "outbox_delivered": counts["delivered"],
+        "outbox_dead_letter": counts["dead_letter"],
+    }
+
+
+@dg.asset(
+    group_name="serving",
+    deps=[
+        "work_orders",
+        "bill_forecast",
+        "customer_tags",
+        "dim_customers",
+        "fct_service_tickets",
+        "int_as_of_dates_derived",
+        "stg_crm__notification_preferences",
+        "stg_scada__equipment_faults",
+    ],
+    kinds={"python"},
+)
+def notifications(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """serving.notifications: proactive notices (主动服务), one row per message — planned-outage notices for
+    preventive maintenance, outage and restored notices for recorded faults, high-bill alerts, tariff advice,
+    repair progress — merged per customer and event, within the customer's wishes and the weekly cap; new
+    messages enter once under a stable id and wait there for notification_delivery."""
+    wh = warehouse.get()
+    orders = Outbox(wh)
+    orders.ensure()
+    day, now = as_of(wh)
+    decision = build_notifications(wh, orders.payloads(), day, now)
+    new_ids = notification_outbox(wh).add(decision.notifications)
+    kinds = [n.kind for n in decision.notifications]
+    context.log.info(f"{len(kinds)} notices for the night of {day}, {len(new_ids)} new in {NOTIFICATIONS}")
     return dg.MaterializeResult(
         metadata={
-            "ticketing_configured": True,
-            "endpoint": client.endpoint,
-            "sent": report.sent,
-            "delivered": report.delivered,
-            "retried": report.retried,
-            "dead_lettered": report.dead_lettered,
-            "still_pending": report.still_pending,
-            "not_attempted": report.not_attempted,
-            "requests": report.requests,
-            "circuit_open": report.circuit_open,
-            "orders_per_s": round(report.orders_per_s, 1),
-            "errors": ", ".join(report.errors),
-            "outbox_pending": counts["pending"],
-            "outbox_delivered": counts["delivered"],
-            "outbox_dead_letter": counts["dead_letter"],
+            "as_of": str(now),
+            "messages": len(kinds),
+            "new": len(new_ids),
+            **{f"kind_{k}": kinds.count(k) for k in KINDS},
+            "candidates": decision.candidates,
+            "already_sent": decision.already_sent,
+            "opted_out": dg.MetadataValue.json(decision.opted_out),
+            "advice_too_recent": decision.advice_too_recent,
+            "merged": decision.merged,
+            "held_by_weekly_cap": decision.capped,
+            **short_notices(decision.notifications),
         }
     )
 
 
-serving_assets = [work_orders, work_order_delivery]
+@dg.asset(group_name="serving", deps=["notifications"], kinds={"python"})
+def notification_delivery(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, notify: NotifyResource
+) -> dg.MaterializeResult:
+    """Delivery of serving.notifications to the notification gateway (POST /notifications, Idempotency-Key =
+    the notification id): messages due now — past their quiet hours at this moment, or an outage under way —
+    are sent, the SMS number looked up in staging at send time; the rest wait for the hourly delivery job."""
+    wh = warehouse.get()
+    outbox = notification_outbox(wh)
+    outbox.ensure()
+    client = notify.client()
+    if client is None:
+        counts = outbox.counts()
+        context.log.warning(
+            f"NOTIFY_URL is not set: nothing sent, {counts['pending']} messages wait in {NOTIFICATIONS}"
+        )
+        return dg.MaterializeResult(metadata={"gateway_configured": False, **counts})
+    report = deliver_pending(outbox, client, due=due(beijing_now()), prepare=address_book(wh))
+    counts = outbox.counts()
+    if report.circuit_open or report.still_pending or report.dead_lettered:
+        context.log.warning(
+            f"gateway: {report.still_pending} messages failed ({', '.join(report.errors)}), {report.dead_lettered} "
+            f"refused (state = 'dead_letter' in {NOTIFICATIONS}); {counts['pending']} pending"
+        )
+    held = counts["pending"] - report.still_pending - report.not_attempted
+    return dg.MaterializeResult(
+        metadata={
+            "gateway_configured": True,
+            "held_for_quiet_hours": held,
+            **_delivery_metadata(client, report, counts),
+        }
+    )
+
+
+serving_assets = [work_orders, work_order_delivery, notifications, notification_delivery]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -86,8 +87,11 @@ class TicketingClient:
     throughput on a small machine. The token is held only in the default headers; `repr` never shows it.
     """
 
+    path = "/work-orders"
+    token_variable = "TICKETING_TOKEN"  # named in the error a refused token leaves on the item
+
     def __init__(self, url: str, token: str | None = None, policy: RetryPolicy = RetryPolicy()):
-        self.endpoint = url.rstrip("/") + "/work-orders"
+        self.endpoint = url.rstrip("/") + self.path
         self._token = token
         self.policy = policy
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -103,16 +107,18 @@ class TicketingClient:
         )
 
     def __repr__(self) -> str:
-        return f"TicketingClient({self.endpoint!r}, token={'set' if self._token else 'unset'})"
+        return f"{type(self).__name__}({self.endpoint!r}, token={'set' if self._token else 'unset'})"
+
+    def reply_text(self, data: bytes) -> str:
+        """The answer's body as kept on the item (a dead letter's explanation)."""
+        return data.decode("utf-8", errors="replace")
 
     def post(self, external_id: str, body: bytes) -> Reply:
         """One attempt; raises urllib3's timeout and connection errors."""
         response = self._pool.request(
             "POST", self.endpoint, body=body, headers={**self._pool.headers, "Idempotency-Key": external_id}
         )
-        return Reply(
-            response.status, response.data.decode("utf-8", errors="replace"), response.headers.get("Retry-After")
-        )
+        return Reply(response.status, self.reply_text(response.data), response.headers.get("Retry-After"))
 
 
 class _Circuit:
@@ -156,7 +162,13 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
             if status in AUTH_4XX:
                 circuit.result(False)
                 return Outcome(
-                    external_id, PENDING, attempt, f"HTTP {status}: check TICKETING_TOKEN", status, text, utcnow()
+                    external_id,
+                    PENDING,
+                    attempt,
+                    f"HTTP {status}: check {client.token_variable}",
+                    status,
+                    text,
+                    utcnow(),
                 )
             if 400 <= status < 500 and status not in RETRYABLE_4XX:
                 circuit.result(True)  # the system is up, it refused this order
@@ -168,9 +180,23 @@ def send_order(client: TicketingClient, external_id: str, payload: str, circuit:
     return Outcome(external_id, PENDING, made, error, status, text if status and status >= 500 else None, utcnow())
 
 
-def deliver_pending(outbox: Outbox, client: TicketingClient, limit: int | None = None, on_batch=None) -> DeliveryReport:
-    """Send every pending order of the outbox once (with retries), recording outcomes in batches."""
-    return deliver_orders(outbox, client, outbox.pending(limit), on_batch)
+def deliver_pending(
+    outbox: Outbox,
+    client: TicketingClient,
+    limit: int | None = None,
+    on_batch=None,
+    due: tuple[str, tuple] = ("", ()),
+    prepare: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] | None = None,
+) -> DeliveryReport:
+    """Send every pending item of the outbox once (with retries), recording outcomes in batches.
+
+    `due` (SQL condition, parameters) narrows the pending items to those to send now; `prepare` may complete
+    the bodies in memory just before sending (a notification's recipient address), never in the outbox.
+    """
+    pending = outbox.pending(limit, *due)
+    if prepare is not None:
+        pending = prepare(pending)
+    return deliver_orders(outbox, client, pending, on_batch)
 
 
 def deliver_orders(

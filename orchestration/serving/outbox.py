@@ -11,12 +11,12 @@ Bookkeeping times (created_at, last_attempt_at, delivered_at) are UTC.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -28,6 +28,7 @@ SCHEMA = "serving"
 TABLE = f"{SCHEMA}.work_order_outbox"
 PENDING, DELIVERED, DEAD_LETTER = "pending", "delivered", "dead_letter"
 STATES = (PENDING, DELIVERED, DEAD_LETTER)
+T = TypeVar("T")
 
 _COLUMNS = (
     ("external_id", "text", "PRIMARY KEY"),
@@ -44,8 +45,8 @@ _COLUMNS = (
     ("delivered_at", "timestamp", ""),
 )
 _TYPES = {
-    "duckdb": {"text": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
-    "postgres": {"text": "TEXT", "integer": "INTEGER", "timestamp": "TIMESTAMP"},
+    "duckdb": {"text": "VARCHAR", "integer": "INTEGER", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"},
+    "postgres": {"text": "TEXT", "integer": "INTEGER", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"},
 }
 
 
@@ -81,33 +82,39 @@ def utcnow() -> dt.datetime:
 
 
 class Outbox:
-    """serving.work_order_outbox on the warehouse's engine."""
+    """An outbox table on the warehouse's engine: serving.work_order_outbox unless told another.
 
-    def __init__(self, warehouse: Warehouse):
+    `extra_columns` ((name, type, constraint) like _COLUMNS) are stored beside the delivery state, filled from
+    each item's `outbox_values()` dict: the notifications keep their text, channel and hold times there.
+    """
+
+    def __init__(self, warehouse: Warehouse, table: str = TABLE, extra_columns: tuple = ()):
         self.wh = warehouse
+        self.table = table
+        self.extra_columns = tuple(extra_columns)
 
-    @contextlib.contextmanager
-    def _duck(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _duck(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work(con)` in one DuckDB transaction, run again if a concurrent writer of the lake got there first."""
         con = _connect_when_free(self.wh)
         try:
-            con.execute("BEGIN TRANSACTION")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            return self.wh.transaction(con, work)
         finally:
             con.close()
 
     def ensure(self) -> None:
         """Create the schema and table where missing."""
         types = _TYPES[self.wh.engine]
-        cols = ", ".join(f"{n} {types[t]} {extra}".strip() for n, t, extra in _COLUMNS)
-        stmts = [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}", f"CREATE TABLE IF NOT EXISTS {TABLE} ({cols})"]
+        # The lake has no PRIMARY KEY (DuckLake refuses constraints other than NOT NULL): on DuckDB the key is
+        # kept by `add`, which inserts only the IDs absent in its own transaction.
+        key = "PRIMARY KEY" if self.wh.engine == "postgres" else "NOT NULL"
+        cols = ", ".join(
+            f"{n} {types[t]} {key if extra == 'PRIMARY KEY' else extra}".strip()
+            for n, t, extra in _COLUMNS + self.extra_columns
+        )
+        schema = self.table.split(".")[0]
+        stmts = [f"CREATE SCHEMA IF NOT EXISTS {schema}", f"CREATE TABLE IF NOT EXISTS {self.table} ({cols})"]
         if self.wh.engine == "duckdb":
-            with self._duck() as con:
-                for s in stmts:
-                    con.execute(s)
+            self._duck(lambda con: [con.execute(s) for s in stmts])
         else:
             with self.wh.pg() as con, con.cursor() as cur:
                 cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")  # concurrent CREATE SCHEMA races otherwise
@@ -115,55 +122,62 @@ class Outbox:
                     cur.execute(s)
 
     def add(self, orders: Iterable[WorkOrder], now: dt.datetime | None = None) -> list[str]:
-        """Insert the orders whose external_id is new, as pending; returns the external_ids inserted."""
+        """Insert the items whose external_id is new, as pending; returns the external_ids inserted."""
         now = now or utcnow()
-        rows = [
-            (
-                o.external_id,
-                o.kind,
-                o.subject_id,
-                json.dumps(o.payload(), ensure_ascii=False, sort_keys=True),
-                PENDING,
-                0,
-                now,
-            )
-            for o in orders
-        ]
+        extra = [n for n, _, _ in self.extra_columns]
+        rows = []
+        for o in orders:
+            values = o.outbox_values() if extra else {}
+            body = json.dumps(o.payload(), ensure_ascii=False, sort_keys=True)
+            rows.append((o.external_id, o.kind, o.subject_id, body, PENDING, 0, now, *(values[n] for n in extra)))
         if not rows:
             return []
-        cols = "external_id, kind, subject_id, payload, state, attempts, created_at"
+        cols = ", ".join(["external_id", "kind", "subject_id", "payload", "state", "attempts", "created_at", *extra])
         if self.wh.engine == "duckdb":
-            frame = pd.DataFrame(rows, columns=cols.split(", "))
-            with self._duck() as con:
-                con.register("_new", frame)
-                inserted = con.execute(
-                    f"INSERT INTO {TABLE} ({cols}) SELECT {cols} FROM _new ON CONFLICT DO NOTHING RETURNING external_id"
-                ).fetchall()
-            return [r[0] for r in inserted]
+            # The lake supports neither ON CONFLICT nor RETURNING: the new IDs are found, then inserted, in one
+            # transaction (the first of an ID repeated in `orders` wins, as ON CONFLICT DO NOTHING would keep).
+            frame = pd.DataFrame(rows, columns=cols.split(", ")).drop_duplicates("external_id")
+
+            def insert_new(con: duckdb.DuckDBPyConnection) -> set[str]:
+                con.register("_given", frame)
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE _new AS
+                        SELECT * FROM _given WHERE external_id NOT IN (SELECT external_id FROM {self.table})"""
+                )
+                con.execute(f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM _new")
+                return {r[0] for r in con.execute("SELECT external_id FROM _new").fetchall()}
+
+            inserted = self._duck(insert_new)
+            return [i for i in frame["external_id"] if i in inserted]
         from psycopg2.extras import execute_values
 
         with self.wh.pg() as con, con.cursor() as cur:
             inserted = execute_values(
                 cur,
-                f"INSERT INTO {TABLE} ({cols}) VALUES %s ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
+                f"INSERT INTO {self.table} ({cols}) VALUES %s ON CONFLICT (external_id) DO NOTHING RETURNING external_id",
                 rows,
                 fetch=True,
             )
         return [r[0] for r in inserted]
 
-    def pending(self, limit: int | None = None) -> list[tuple[str, str]]:
-        """(external_id, payload JSON) of pending orders, oldest first."""
-        sql = f"SELECT external_id, payload FROM {TABLE} WHERE state = ? ORDER BY created_at, external_id"
-        return self.wh.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (PENDING,))
+    def pending(self, limit: int | None = None, where: str = "", params: tuple = ()) -> list[tuple[str, str]]:
+        """(external_id, payload JSON) of pending items, oldest first; `where` (SQL with `?` for `params`)
+        narrows them to those due now."""
+        sql = (
+            f"SELECT external_id, payload FROM {self.table} WHERE state = ?"
+            + (f" AND ({where})" if where else "")
+            + " ORDER BY created_at, external_id"
+        )
+        return self.wh.query(sql + (f" LIMIT {int(limit)}" if limit else ""), (PENDING, *params))
 
     def payloads(self, since: dt.datetime | None = None) -> list[dict]:
         """Payloads of the orders not dead-lettered, created at or after `since` (UTC) if given."""
-        sql = f"SELECT payload FROM {TABLE} WHERE state <> ?" + (" AND created_at >= ?" if since else "")
+        sql = f"SELECT payload FROM {self.table} WHERE state <> ?" + (" AND created_at >= ?" if since else "")
         return [json.loads(p) for (p,) in self.wh.query(sql, (DEAD_LETTER, since) if since else (DEAD_LETTER,))]
 
     def counts(self) -> dict[str, int]:
         """Orders per state (every state present, zeros included)."""
-        found = dict(self.wh.query(f"SELECT state, count(*) FROM {TABLE} GROUP BY state"))
+        found = dict(self.wh.query(f"SELECT state, count(*) FROM {self.table} GROUP BY state"))
         return {s: int(found.get(s, 0)) for s in STATES}
 
     def record(self, outcomes: list[Outcome]) -> None:
@@ -194,7 +208,7 @@ class Outbox:
             "delivered_at",
         ]
         update = f"""
-            UPDATE {TABLE} AS o SET
+            UPDATE {self.table} AS o SET
                 state = v.state,
                 attempts = o.attempts + v.attempts,
                 last_error = v.last_error,
@@ -215,9 +229,12 @@ class Outbox:
                     "response_body": "object",
                 }
             )
-            with self._duck() as con:
+
+            def apply(con: duckdb.DuckDBPyConnection) -> None:
                 con.register("_outcomes", frame)
                 con.execute(update.format(values="_outcomes AS v"))
+
+            self._duck(apply)
             return
         from psycopg2.extras import execute_values
 

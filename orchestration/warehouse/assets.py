@@ -9,13 +9,14 @@ The manifest is read, never written, here: `make dbt-manifest` (orchestration/pr
 beforehand, so loading the code location starts no dbt process.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource
+from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource, WarehouseResource
+from orchestration.warehouse.base import Warehouse
 from orchestration.warehouse.dbt_manifest import loadable_manifest
 
 DBT_MANIFEST = loadable_manifest(DBT_PROJECT_DIR)
@@ -47,6 +48,17 @@ def dbt_range_env(run_tags: Mapping[str, str]) -> dict[str, str]:
     return {"GRIDCARE_MIN_DATE": start, "GRIDCARE_MAX_DATE": end}
 
 
+def with_lake_snapshot(events: Iterable, wh: Warehouse) -> Iterator:
+    """dbt's events, each model's materialization carrying the lake snapshot it is readable at (`lake_snapshot_id`:
+    its own commit or a later one), so a mart can be read again as it was with `AT (VERSION => n)`."""
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            snapshot = wh.snapshot_metadata()
+            if snapshot:
+                event = event.with_metadata({**event.metadata, **snapshot})
+        yield event
+
+
 # Models reading the ML schema (the bill forecast, and customer_360 through it) run after the ML scoring,
 # which itself reads marts: one dbt op would sit both before and after the scoring asset. Two selections
 # keep the job graph acyclic: the warehouse first, then the marts that read predictions.
@@ -62,9 +74,10 @@ INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
     dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     exclude=ML_READERS,
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())
 
 
 @dbt_assets(
@@ -73,6 +86,7 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtRes
     select=ML_READERS,
     name="warehouse_ml_marts",
 )
-def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())

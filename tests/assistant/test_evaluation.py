@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 from assistant.evaluation import EvalMessage, load_eval, score
 from tests.assistant import crafted
@@ -22,6 +24,16 @@ def test_the_evaluation_set_covers_every_answer_kind_on_known_customers():
     }
     known = {c[0] for c in crafted.CUSTOMERS}
     assert {r.customer_id for r in rows} - known == {None}
+
+
+def test_no_message_of_the_set_is_a_line_of_the_training_corpus_or_the_knowledge_base():
+    """Independent means unseen: a message the model trained on would measure its memory, not the assistant."""
+    root = Path(__file__).resolve().parents[2]
+    corpus = root / "ml" / "intent" / "corpus"
+    seen = {json.loads(line)["text"].strip() for path in corpus.glob("*.jsonl") for line in path.open(encoding="utf-8")}
+    seen |= {line.strip() for line in (corpus / "seeds.py").read_text(encoding="utf-8").splitlines()}
+    articles = (root / "ml" / "knowledge" / "articles.py").read_text(encoding="utf-8")
+    assert [r.id for r in load_eval() if r.text in seen or r.text in articles] == []
 
 
 def test_containment_counts_self_served_kinds_only():

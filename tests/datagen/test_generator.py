@@ -121,7 +121,10 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(run, tmp_path
 def test_writes_exactly_the_contract_files(run):
     root, manifest = run
     days = [(END - dt.timedelta(days=i)).isoformat() for i in range(DAYS)]
-    expected = {f"{name}.csv" for name in ("customers", "transformers", "workers", "equipment_faults")}
+    expected = {
+        f"{name}.csv"
+        for name in ("customers", "transformers", "workers", "equipment_faults", "notification_preferences")
+    }
     expected |= {f"{ds}/{d}{suffix}" for ds, suffix in DAILY_SUFFIX.items() for d in days}
     assert set(manifest["files"]) == expected
     assert set(_digests(root)) == expected | {"_manifest.json"}
@@ -277,3 +280,33 @@ def test_a_single_day_without_outages_generates(tmp_path):
     # A one-day period holds no outage: tickets must not index into the empty outage list.
     generate(tmp_path, 50, 1, 3, dt.date(2026, 10, 31), progress=lambda *_: None)
     assert len(list((tmp_path / "meter_readings").iterdir())) == 1
+
+
+def test_notification_preferences_follow_the_contract(run):
+    root, manifest = run
+    rows = _csv_rows(root, "notification_preferences.csv", manifest)
+    customers = {r["customer_id"] for r in _csv_rows(root, "customers.csv", manifest)}
+    ids = [r["customer_id"] for r in rows]
+    # About 70 % of 300 customers set preferences, each once; the rest get the defaults.
+    assert 180 <= len(rows) <= 240 and len(set(ids)) == len(ids) and set(ids) <= customers
+    assert {r["channel"] for r in rows} == {"wechat", "sms", "app"}
+    assert {(r["quiet_start_hour"], r["quiet_end_hour"]) for r in rows} == {
+        ("22", "7"),
+        ("21", "8"),
+        ("23", "6"),
+        ("0", "0"),
+    }
+    for kind in ("high_bill", "tariff_advice", "repair_progress"):
+        refused = sum(r[f"opt_out_{kind}"] == "true" for r in rows)
+        assert 5 <= refused <= 45, kind
+    assert all(TIMESTAMP.fullmatch(r["updated_at"]) for r in rows)
+
+
+def test_faults_are_restored_unless_the_outage_runs_past_the_data(run):
+    root, manifest = run
+    faults = _csv_rows(root, "equipment_faults.csv", manifest)
+    assert faults
+    end = dt.datetime.combine(END + dt.timedelta(days=1), dt.time())
+    for f in faults:
+        if f["restored_at"]:
+            assert dt.datetime.fromisoformat(f["fault_at"]) < dt.datetime.fromisoformat(f["restored_at"]) <= end

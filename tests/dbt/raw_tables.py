@@ -56,6 +56,17 @@ RAW_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("transformer_id", "text"),
         ("fault_at", "timestamp"),
         ("fault_type", "text"),
+        ("restored_at", "timestamp"),
+    ),
+    "raw_crm__notification_preferences": (
+        ("customer_id", "text"),
+        ("channel", "text"),
+        ("opt_out_high_bill", "boolean"),
+        ("opt_out_tariff_advice", "boolean"),
+        ("opt_out_repair_progress", "boolean"),
+        ("quiet_start_hour", "integer"),
+        ("quiet_end_hour", "integer"),
+        ("updated_at", "timestamp"),
     ),
     "raw_ami__meter_readings": (
         ("customer_id", "text"),

@@ -36,7 +36,20 @@ class Behaviour:
 
 
 class TicketingStandIn:
-    """The server and what it has received; `start()` runs it in a daemon thread."""
+    """The server and what it has received; `start()` runs it in a daemon thread.
+
+    Another system with the same idempotent POST (the notification gateway, tests/doubles/notify_gateway.py)
+    is this with another `path`, `id_field`, `required_fields` and `problems`.
+    """
+
+    path = "/work-orders"
+    id_field = "external_id"  # the body's field that must equal the Idempotency-Key
+    required_fields = REQUIRED_FIELDS
+    receipt_prefix = "GD"  # of the ticket id answered
+
+    def problems(self, body: dict) -> list[str]:
+        """What else makes a body invalid (422), beyond missing required fields."""
+        return []
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None):
         self.token = token
@@ -90,20 +103,22 @@ class TicketingStandIn:
                 order = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 return 400, {"error": f"body is not JSON: {exc}"}, False
-            missing = [f for f in REQUIRED_FIELDS if not order.get(f)]
-            if not key or missing or order.get("external_id") != key:
+            missing = [f for f in self.required_fields if not order.get(f)]
+            problems = self.problems(order)
+            if not key or missing or problems or order.get(self.id_field) != key:
                 return (
                     422,
                     {
-                        "error": "invalid work order",
+                        "error": "invalid request",
                         "missing": missing,
-                        "idempotency_key_matches": order.get("external_id") == key,
+                        "problems": problems,
+                        "idempotency_key_matches": order.get(self.id_field) == key,
                     },
                     False,
                 )
             if key in self.orders:
                 return 200, {"ticket_id": self.orders[key]["ticket_id"], "replayed": True}, False
-            ticket_id = f"GD{len(self.orders) + 1:08d}"
+            ticket_id = f"{self.receipt_prefix}{len(self.orders) + 1:08d}"
             self.orders[key] = {**order, "ticket_id": ticket_id}
             hold = b.hold_after_nth_new is not None and len(self.orders) == b.hold_after_nth_new
             return 201, {"ticket_id": ticket_id}, hold
@@ -123,7 +138,7 @@ class TicketingStandIn:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.rstrip("/") != "/work-orders":
+                if self.path.rstrip("/") != standin.path:
                     return self._send(404, {"error": "not found"})
                 status, body, hold = standin._answer(
                     self.headers.get("Idempotency-Key"), raw, self.headers.get("Authorization")
@@ -157,17 +172,22 @@ class TicketingStandIn:
         return Handler
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.doubles.ticketing")
+def serve(standin_class: type[TicketingStandIn], default_port: int, argv: list[str] | None = None) -> None:
+    """Run a stand-in in the foreground until Ctrl-C (`python -m tests.doubles.<module> --port N`)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {standin_class.__module__}")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=default_port)
     args = parser.parse_args(argv)
-    standin = TicketingStandIn(args.host, args.port)
-    print(f"ticketing stand-in on {standin.url}/work-orders (Ctrl-C to stop)", flush=True)
+    standin = standin_class(args.host, args.port)
+    print(f"{standin_class.__name__} on {standin.url}{standin.path} (Ctrl-C to stop)", flush=True)
     try:
         standin.server.serve_forever()
     except KeyboardInterrupt:
-        print(f"received {standin.requests} requests, {len(standin.orders)} orders")
+        print(f"received {standin.requests} requests, {len(standin.orders)} stored")
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve(TicketingStandIn, 8765, argv)
 
 
 if __name__ == "__main__":

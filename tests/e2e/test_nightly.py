@@ -63,6 +63,7 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     if engine == "duckdb":
         _assert_models_scored(wh, manifest, settings)
         _assert_work_orders_queued(wh)
+        _assert_notifications_queued(wh)
         _assert_complaint_sensitive_from_the_model(wh)
     # Nothing outside raw/staging holds clear personal data, on either engine (issue 10).
     assert [str(f) for f in privacy.scan(wh)] == []
@@ -130,6 +131,27 @@ def _assert_work_orders_queued(wh):
         "SELECT count(*), count(DISTINCT external_id) FROM serving.work_order_outbox WHERE state = 'pending'"
     )
     assert wh.query("SELECT count(*) FROM serving.work_orders WHERE assigned_worker_id IS NULL") == [(0,)]
+
+
+def _assert_notifications_queued(wh):
+    """No NOTIFY_URL in the session's build: every notice is queued once, pending; the fault notices go to exactly
+    the customers behind a transformer whose fault began, runs or ended within the 48 hours before the as-of."""
+    assert wh.query(
+        "SELECT count(*) = count(DISTINCT external_id), count(*) = count(*) FILTER (WHERE state = 'pending') "
+        "FROM serving.notifications"
+    ) == [(True, True)]
+    expected = wh.query(
+        """SELECT DISTINCT c.customer_id, 'fault:' || f.fault_id
+           FROM staging.stg_scada__equipment_faults f
+           JOIN marts.dim_customers c ON c.transformer_id = f.transformer_id
+           CROSS JOIN intermediate.int_as_of_dates_derived a
+           WHERE f.fault_at <= a.as_of_at
+             AND (f.fault_at > a.as_of_at - INTERVAL 48 HOUR OR f.restored_at IS NULL OR f.restored_at > a.as_of_at
+                  OR f.restored_at > a.as_of_at - INTERVAL 48 HOUR)"""
+    )
+    assert set(
+        wh.query("SELECT customer_id, event_key FROM serving.notifications WHERE event_key LIKE 'fault:%'")
+    ) == set(expected)
 
 
 def test_both_engines_tag_the_same_customers():

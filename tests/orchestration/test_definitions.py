@@ -27,6 +27,7 @@ def test_definitions_load_with_every_raw_table_and_mart():
         "raw_scada__transformers",
         "raw_crm__workers",
         "raw_scada__equipment_faults",
+        "raw_crm__notification_preferences",
         "raw_ami__meter_readings",
         "raw_crm__service_tickets",
         "raw_crm__interactions",

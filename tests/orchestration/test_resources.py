@@ -20,6 +20,10 @@ def _executor(**changes) -> tuple[str, dict]:
 
 def test_executor_follows_the_warehouse_unless_told():
     assert _executor(warehouse_url="duckdb:///data/warehouse.duckdb", executor="")[0] == "in_process"
+    # The lake, the embedded default, takes writers from several processes: two steps at once by default.
+    name, config = _executor(warehouse_url="ducklake:///data/lake", executor="", max_concurrent_steps=2)
+    assert (name, config["max_concurrent"]) == ("multiprocess", 2)
+    assert _executor(warehouse_url="ducklake:///data/lake", executor="in_process")[0] == "in_process"
     name, config = _executor(warehouse_url=PG, executor="", max_concurrent_steps=3)
     assert name == "multiprocess"
     assert (config["max_concurrent"], config["start_method"]) == (
@@ -47,10 +51,22 @@ def test_celery_and_kubernetes_executors_take_their_settings():
 
 
 def test_executor_refuses_what_cannot_work():
-    with pytest.raises(ValueError, match="DAGSTER_EXECUTOR=multiprocess needs a PostgreSQL warehouse"):
+    with pytest.raises(ValueError, match="DAGSTER_EXECUTOR=multiprocess needs a warehouse that several processes"):
         _executor(warehouse_url="duckdb:///w.duckdb", executor="multiprocess")
     with pytest.raises(ValueError, match=r"DAGSTER_EXECUTOR='threads': expected one of in_process, multiprocess"):
         _executor(warehouse_url=PG, executor="threads")
+
+
+def test_the_lake_is_the_default_warehouse(monkeypatch, tmp_path):
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = Settings.from_env().warehouse
+    assert (url.engine, url.lake, url.path, url.dbt_target) == (
+        "duckdb",
+        "sqlite",
+        tmp_path / "data" / "lake",
+        "ducklake",
+    )
 
 
 def test_settings_read_the_executor_variables(monkeypatch):
@@ -106,6 +122,9 @@ def test_mlflow_artifacts_stay_under_data_or_the_configured_root(tmp_path, monke
         pg.registration("0123456789", "intent_classifier")["artifact_location"]
         == (tmp_path / "data/mlflow/artifacts/intent_classifier").as_uri()
     )
+    # The data version: the lake snapshot the training read, else the run.
+    assert pg.registration("0123456789", "intent_classifier", 42)["data_version"] == "lake-snapshot-42"
+    assert pg.registration("0123456789", "intent_classifier")["data_version"] == "run-01234567"
     shared = MlflowResource(tracking_uri=pg.tracking_uri, artifact_root="s3://models/gridcare/")
     assert (
         shared.registration("0123456789", "complaint_risk")["artifact_location"]
@@ -113,3 +132,21 @@ def test_mlflow_artifacts_stay_under_data_or_the_configured_root(tmp_path, monke
     )
     monkeypatch.setenv("MLFLOW_ARTIFACT_ROOT", "/mnt/mlflow-artifacts")
     assert Settings.from_env().mlflow_artifact_root == "/mnt/mlflow-artifacts"
+
+
+def test_the_notification_gateway_is_read_from_notify_url_and_absent_without_it(monkeypatch):
+    from orchestration.resources import NotifyResource, build_resources
+    from orchestration.serving.notifications import GatewayClient
+
+    monkeypatch.setenv("NOTIFY_URL", "http://gateway.internal:8080/")
+    monkeypatch.setenv("NOTIFY_TOKEN", "made-up-for-the-test")
+    settings = Settings.from_env()
+    assert (settings.notify_url, "made-up-for-the-test" in repr(settings)) == ("http://gateway.internal:8080/", False)
+    notify = build_resources(settings)["notify"]
+    # The token reaches the resource as the variable's name, resolved only inside a run (hidden in the UI).
+    assert notify.url == "http://gateway.internal:8080/" and notify.token.env_var_name == "NOTIFY_TOKEN"
+    client = NotifyResource(url=notify.url, token="made-up").client()
+    assert isinstance(client, GatewayClient) and client.endpoint == "http://gateway.internal:8080/notifications"
+    assert "made-up" not in repr(client)
+    monkeypatch.delenv("NOTIFY_URL")
+    assert build_resources(Settings.from_env())["notify"].client() is None

@@ -35,6 +35,25 @@ def test_snapshot_holds_marts_and_ml_only(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["warehouse.duckdb"]
 
 
+def test_the_lake_publishes_the_same_copy_beside_it(tmp_path):
+    from orchestration.warehouse import Warehouse
+
+    wh = Warehouse(f"ducklake:///{tmp_path / 'lake'}")
+    con = wh.connect()
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(f"CREATE OR REPLACE TABLE {schema}.t AS SELECT range AS n, 7 AS marker FROM range(4)")
+    con.close()
+    target = snapshot_path(wh.url)
+    assert target == tmp_path / "bi" / "warehouse.duckdb"
+    assert publish_duckdb_snapshot(wh.url) == {"marts.t": 4, "ml.t": 4}
+    copy = duckdb.connect(str(target), read_only=True)
+    tables = copy.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+    assert copy.execute("SELECT sum(n), max(marker) FROM marts.t").fetchone() == (6, 7)
+    copy.close()
+    assert tables == [("marts", "t"), ("ml", "t")]
+
+
 def test_republishing_swaps_the_copy_under_an_open_reader(tmp_path):
     wh = tmp_path / "warehouse.duckdb"
     _warehouse(wh, 1)

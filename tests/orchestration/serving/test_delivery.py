@@ -172,25 +172,27 @@ def _wait_for_delivered(outbox: Outbox, n: int, timeout_s: float = 30.0) -> None
     raise AssertionError(f"the delivering process did not record {n} deliveries within {timeout_s} s")
 
 
-def test_killed_between_sending_and_recording_sends_no_second_order(warehouse_url, server):
-    outbox = _outbox(warehouse_url, 8)
-    # Hold the answer to the 4th order, after storing it; by then the 1st and 2nd are recorded (batch of 2)
-    # and the 3rd is delivered but its outcome is still in the killed process's memory.
-    server.behaviour.hold_after_nth_new = 4
-    proc = subprocess.Popen(
-        [sys.executable, "-c", DELIVER_SCRIPT, warehouse_url, server.url, TOKEN],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+def kill_when_held(script: list[str], standin, outbox: Outbox, recorded: int) -> int:
+    """Run `python -c *script` until the stand-in holds an answer and `recorded` items are delivered in the
+    outbox, then SIGKILL it; returns its exit code."""
+    proc = subprocess.Popen([sys.executable, "-c", *script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        assert server.behaviour.stored_nth.wait(timeout=60), "the delivering process never reached the 4th order"
-        _wait_for_delivered(outbox, 2)
+        assert standin.behaviour.stored_nth.wait(timeout=60), "the delivering process never reached the held item"
+        _wait_for_delivered(outbox, recorded)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    return proc.returncode
+
+
+def test_killed_between_sending_and_recording_sends_no_second_order(warehouse_url, server):
+    outbox = _outbox(warehouse_url, 8)
+    # Hold the answer to the 4th order, after storing it; by then the 1st and 2nd are recorded (batch of 2)
+    # and the 3rd is delivered but its outcome is still in the killed process's memory.
+    server.behaviour.hold_after_nth_new = 4
+    assert kill_when_held([DELIVER_SCRIPT, warehouse_url, server.url, TOKEN], server, outbox, 2) == -signal.SIGKILL
     assert len(server.orders) == 4
     assert outbox.counts() == {"pending": 6, "delivered": 2, "dead_letter": 0}
 

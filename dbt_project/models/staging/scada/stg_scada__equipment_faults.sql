@@ -13,7 +13,8 @@ renamed as (
         transformer_id,
         fault_at,
         cast(fault_at as date) as fault_date,
-        fault_type
+        fault_type,
+        restored_at
 
     from source
 

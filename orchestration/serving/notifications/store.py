@@ -1,0 +1,96 @@
+"""serving.notifications: one row per message, its text and hold times beside the outbox's delivery state.
+
+The table is the notifications' outbox (orchestration.serving.outbox with extra columns): a message enters once
+under its stable id, so a re-run of the same night adds nothing, and leaves `pending` only when the gateway
+answered. It is also the history the rules read: what each customer was told (`covers`) and when (`as_of`,
+the night's clock), for "once per event", the weekly cap and the 90 days between tariff advice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from domain.notices import PLANNED_OUTAGE, PLANNED_OUTAGE_NOTICE_DAYS
+from orchestration.serving.notifications.rules import Decision, Notification, decide
+from orchestration.serving.notifications.sources import candidates, history_from_rows, preferences
+from orchestration.serving.notifications.templates import render
+from orchestration.serving.outbox import Outbox, utcnow
+from orchestration.warehouse import Warehouse
+
+NOTIFICATIONS = "serving.notifications"
+COLUMNS = (
+    ("customer_id", "text", "NOT NULL"),
+    ("channel", "text", "NOT NULL"),  # wechat | sms | app
+    ("kinds", "text", "NOT NULL"),  # every kind merged in, primary (= kind) first, space-separated
+    ("event_key", "text", "NOT NULL"),  # what happened: fault:F00012, ticket:TK1, bill:2026-10, planned_outage:wo-…
+    ("covers", "text", "NOT NULL"),  # the stages told, space-separated: never told again
+    ("text", "text", "NOT NULL"),  # the message, Chinese, free of personal data
+    ("event_at", "timestamp", "NOT NULL"),  # when the latest thing told happened (local time)
+    ("as_of", "timestamp", "NOT NULL"),  # the night built for: the data's as-of moment (local time)
+    ("send_after", "timestamp", "NOT NULL"),  # not before (local time): the end of the quiet hours at build
+    ("is_urgent", "boolean", "NOT NULL"),  # an outage under way: sent at any hour
+    ("quiet_start_hour", "integer", "NOT NULL"),
+    ("quiet_end_hour", "integer", "NOT NULL"),
+)
+HISTORY_SQL = f"SELECT customer_id, kind, covers, as_of FROM {NOTIFICATIONS} ORDER BY as_of, external_id"
+AS_OF_SQL = "SELECT as_of_date, as_of_at FROM intermediate.int_as_of_dates_derived"
+BEIJING = dt.timedelta(hours=8)
+
+# Due now: past send_after and outside the customer's quiet hours at the moment of sending (the hour is a
+# parameter, so the same SQL runs on both engines), or urgent.
+DUE_SQL = """send_after <= ? AND (is_urgent OR NOT (CASE
+    WHEN quiet_start_hour < quiet_end_hour THEN ? >= quiet_start_hour AND ? < quiet_end_hour
+    WHEN quiet_start_hour > quiet_end_hour THEN ? >= quiet_start_hour OR ? < quiet_end_hour
+    ELSE FALSE END))"""
+
+
+def beijing_now() -> dt.datetime:
+    """The wall clock in Beijing, naive like the data."""
+    return utcnow() + BEIJING
+
+
+def notification_outbox(wh: Warehouse) -> Outbox:
+    """serving.notifications as an outbox."""
+    return Outbox(wh, NOTIFICATIONS, COLUMNS)
+
+
+def due(local_now: dt.datetime) -> tuple[str, tuple]:
+    """The condition and parameters selecting the pending messages that may go out at `local_now`."""
+    h = local_now.hour
+    return DUE_SQL, (local_now, h, h, h, h)
+
+
+def as_of(wh: Warehouse) -> tuple[dt.date, dt.datetime]:
+    """The data's as-of day and moment (end of the latest reading day): the night's clock."""
+    day, at = wh.query(AS_OF_SQL)[0]
+    return day, at
+
+
+def build_notifications(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.date, now: dt.datetime) -> Decision:
+    """Tonight's messages, rendered, from the warehouse, the work orders' payloads and the earlier messages."""
+    outbox = notification_outbox(wh)
+    outbox.ensure()
+    history = history_from_rows(wh.query(HISTORY_SQL))
+    decision = decide(candidates(wh, orders, as_of_date, now), preferences(wh), history, now)
+    decision.notifications = [dataclasses.replace(n, text=render(n)) for n in decision.notifications]
+    return decision
+
+
+def short_notices(notifications: Iterable[Notification]) -> dict[str, int]:
+    """Planned-outage notices sent with less warning than the knowledge base asks: under the 7 days of a
+    planned outage, and under the 24 hours of a temporary one (kb-outage-notice). A fault-risk order is due
+    one or two days after its alert, so its notice is a temporary outage's at best."""
+    gaps = [
+        c.facts["window_start"] - n.send_after
+        for n in notifications
+        if n.kind == PLANNED_OUTAGE
+        for c in n.candidates
+        if c.kind == PLANNED_OUTAGE
+    ]
+    return {
+        "planned_notices": len(gaps),
+        "under_notice_period": sum(g < dt.timedelta(days=PLANNED_OUTAGE_NOTICE_DAYS) for g in gaps),
+        "under_24_hours": sum(g < dt.timedelta(hours=24) for g in gaps),
+    }
