@@ -176,11 +176,12 @@ bench-serving: venv ## Work-order delivery throughput (orders/s) against a local
 	$(PY) -m bench.serving --orders $${ORDERS:-5000} --threads $${THREADS:-4}
 
 # The assistant's API on 127.0.0.1:8000 (OpenAPI at /docs). Two uvicorn worker processes on PostgreSQL; one on a
-# DuckDB file, which admits a single writing process.
+# DuckDB file, which admits a single writing process. Channel adapters keep their connections: uvicorn's 5 s
+# keep-alive raced their reuse under load (ReadError), so it outlasts a typical proxy's idle timeout.
 ASSISTANT_WORKERS ?= $(if $(filter duckdb:%,$(WAREHOUSE_URL)),1,2)
 serve: venv ## The 7×24 service assistant API on http://127.0.0.1:8000 (docs at /docs; ASSISTANT_API_KEYS, docs/assistant.md)
 	$(VENV)/bin/uvicorn assistant.app:create_app --factory --host 127.0.0.1 --port $${ASSISTANT_PORT:-8000} \
-		--workers $(ASSISTANT_WORKERS)
+		--workers $(ASSISTANT_WORKERS) --timeout-keep-alive 75
 
 # Containment on docs/assistant/eval_messages.jsonl, then answers under an open-loop load (a PostgreSQL database is
 # created and dropped on 127.0.0.1:5432). Both use MLFLOW_TRACKING_URI's intent_classifier@champion.

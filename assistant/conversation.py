@@ -7,7 +7,8 @@ kept once by the outbox) and the first recorded answer is the one both return.
 Routing, in order:
 1. the customer asks for a person → handoff;
 2. the model says out of scope → handoff;
-3. the model is unsure → clarify once; unsure again in the same conversation (or within 30 minutes) → handoff;
+3. the model is unsure → area_outage if its likeliest reading is about lost supply and the customer's transformer
+   is in an outage; else clarify once; unsure again in the same conversation (or within 30 minutes) → handoff;
 4. by intent: fault_repair → area_outage when the customer's transformer is in an outage, the open ticket's or
    order's state when one exists, else a new work order; complaint → handoff to the complaints queue with a
    work order (the nightly job opens one for every un-ticketed complaint too); outage_inquiry → area_outage
@@ -155,6 +156,12 @@ class Assistant:
         if p.action == "handoff":
             return handoff("out_of_scope")
         if p.action == "clarify":
+            # Unsure between readings, but if the likeliest is about lost supply and the customer's transformer is
+            # in an outage, the outage is the answer: asking them to rephrase first only delays it.
+            if p.intent in ("fault_repair", "outage_inquiry") and customer is not None:
+                outage = active_outage(self.db, customer.transformer_id, now)
+                if outage is not None:
+                    return A.outage_answer(outage, customer)
             return (
                 handoff("low_confidence")
                 if self._clarified_before(message, now, logged)

@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.conversation import Assistant, Message
-from assistant.evaluation import load_eval, score
+from assistant.evaluation import EvalMessage, load_eval, score
 from assistant.intent import IntentModel
 from assistant.outages import report_outage
 from assistant.store import opened
@@ -39,8 +39,25 @@ from assistant.store import opened
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def evaluate(mlflow_uri: str) -> dict:
-    """Containment and confusion of the champion on the evaluation set (see the module docstring)."""
+# assistant/evaluation/messages.jsonl labels a context instead of a customer: the crafted customers in that state.
+CONTEXT_CUSTOMERS = {"none": "EVAL", "outage": "OUT1"}
+
+
+def load_context_set(path: Path) -> list[EvalMessage]:
+    """A set written with `context` (none | outage) and `answer_kind`, as the crafted customers' messages."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw = json.loads(line)
+            intent = None if raw["intent"] == "out_of_scope" else raw["intent"]
+            customer = CONTEXT_CUSTOMERS[raw["context"]]
+            rows.append(EvalMessage(raw["id"], raw["text"], customer, raw["channel"], raw["answer_kind"], intent))
+    return rows
+
+
+def evaluate(mlflow_uri: str, path: Path | None = None) -> dict:
+    """Containment and confusion of the champion on an evaluation set (see the module docstring): the default
+    set, or a set in `path` written with contexts (assistant/evaluation/messages.jsonl)."""
     import torch
 
     from ml.knowledge import KnowledgeBase
@@ -48,7 +65,7 @@ def evaluate(mlflow_uri: str) -> dict:
     from tests.assistant import crafted
 
     torch.set_num_threads(1)  # the figures, not the speed, are measured here; the machine is shared
-    rows = load_eval()
+    rows = load_context_set(path) if path else load_eval()
     with tempfile.TemporaryDirectory(prefix="gridcare-assistant-eval-") as tmp:
         url = f"duckdb:///{Path(tmp) / 'warehouse.duckdb'}"
         crafted.load(Warehouse(url))
@@ -143,15 +160,12 @@ async def _play(url: str, key: str, rows, rate: float, seconds: float, seed: int
 
 def bare_model_throughput(mlflow_uri: str, texts: list[str], batch: int = 256, seconds: float = 5.0) -> float:
     """Messages/s of the champion's pyfunc alone, `batch` messages per predict, for about `seconds`."""
-    import pandas as pd
-
     model = IntentModel(mlflow_uri)
     model.load()
-    _, pyfunc = model._serving
-    frame = pd.DataFrame({"text": (texts * (batch // len(texts) + 1))[:batch]})
+    batch_texts = (texts * (batch // len(texts) + 1))[:batch]
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
-        pyfunc.predict(frame)
+        model.predict_batch(batch_texts)
         done += batch
     return round(done / (time.perf_counter() - started), 1)
 
@@ -188,6 +202,7 @@ def load(mlflow_uri: str, rates: list[float], seconds: float, pg_admin: str, wor
         env.pop("TICKETING_URL", None)  # orders wait in the outbox: the ticketing system is not measured here
         cmd = [sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory", "--host", "127.0.0.1"]
         cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+        cmd += ["--timeout-keep-alive", "75"]
         log = open(Path(tempfile.gettempdir()) / f"{name}.log", "w")  # noqa: SIM115 (closed with the service)
         service = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stderr=log, stdout=log)
         try:
@@ -224,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     ev = sub.add_parser("eval", help="containment and answer-kind confusion on the evaluation set")
     ev.add_argument("--mlflow-uri", required=True, help="the MLflow store holding intent_classifier@champion")
     ev.add_argument("--json", type=Path, help="also write the figures here")
+    ev.add_argument("--set", type=Path, help="a set labelled by context (assistant/evaluation/messages.jsonl)")
     ld = sub.add_parser("load", help="answers under an open-loop stream of messages")
     ld.add_argument("--mlflow-uri", required=True, help="the MLflow store holding intent_classifier@champion")
     ld.add_argument("--rates", default="50,100,200,333", help="offered messages/s, one step each")
@@ -240,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
         json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return
-    figures = evaluate(args.mlflow_uri)
+    figures = evaluate(args.mlflow_uri, args.set)
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     shown = {k: v for k, v in figures.items() if k != "misses"}

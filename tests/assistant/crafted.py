@@ -14,6 +14,7 @@ present: a fault recorded 1 h ago is still on, a contact 2 days ago is within th
 | TWIN1, TWIN2 | TR_OK | share phone 13900000009: never identified by it |
 | RATE | TR_OK  | the per-customer rate limit |
 | RST  | TR_OK  | the restart test's fault report |
+| EVAL | TR_OK  | an ordinary customer with a bill and nothing pending: assistant/evaluation/messages.jsonl's `none` context |
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ CUSTOMERS = [  # customer_id, name_masked, district, area_type, tariff, transfor
     ("TWIN2", "吴*", "海淀区", "urban", "flat", "TR_OK", 39.91, 116.31, "13900000009"),
     ("RATE", "郑*", "海淀区", "urban", "flat", "TR_OK", 39.91, 116.31, "13800000007"),
     ("RST", "冯*", "海淀区", "urban", "flat", "TR_OK", 39.91, 116.31, "13800000008"),
+    ("EVAL", "钱*", "海淀区", "urban", "flat", "TR_OK", 39.91, 116.31, "13800000010"),
 ]
 TAGS = [  # customer_id, tag, label, evidence, tou saving
     ("BILL", "tou_candidate", "峰谷电价潜在用户", "谷段用电占比 0.41", 123.45),
@@ -60,6 +62,7 @@ TAGS = [  # customer_id, tag, label, evidence, tou saving
 BILLS = [  # customer_id, month, status, bill, previous, change, kwh, alert, driver
     ("BILL", MONTH, "estimate", 256.40, 198.10, 58.30, 420.0, False, "本月用电量比上月多 95 千瓦时（+29%）"),
     ("BILL", (MONTH - dt.timedelta(days=1)).replace(day=1), "actual", 198.10, 180.00, 18.10, 325.0, False, None),
+    ("EVAL", MONTH, "estimate", 180.20, 175.00, 5.20, 300.0, False, "用电量与上月基本持平"),
 ]
 BILL_COLUMNS = [
     "customer_id",

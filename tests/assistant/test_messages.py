@@ -121,6 +121,13 @@ def test_recorded_scada_fault_is_an_area_outage(service):
     )
 
 
+def test_unsure_about_lost_supply_behind_an_outage_is_told_of_the_outage(service):
+    behind = service.message("m-uns-1", "好像有点不对劲", customer_id="SCA1", conversation_id="conv-uns-1").json()
+    assert (behind["intent"], behind["confidence"], behind["answer_kind"]) == ("outage_inquiry", 0.55, "area_outage")
+    healthy = service.message("m-uns-2", "好像有点不对劲", customer_id="OK1", conversation_id="conv-uns-2").json()
+    assert healthy["answer_kind"] == "clarify"
+
+
 def test_work_order_built_dispatched_and_delivered_once(service, ticketing, kb):
     r = service.message("m-wo-1", "家里停电了，空开合不上", customer_id="RST", channel="wechat")
     body = r.json()

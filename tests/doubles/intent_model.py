@@ -14,6 +14,7 @@ from mlflow import MlflowClient
 # keyword -> (intent, confidence, out_of_scope, action); the first keyword found in the text decides.
 RULES: tuple[tuple[str, tuple[str, float, float, str]], ...] = (
     ("天气", ("praise_suggestion", 0.05, 0.9, "handoff")),
+    ("好像", ("outage_inquiry", 0.55, 0.05, "clarify")),
     ("什么时候来电", ("outage_inquiry", 0.91, 0.01, "answer")),
     ("停电", ("fault_repair", 0.93, 0.01, "answer")),
     ("没电", ("fault_repair", 0.92, 0.01, "answer")),
