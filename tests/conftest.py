@@ -104,12 +104,12 @@ def warehouse_url(request, tmp_path):
 
 @dataclasses.dataclass(frozen=True)
 class BuiltPlatform:
-    """A small generated utility run through the whole nightly job on DuckDB (models trained quick)."""
+    """A small generated utility run through the whole nightly job on the lake (models trained quick)."""
 
     settings: object  # orchestration.resources.Settings pointing at this build's files
     manifest: dict  # the generator's _manifest.json
     result: object  # dagster ExecuteInProcessResult of the run
-    root: Path  # folder holding landing/, warehouse.duckdb and mlflow/
+    root: Path  # folder holding landing/, lake/ and mlflow/
     end: dt.date  # last generated day
 
 
@@ -120,7 +120,7 @@ BUILT_CUSTOMERS, BUILT_DAYS, BUILT_END, BUILT_SEED = 300, 40, dt.date(2026, 10, 
 def built_platform(tmp_path_factory) -> BuiltPlatform:
     """One nightly run shared by every test that reads a built warehouse (e2e, notebooks, PII scan, BI).
 
-    Tests must treat it as read-only: open the DuckDB file with read_only=True or copy it first.
+    Tests must treat it as read-only: read it through Warehouse.query, or write a copy (`duckdb_file_copy`).
     """
     import dagster as dg
 
@@ -135,7 +135,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     settings = dataclasses.replace(
         SETTINGS,
         landing_dir=landing,
-        warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}",
+        warehouse_url=lake_url(root / "lake"),
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}",
         ticketing_url=None,
         notify_url=None,
@@ -143,6 +143,24 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
     manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
     return BuiltPlatform(settings=settings, manifest=manifest, result=result, root=root, end=BUILT_END)
+
+
+def duckdb_file_copy(warehouse_url: str, target: Path) -> Path:
+    """Every schema of a lake (its current snapshot) copied into the DuckDB file `target`, for a test that writes
+    a warehouse of its own built from the session's."""
+    import duckdb
+
+    from orchestration.warehouse import Warehouse
+
+    source = Warehouse(warehouse_url).connect(read_only=True)
+    try:
+        source.execute(f"ATTACH '{target}' AS copy")
+        source.execute("COPY FROM DATABASE lake_reader TO copy")
+        source.execute("DETACH copy")
+    finally:
+        source.close()
+    duckdb.connect(str(target)).close()  # opens: the copy is a complete file
+    return target
 
 
 # Whole-pipeline runs, deployments and notebooks: what `make test-fast` leaves out (`-m "not slow"`).

@@ -9,7 +9,6 @@ import contextlib
 import dataclasses
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import threading
@@ -22,6 +21,7 @@ import requests
 import yaml
 
 from orchestration.bi.publish import publish_duckdb_snapshot, snapshot_path
+from tests.conftest import duckdb_file_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_BIN = ROOT / "superset" / ".venv" / "bin"
@@ -93,11 +93,9 @@ def superset(built_platform, tmp_path_factory):
     built warehouse, so the concurrency test can write it."""
     _require(SUPERSET_BIN / "superset", "run `make superset-venv`")
     # The nightly run itself published the BI copy; the working copy below gets its own.
-    built = built_platform.settings.warehouse.path
-    assert snapshot_path(built).exists(), "the nightly run did not publish the BI copy"
+    assert snapshot_path(built_platform.settings.warehouse).exists(), "the nightly run did not publish the BI copy"
     work = tmp_path_factory.mktemp("superset")
-    warehouse = work / "warehouse.duckdb"
-    shutil.copy(built, warehouse)
+    warehouse = duckdb_file_copy(built_platform.settings.warehouse_url, work / "warehouse.duckdb")
     publish_duckdb_snapshot(warehouse)
     password = secrets.token_urlsafe(12)
     env = {
