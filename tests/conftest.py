@@ -104,12 +104,12 @@ def warehouse_url(request, tmp_path):
 
 @dataclasses.dataclass(frozen=True)
 class BuiltPlatform:
-    """A small generated utility run through the whole nightly job on DuckDB (models trained quick)."""
+    """A small generated utility run through the whole nightly job on the lake (models trained quick)."""
 
     settings: object  # orchestration.resources.Settings pointing at this build's files
     manifest: dict  # the generator's _manifest.json
     result: object  # dagster ExecuteInProcessResult of the run
-    root: Path  # folder holding landing/, warehouse.duckdb and mlflow/
+    root: Path  # folder holding landing/, lake/ and mlflow/
     end: dt.date  # last generated day
 
 
@@ -120,7 +120,7 @@ BUILT_CUSTOMERS, BUILT_DAYS, BUILT_END, BUILT_SEED = 300, 40, dt.date(2026, 10, 
 def built_platform(tmp_path_factory) -> BuiltPlatform:
     """One nightly run shared by every test that reads a built warehouse (e2e, notebooks, PII scan, BI).
 
-    Tests must treat it as read-only: open the DuckDB file with read_only=True or copy it first.
+    Tests must treat it as read-only: read it through Warehouse.query, or write a lake of their own from it.
     """
     import dagster as dg
 
@@ -135,7 +135,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     settings = dataclasses.replace(
         SETTINGS,
         landing_dir=landing,
-        warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}",
+        warehouse_url=lake_url(root / "lake"),
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}",
         ticketing_url=None,
         notify_url=None,
