@@ -49,7 +49,7 @@ notification_delivery_job = dg.define_asset_job(
 )
 
 lake_maintenance_job = dg.define_asset_job(
-    "lake_maintenance",
+    "maintain_lake",
     selection=dg.AssetSelection.groups("maintenance"),
     description="Merge the lake's small files, expire old snapshots and delete the files nothing reads.",
     tags=WRITES_WAREHOUSE,
