@@ -14,7 +14,8 @@ SEED ?= 42
 END_DATE ?= 2026-10-31
 
 export LANDING_DIR ?= data/landing
-export WAREHOUSE_URL ?= duckdb:///data/warehouse.duckdb
+# The lake (catalog data/lake/catalog.sqlite, Parquet under data/lake/data/); README: when to choose another.
+export WAREHOUSE_URL ?= ducklake:///data/lake
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 # Which Dagster instance DAGSTER_HOME gets: local (SQLite files under it) or postgres (storage at DAGSTER_PG_URL).
 DAGSTER_INSTANCE ?= local
@@ -27,12 +28,12 @@ export MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR ?= false
 TORCH := torch==2.13.0+cpu
 WHEELS := $(wildcard /opt/wheels)
 
-.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home dbt-manifest clean kb superset superset-venv chromium bench mlflow lab
+.PHONY: help demo test test-fast lint run data ui daemon worker docs fuzz venv dagster-home dbt-manifest clean kb superset superset-venv chromium bench mlflow lab serve bench-assistant
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on DuckDB
+demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest tests
@@ -42,9 +43,10 @@ lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQ
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests
 
-# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py).
+# The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py),
+# and a fifth of the landing-contract fuzz cases (`make test` runs 200, `make fuzz` 1500).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
-	$(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
+	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q
@@ -62,8 +64,6 @@ $(STAMP): pyproject.toml constraints.txt
 #### Superset: its own venv (its pins clash with the core's), provisioned from superset/ ####
 SUPERSET_VENV := superset/.venv
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
-SUPERSET_WAREHOUSE_URI ?= duckdb:///$(CURDIR)/data/bi/warehouse.duckdb
-SUPERSET_BI_FILE := $(patsubst duckdb:///%,%,$(filter duckdb:%,$(SUPERSET_WAREHOUSE_URI)))
 SUPERSET_ENV := SUPERSET_CONFIG_PATH=$(CURDIR)/superset/superset_config.py
 
 superset-venv: $(SUPERSET_STAMP) ## Create superset/.venv with the pinned Superset (superset/constraints.txt)
@@ -73,7 +73,8 @@ $(SUPERSET_STAMP): superset/constraints.txt
 	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV); \
 	$(SUPERSET_VENV)/bin/pip install -q --upgrade "pip<27" && \
 	$(SUPERSET_VENV)/bin/pip install -q -c superset/constraints.txt \
-		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching && \
+		apache-superset duckdb-engine psycopg2-binary rich cachetools flask-caching \
+		duckdb-extensions duckdb-extension-ducklake duckdb-extension-sqlite duckdb-extension-postgres && \
 	touch $(SUPERSET_STAMP) && echo "superset environment ready in $$(( $$(date +%s) - t0 )) s"
 
 # The dashboard tests drive Debian's chromium (never a downloaded browser); a CJK font draws the Chinese labels.
@@ -81,17 +82,23 @@ chromium: ## Install Debian's chromium and a CJK font (skipped when present)
 	@if [ -x /usr/bin/chromium ] && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then :; else \
 		apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; fi
 
-superset: superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
-	@if [ -n "$(SUPERSET_BI_FILE)" ] && [ ! -f "$(SUPERSET_BI_FILE)" ]; then \
-		echo "no BI copy at $(SUPERSET_BI_FILE): run make demo (or make run) first"; exit 1; fi
-	@mkdir -p data/superset; t0=$$(date +%s); \
+# What Superset reads follows WAREHOUSE_URL (`python -m orchestration superset-env`): the lake itself, read-only;
+# the BI copy of a DuckDB file; on PostgreSQL, set SUPERSET_WAREHOUSE_URI=postgresql://bi_reader:...@host/db.
+superset: venv superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
+	@if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then eval "$$($(PY) -m orchestration superset-env)"; fi; \
+	if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then \
+		echo "set SUPERSET_WAREHOUSE_URI (PostgreSQL: the bi_reader role, docs/operations.md)"; exit 1; fi; \
+	bi_file=$${SUPERSET_WAREHOUSE_URI#duckdb:///}; \
+	if [ "$$bi_file" != "$$SUPERSET_WAREHOUSE_URI" ] && [ "$$bi_file" != ":memory:" ] && [ ! -f "$$bi_file" ]; then \
+		echo "no BI copy at $$bi_file: run make demo (or make run) first"; exit 1; fi; \
+	mkdir -p data/superset; t0=$$(date +%s); \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset db upgrade >data/superset/provision.log 2>&1 && \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/superset init >>data/superset/provision.log 2>&1 && \
 	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/python superset/provision.py \
-		--warehouse-uri "$(SUPERSET_WAREHOUSE_URI)" 2>>data/superset/provision.log && \
+		--warehouse-uri "$$SUPERSET_WAREHOUSE_URI" 2>>data/superset/provision.log && \
 	echo "Superset provisioned in $$(( $$(date +%s) - t0 )) s (log: data/superset/provision.log); serving http://127.0.0.1:8088" || \
-	{ echo "provisioning failed, see data/superset/provision.log"; exit 1; }
-	$(SUPERSET_ENV) $(SUPERSET_VENV)/bin/gunicorn -w 2 --threads 4 -b 127.0.0.1:8088 --timeout 120 \
+	{ echo "provisioning failed, see data/superset/provision.log"; exit 1; }; \
+	$(SUPERSET_ENV) exec $(SUPERSET_VENV)/bin/gunicorn -w 2 --threads 4 -b 127.0.0.1:8088 --timeout 120 \
 		--error-logfile data/superset/server.log "superset.app:create_app()"
 
 dagster-home:
@@ -167,3 +174,18 @@ clean: ## Remove every generated file under data/ and dbt's build output (keeps 
 .PHONY: bench-serving
 bench-serving: venv ## Work-order delivery throughput (orders/s) against a local ticketing stand-in
 	$(PY) -m bench.serving --orders $${ORDERS:-5000} --threads $${THREADS:-4}
+
+# The assistant's API on 127.0.0.1:8000 (OpenAPI at /docs). Two uvicorn worker processes on PostgreSQL; one on a
+# DuckDB file, which admits a single writing process. Channel adapters keep their connections: uvicorn's 5 s
+# keep-alive raced their reuse under load (ReadError), so it outlasts a typical proxy's idle timeout.
+ASSISTANT_WORKERS ?= $(if $(filter duckdb:%,$(WAREHOUSE_URL)),1,2)
+serve: venv ## The 7×24 service assistant API on http://127.0.0.1:8000 (docs at /docs; ASSISTANT_API_KEYS, docs/assistant.md)
+	$(VENV)/bin/uvicorn assistant.app:create_app --factory --host 127.0.0.1 --port $${ASSISTANT_PORT:-8000} \
+		--workers $(ASSISTANT_WORKERS) --timeout-keep-alive 75
+
+# Containment on docs/assistant/eval_messages.jsonl, then answers under an open-loop load (a PostgreSQL database is
+# created and dropped on 127.0.0.1:5432). Both use MLFLOW_TRACKING_URI's intent_classifier@champion.
+bench-assistant: venv ## The assistant: containment on the evaluation set, then latency under load (RATES, SECONDS_PER_RATE)
+	$(PY) -m bench.assistant eval --mlflow-uri "$(MLFLOW_TRACKING_URI)"
+	$(PY) -m bench.assistant load --mlflow-uri "$(MLFLOW_TRACKING_URI)" --rates $${RATES:-50,100,200,333} \
+		--seconds $${SECONDS_PER_RATE:-20}

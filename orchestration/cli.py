@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
 import sys
 import time
 
 import dagster as dg
 
+from orchestration.bi.publish import superset_connection
 from orchestration.ingestion.contract import DAILY
 from orchestration.ingestion.files import discover
 from orchestration.resources import DBT_PROJECT_DIR, PROJECT_ROOT, SETTINGS, Settings
@@ -182,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_parser("summary", help="print rows per table and quarantine counts")
     sub.add_parser("dbt-docs", help="generate the dbt docs site into dbt_project/target")
+    sub.add_parser("superset-env", help="print how Superset reaches WAREHOUSE_URL (shell assignments, for make)")
     kb = sub.add_parser("kb", help="the knowledge base of service articles")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("search", help="best article for a question, e.g. kb search 如何申请峰谷电价？").add_argument(
@@ -194,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if found else 1
     if args.command == "dbt-docs":
         return dbt_docs()
+    if args.command == "superset-env":
+        for name, value in superset_connection(SETTINGS.warehouse).items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
     if args.command == "run":
         start = time.perf_counter()
         print(f"Running job {args.job} on {SETTINGS.landing_dir} → {SETTINGS.warehouse.redacted()}", flush=True)

@@ -25,7 +25,7 @@ warehouse_job = dg.define_asset_job(
 
 nightly_job = dg.define_asset_job(
     "nightly",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("maintenance"),
     description="Everything, for the selected days: ingestion, then the warehouse, ML scoring and serving.",
     tags=WRITES_WAREHOUSE,
 )
@@ -48,4 +48,11 @@ notification_delivery_job = dg.define_asset_job(
     description="Send the proactive notices now due: those the night built while their customers slept.",
 )
 
-jobs = [ingestion_job, warehouse_job, nightly_job, retrain_job, notification_delivery_job]
+lake_maintenance_job = dg.define_asset_job(
+    "lake_maintenance",
+    selection=dg.AssetSelection.groups("maintenance"),
+    description="Merge the lake's small files, expire old snapshots and delete the files nothing reads.",
+    tags=WRITES_WAREHOUSE,
+)
+
+jobs = [ingestion_job, warehouse_job, nightly_job, retrain_job, notification_delivery_job, lake_maintenance_job]

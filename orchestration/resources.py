@@ -3,7 +3,7 @@
 | variable | default | what |
 |---|---|---|
 | LANDING_DIR | data/landing | where source systems deliver files (docs/landing_contract.md) |
-| WAREHOUSE_URL | duckdb:///data/warehouse.duckdb | the warehouse: a DuckDB file or postgresql://user[:pw]@host:port/db |
+| WAREHOUSE_URL | ducklake:///data/lake | the warehouse: the lake (file or PostgreSQL catalog), a DuckDB file or PostgreSQL (url.py) |
 | MLFLOW_TRACKING_URI | sqlite:///data/mlflow/mlflow.db | MLflow tracking store (artifacts beside it) |
 | MLFLOW_ARTIFACT_ROOT | beside a SQLite store, else data/mlflow/artifacts | where new experiments keep artifacts |
 | TICKETING_URL | (unset) | base URL of the ticketing system that receives work orders |
@@ -11,7 +11,7 @@
 | NOTIFY_URL | (unset) | base URL of the notification gateway (SMS, WeChat, app push) that delivers proactive notices |
 | NOTIFY_TOKEN | (unset) | bearer token for the notification gateway |
 | PARTITIONS_START | 2025-01-01 | first day of the daily partitions |
-| DAGSTER_EXECUTOR | (by engine) | how a run's steps execute: in_process (DuckDB default), multiprocess (PostgreSQL default), celery, k8s |
+| DAGSTER_EXECUTOR | (by warehouse) | how a run's steps execute: multiprocess (default), in_process (forced on a single DuckDB file), celery, k8s |
 | DAGSTER_MAX_CONCURRENT_STEPS | 2 | steps at once per run under the multiprocess and k8s executors |
 | CELERY_BROKER_URL | pyamqp://guest:guest@127.0.0.1:5672// | broker of the celery executor (Celery's own variable: workers read it too) |
 | CELERY_RESULT_BACKEND | rpc:// | where celery workers report step results |
@@ -43,6 +43,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # The service processes as BPMN 2.0 files: part of the code, versioned with it, not an environment setting.
 PROCESS_DIR = PROJECT_ROOT / "docs" / "process"
+# The embedded default: the lake under data/, with its catalog in a SQLite file beside the Parquet files.
+DEFAULT_WAREHOUSE_URL = "ducklake:///data/lake"
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,15 @@ class Settings:
     mlflow_artifact_root: str | None = None
     notify_url: str | None = None
     notify_token: str | None = field(default=None, repr=False)
+    # How far back the lake can travel: the weekly maintenance expires older snapshots and deletes their files.
+    lake_retention_days: int = 30
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             landing_dir=Path(env.get("LANDING_DIR", "data/landing")).resolve(),
-            warehouse_url=env.get("WAREHOUSE_URL", "duckdb:///data/warehouse.duckdb"),
+            warehouse_url=env.get("WAREHOUSE_URL", DEFAULT_WAREHOUSE_URL),
             mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI", f"sqlite:///{Path('data/mlflow/mlflow.db').resolve()}"),
             ticketing_url=env.get("TICKETING_URL") or None,
             partitions_start=env.get("PARTITIONS_START", "2025-01-01"),
@@ -87,6 +91,7 @@ class Settings:
             mlflow_artifact_root=env.get("MLFLOW_ARTIFACT_ROOT") or None,
             notify_url=env.get("NOTIFY_URL") or None,
             notify_token=env.get("NOTIFY_TOKEN") or None,
+            lake_retention_days=int(env.get("LAKE_RETENTION_DAYS", "30")),
         )
 
     @property
@@ -108,9 +113,10 @@ def __getattr__(name: str):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse (DuckDB file or PostgreSQL) that every asset reads and writes."""
+    """The warehouse (the lake, a DuckDB file or PostgreSQL) that every asset reads and writes."""
 
     url: str
+    lake_retention_days: int = 30
 
     def get(self) -> Warehouse:
         return Warehouse(self.url)
@@ -139,8 +145,9 @@ class MlflowResource(dg.ConfigurableResource):
             Path(self.tracking_uri[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         return self.tracking_uri
 
-    def registration(self, run_id: str, experiment: str) -> dict[str, str | None]:
-        """The options every training asset registers its model with: the run as data version, and where a new
+    def registration(self, run_id: str, experiment: str, lake_snapshot: int | None = None) -> dict[str, str | None]:
+        """The options every training asset registers its model with: the data version (the lake snapshot the
+        training data was read at, which `AT (VERSION => n)` reads again; elsewhere the run), and where a new
         `experiment` keeps its artifacts (`ml.tracking.default_artifact_location` under `artifact_root`; a
         database-backed store with no root keeps them under data/mlflow/artifacts, a SQLite store beside it)."""
         from ml.tracking import default_artifact_location  # mlflow loads with the training step, not the location
@@ -149,7 +156,8 @@ class MlflowResource(dg.ConfigurableResource):
         if root is None and not self.tracking_uri.startswith("sqlite:///"):
             root = "data/mlflow/artifacts"
         location = None if root is None else default_artifact_location(self.tracking_uri, experiment, root)
-        return {"data_version": f"run-{run_id[:8]}", "artifact_location": location}
+        version = f"lake-snapshot-{lake_snapshot}" if lake_snapshot is not None else f"run-{run_id[:8]}"
+        return {"data_version": version, "artifact_location": location}
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -267,7 +275,7 @@ def build_resources(settings: Settings | None = None) -> dict:
     """The resources for a given configuration (default: the environment's; tests pass their own Settings)."""
     settings = settings or load_settings()
     return {
-        "warehouse": WarehouseResource(url=settings.warehouse_url),
+        "warehouse": WarehouseResource(url=settings.warehouse_url, lake_retention_days=settings.lake_retention_days),
         "landing": LandingResource(landing_dir=str(settings.landing_dir)),
         "mlflow": MlflowResource(
             tracking_uri=settings.mlflow_tracking_uri, artifact_root=settings.mlflow_artifact_root
@@ -298,19 +306,22 @@ PRELOAD_MODULES = ("orchestration.definitions", "great_expectations")
 def build_executor(settings: Settings | None = None) -> dg.ExecutorDefinition:
     """How a run's steps execute, chosen once for every job.
 
-    Unset, DAGSTER_EXECUTOR follows the warehouse: DuckDB admits one writing process per file, so its steps
-    share the run's process; on PostgreSQL they run in parallel processes. `celery` hands each step to the
+    Unset, DAGSTER_EXECUTOR follows the warehouse: the lake and PostgreSQL take writers from many processes, so
+    steps run in parallel processes (DAGSTER_MAX_CONCURRENT_STEPS); a single DuckDB file admits one writing
+    process, so its steps share the run's process. `celery` hands each step to the
     Celery workers listening on CELERY_BROKER_URL (queue DAGSTER_CELERY_QUEUE), `k8s` to one Kubernetes Job per step.
     Every executor but in_process needs a persistent instance (DAGSTER_HOME) that all step processes reach.
     """
     settings = settings or load_settings()
-    kind = settings.executor or ("in_process" if settings.warehouse.engine == "duckdb" else "multiprocess")
+    concurrent = settings.warehouse.concurrent_writers
+    kind = settings.executor or ("multiprocess" if concurrent else "in_process")
     if kind not in EXECUTORS:
         raise ValueError(f"DAGSTER_EXECUTOR={kind!r}: expected one of {', '.join(EXECUTORS)}")
-    if kind != "in_process" and settings.warehouse.engine == "duckdb":
+    if kind != "in_process" and not concurrent:
         raise ValueError(
-            f"DAGSTER_EXECUTOR={kind} needs a PostgreSQL warehouse: a DuckDB file admits one writing process, "
-            "so its steps must share one (in_process). Set WAREHOUSE_URL=postgresql://..."
+            f"DAGSTER_EXECUTOR={kind} needs a warehouse that several processes write: a DuckDB file admits one "
+            "writing process, so its steps must share one (in_process). Set WAREHOUSE_URL=ducklake:///data/lake "
+            "(or a lake with a PostgreSQL catalog, or postgresql://...)"
         )
     if kind == "in_process":
         return dg.in_process_executor

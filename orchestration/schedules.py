@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.files import discover
-from orchestration.jobs import nightly_job, notification_delivery_job, retrain_job
+from orchestration.jobs import lake_maintenance_job, nightly_job, notification_delivery_job, retrain_job
 from orchestration.resources import LandingResource
 
 
@@ -81,5 +81,14 @@ hourly_notification_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-schedules = [nightly_schedule, weekly_retrain_schedule, hourly_notification_schedule]
+# After the weekly retraining (04:00) and before the working week: merging rewrites whole tables, which no
+# nightly run should wait on.
+weekly_lake_maintenance_schedule = dg.ScheduleDefinition(
+    job=lake_maintenance_job,
+    cron_schedule="0 6 * * 0",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+schedules = [nightly_schedule, weekly_retrain_schedule, hourly_notification_schedule, weekly_lake_maintenance_schedule]
 sensors = [new_day_sensor]

@@ -1,6 +1,8 @@
 """Provision Superset from the repo: the admin user and the dashboards as code. Runs in superset/.venv.
 
     superset/.venv/bin/python superset/provision.py --warehouse-uri duckdb:////abs/data/bi/warehouse.duckdb
+    GRIDCARE_LAKE_CATALOG=sqlite:/abs/data/lake/catalog.sqlite superset/.venv/bin/python superset/provision.py \
+        --warehouse-uri duckdb:///:memory:          # the lake, read where it lies (superset_config.py)
 
 after `superset db upgrade` and `superset init` (the Makefile's `superset` target runs all of it). The admin
 comes from SUPERSET_ADMIN_USER / SUPERSET_ADMIN_PASSWORD; without a password, one is generated and printed
@@ -29,9 +31,15 @@ def bundle(assets_dir: Path, warehouse_uri: str) -> dict[str, str]:
         if rel.startswith("databases/"):
             db = yaml.safe_load(text)
             db["sqlalchemy_uri"] = warehouse_uri
-            if not warehouse_uri.startswith("duckdb:"):
-                # read_only is DuckDB's connect argument; on PostgreSQL the bi_reader role is what keeps it so.
+            if not warehouse_uri.startswith("duckdb:") or warehouse_uri.endswith(":memory:"):
+                # read_only is DuckDB's connect argument for a file. On PostgreSQL the bi_reader role keeps
+                # Superset read-only; on the lake (an in-memory database), the read-only ATTACH that
+                # superset_config.py makes for every connection.
                 db["extra"]["engine_params"].pop("connect_args", None)
+            if warehouse_uri.endswith(":memory:"):
+                # The lake holds raw and staging (personal data) beside the marts, and no role can hide them:
+                # no SQL Lab on it, so what Superset shows is the marts and ml datasets of the charts.
+                db["expose_in_sqllab"] = False
             text = yaml.safe_dump(db, allow_unicode=True, sort_keys=False)
         contents[rel] = text
     return contents
@@ -56,7 +64,11 @@ def ensure_admin(security_manager, username: str, password: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse-uri", required=True, help="SQLAlchemy URI of the BI copy or bi_reader")
+    parser.add_argument(
+        "--warehouse-uri",
+        required=True,
+        help="SQLAlchemy URI of the BI copy, bi_reader, or duckdb:///:memory: for the lake",
+    )
     parser.add_argument("--assets", type=Path, default=ASSETS)
     args = parser.parse_args(argv)
 

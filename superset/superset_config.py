@@ -8,11 +8,16 @@ generated once into data/superset/secret_key; the admin's password comes from th
 |---|---|---|
 | SUPERSET_SECRET_KEY | generated once into data/superset/secret_key | signs sessions, encrypts connection secrets |
 | SUPERSET_METADATA_URI | sqlite:///data/superset/superset.db | Superset's own metadata database |
+| GRIDCARE_LAKE_CATALOG | unset | the lake's catalog (`sqlite:/…/catalog.sqlite`, `postgres:dbname=…`): attached read-only |
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SUPERSET_DATA_DIR = PROJECT_ROOT / "data" / "superset"
@@ -58,8 +63,40 @@ TALISMAN_CONFIG = {
     "session_cookie_secure": False,
 }
 RATELIMIT_STORAGE_URI = "memory://"
-FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True}
+# No sub-queries in a chart's ad-hoc SQL (Superset's default, kept explicit): on the lake, a sub-query could
+# otherwise reach the raw schemas the read-only attachment also holds.
+FEATURE_FLAGS = {"DASHBOARD_NATIVE_FILTERS": True, "ALLOW_ADHOC_SUBQUERY": False}
 # No internet map tiles on the utility's network: deck.gl maps stay off (the heat map is an ECharts grid).
 MAPBOX_API_KEY = ""
 # Superset must never write the warehouse: the connections are read-only, and SQL Lab may not run DML.
 PREVENT_UNSAFE_DB_CONNECTIONS = True
+
+
+# The lake (DuckLake): Superset reads the warehouse itself, not a copy. Each DuckDB connection (an in-memory
+# database, `duckdb:///:memory:`) loads the lake's extensions from their pinned wheels, never downloading them,
+# and attaches the lake read-only; a query sees one committed snapshot, never a half-written day.
+LAKE_CATALOG = os.environ.get("GRIDCARE_LAKE_CATALOG")
+
+
+def _extensions_module():
+    """orchestration/warehouse/extensions.py, loaded by path: it needs only duckdb, unlike the rest of the core."""
+    path = PROJECT_ROOT / "orchestration" / "warehouse" / "extensions.py"
+    spec = importlib.util.spec_from_file_location("gridcare_duckdb_extensions", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+if LAKE_CATALOG:
+    _extensions = _extensions_module()
+
+    @event.listens_for(Engine, "connect")
+    def _attach_lake(dbapi_connection, _record) -> None:
+        if not type(dbapi_connection).__module__.startswith("duckdb_engine"):
+            return  # Superset's own metadata database, or a PostgreSQL warehouse
+        con = getattr(dbapi_connection, "_ConnectionWrapper__c", dbapi_connection)  # the wrapped duckdb connection
+        con.execute("SET autoinstall_known_extensions = false")
+        _extensions.load_extensions(con, "ducklake", LAKE_CATALOG.partition(":")[0])
+        quoted = LAKE_CATALOG.replace("'", "''")
+        con.execute(f"ATTACH IF NOT EXISTS 'ducklake:{quoted}' AS lake (READ_ONLY)")
+        con.execute("USE lake")

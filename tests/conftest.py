@@ -83,23 +83,33 @@ def make_pg_database():
     _pg_admin_execute(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names))
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+def lake_url(folder: Path) -> str:
+    """The embedded default: the lake in `folder` (SQLite catalog, Parquet files)."""
+    return f"ducklake:///{folder}"
+
+
+def lake_pg_url(pg_url: str, data_path: Path) -> str:
+    """The lake with its catalog in the PostgreSQL database `pg_url` and its files under `data_path`."""
+    return pg_url.replace("postgresql://", "ducklake+postgresql://", 1) + f"?data_path={data_path}"
+
+
+@pytest.fixture(params=["lake", "postgres"])
 def warehouse_url(request, tmp_path):
-    """The same test on the embedded DuckDB file and on PostgreSQL."""
-    if request.param == "duckdb":
-        yield f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    """The same test on the embedded lake (SQLite catalog) and on PostgreSQL."""
+    if request.param == "lake":
+        yield lake_url(tmp_path / "lake")
     else:
         yield request.getfixturevalue("pg_url")
 
 
 @dataclasses.dataclass(frozen=True)
 class BuiltPlatform:
-    """A small generated utility run through the whole nightly job on DuckDB (models trained quick)."""
+    """A small generated utility run through the whole nightly job on the lake (models trained quick)."""
 
     settings: object  # orchestration.resources.Settings pointing at this build's files
     manifest: dict  # the generator's _manifest.json
     result: object  # dagster ExecuteInProcessResult of the run
-    root: Path  # folder holding landing/, warehouse.duckdb and mlflow/
+    root: Path  # folder holding landing/, lake/ and mlflow/
     end: dt.date  # last generated day
 
 
@@ -110,7 +120,7 @@ BUILT_CUSTOMERS, BUILT_DAYS, BUILT_END, BUILT_SEED = 300, 40, dt.date(2026, 10, 
 def built_platform(tmp_path_factory) -> BuiltPlatform:
     """One nightly run shared by every test that reads a built warehouse (e2e, notebooks, PII scan, BI).
 
-    Tests must treat it as read-only: open the DuckDB file with read_only=True or copy it first.
+    Tests must treat it as read-only: read it through Warehouse.query, or write a lake of their own from it.
     """
     import dagster as dg
 
@@ -125,7 +135,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     settings = dataclasses.replace(
         SETTINGS,
         landing_dir=landing,
-        warehouse_url=f"duckdb:///{root / 'warehouse.duckdb'}",
+        warehouse_url=lake_url(root / "lake"),
         mlflow_tracking_uri=f"sqlite:///{root / 'mlflow' / 'mlflow.db'}",
         ticketing_url=None,
         notify_url=None,
@@ -143,6 +153,7 @@ SLOW_PATHS = (
     "bench/",
     "orchestration/reliability/",
     "orchestration/test_operations.py",
+    "orchestration/test_prepare.py",  # five dbt parses in subprocesses
 )
 
 

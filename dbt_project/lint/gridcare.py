@@ -12,3 +12,5 @@ def _call(name):
 incremental_date_filter = _call("incremental_date_filter")
 delete_incremental_date_range = _call("delete_incremental_date_range")
 requested_date_range_condition = _call("requested_date_range_condition")
+incremental_month_filter = _call("incremental_month_filter")
+delete_incremental_month_range = _call("delete_incremental_month_range")

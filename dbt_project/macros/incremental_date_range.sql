@@ -49,3 +49,43 @@
         delete from {{ this }} where {{ gridcare.requested_date_range_condition(date_column) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Month-grain incremental loading for aggregates by calendar month of a daily fact (e.g. kWh per customer
+    and month). A month is rebuilt whole from its days, so that a re-delivered day changes its month's total
+    and never adds to it: with a requested range, every month the range touches is deleted (pre-hook) and
+    rebuilt; without, the newest month the table holds is deleted and rebuilt, and newer months appended.
+-#}
+
+{#- The first day of the month of a date literal, as SQL. -#}
+{% macro month_start_of(date_literal) -%}
+    cast({{ dbt.date_trunc('month', "cast('" ~ date_literal ~ "' as date)") }} as date)
+{%- endmacro %}
+
+{#- A boolean SQL condition selecting the days whose months this run builds. -#}
+{% macro incremental_month_filter(date_expression, this_month_column) -%}
+    {%- if gridcare.incremental_range_requested() -%}
+        {{ date_expression }} >= {{ gridcare.month_start_of(gridcare.requested_date('min_date') or '0001-01-01') }}
+        and {{ date_expression }} < cast({{ dbt.dateadd(
+            'month', 1, gridcare.month_start_of(gridcare.requested_date('max_date') or '9999-12-31')) }} as date)
+    {%- elif is_incremental() -%}
+        {#- The pre-hook has just deleted the newest month: the month after the newest one left is where the
+            rebuild starts (every month, when none is left). -#}
+        {{ date_expression }} >= coalesce(
+            (select cast({{ dbt.dateadd('month', 1, 'max(' ~ this_month_column ~ ')') }} as date) from {{ this }}),
+            cast('0001-01-01' as date))
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook: delete the months this run rebuilds (see incremental_month_filter); nothing on a full build. -#}
+{% macro delete_incremental_month_range(month_column) -%}
+    {%- if is_incremental() and gridcare.incremental_range_requested() -%}
+        delete from {{ this }}
+        where {{ month_column }} between {{ gridcare.month_start_of(gridcare.requested_date('min_date') or '0001-01-01') }}
+            and {{ gridcare.month_start_of(gridcare.requested_date('max_date') or '9999-12-31') }}
+    {%- elif is_incremental() -%}
+        delete from {{ this }} where {{ month_column }} = (select max({{ month_column }}) from {{ this }})
+    {%- endif -%}
+{%- endmacro %}

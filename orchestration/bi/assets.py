@@ -28,10 +28,13 @@ def _bi_tables() -> list[dg.AssetKey]:
 
 @dg.asset(group_name="dashboards", deps=_bi_tables(), kinds={"duckdb", "postgres"})
 def bi_warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource, bi: BiResource):
-    """What Superset reads, refreshed after each build. DuckDB: a copy of the marts and ml schemas only,
-    published atomically to bi/warehouse.duckdb beside the warehouse. PostgreSQL: grants that let the
-    `bi_reader` role read marts and ml and nothing else."""
+    """What Superset reads, refreshed after each build. The lake: the lake itself, read-only, at the snapshot
+    this build committed (nothing to copy). A DuckDB file: a copy of the marts and ml schemas only, published
+    atomically to bi/warehouse.duckdb beside it. PostgreSQL: grants that let the `bi_reader` role read marts
+    and ml and nothing else."""
     wh = warehouse.parsed
+    if wh.lake:
+        return dg.MaterializeResult(metadata={"reads": "the lake, read-only", **warehouse.get().snapshot_metadata()})
     if wh.engine == "duckdb":
         target = snapshot_path(wh.path)
         rows = publish_duckdb_snapshot(wh.path, target)

@@ -6,6 +6,10 @@ nightly run (or be blocked by it). So on DuckDB the pipeline publishes a read-on
 with one rename, so Superset opens either the old copy or the new one, never half of one. Raw and staging
 data (unmasked personal data) never reach the copy.
 
+The lake needs no copy: every reader sees one committed snapshot, so Superset attaches the lake itself,
+read-only (superset/superset_config.py), with SQL Lab and sub-queries off on that connection: its charts read
+the `marts` and `ml` datasets and nothing a user types can reach `raw` or `staging`.
+
 On PostgreSQL Superset connects as the role `bi_reader`, which may read `marts` and `ml` and nothing else.
 """
 
@@ -16,15 +20,17 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.warehouse.url import WarehouseUrl
+
 BI_SCHEMAS = ("marts", "ml")
 # Schemas holding personal data in clear or intermediate joins of it: never readable by BI.
 PRIVATE_SCHEMAS = ("raw", "staging", "intermediate", "serving")
 BI_READER = "bi_reader"
 
 
-def snapshot_path(warehouse_path: Path) -> Path:
+def snapshot_path(warehouse: Path) -> Path:
     """Where the BI copy of a DuckDB warehouse lives: `bi/` beside it (data/bi/warehouse.duckdb)."""
-    return warehouse_path.parent / "bi" / warehouse_path.name
+    return warehouse.parent / "bi" / warehouse.name
 
 
 def publish_duckdb_snapshot(warehouse_path: Path, target: Path | None = None) -> dict[str, int]:
@@ -58,6 +64,19 @@ def publish_duckdb_snapshot(warehouse_path: Path, target: Path | None = None) ->
         con.close()
     os.replace(tmp, target)
     return rows
+
+
+def superset_connection(warehouse: WarehouseUrl) -> dict[str, str]:
+    """How Superset reaches what BI may read, as environment variables for `make superset`.
+
+    `SUPERSET_WAREHOUSE_URI`: the BI copy of a DuckDB file, or an in-memory DuckDB for the lake, which
+    `GRIDCARE_LAKE_CATALOG` (the lake's catalog) makes superset_config.py attach read-only. PostgreSQL: none
+    here, Superset connects as `bi_reader` with its own password (SUPERSET_WAREHOUSE_URI set by hand)."""
+    if warehouse.lake:
+        return {"SUPERSET_WAREHOUSE_URI": "duckdb:///:memory:", "GRIDCARE_LAKE_CATALOG": warehouse.lake_catalog()}
+    if warehouse.engine == "duckdb":
+        return {"SUPERSET_WAREHOUSE_URI": f"duckdb:///{snapshot_path(warehouse.path)}"}
+    return {}
 
 
 def grant_bi_reader(cur, password: str | None = None) -> None:

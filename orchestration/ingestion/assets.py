@@ -134,7 +134,7 @@ def build_ingestion_asset(dataset: Dataset, partitions_def: dg.PartitionsDefinit
         )
         rejected = load.files_rejected
         yield dg.MaterializeResult(
-            metadata=_metadata(load, days),
+            metadata={**_metadata(load, days), **wh.snapshot_metadata()},
             check_results=[
                 dg.AssetCheckResult(
                     check_name="rows_conserved",

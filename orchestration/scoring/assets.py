@@ -67,6 +67,7 @@ def intent_classifier(
     champion = _champion(mlflow.uri, INTENT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
+    snapshot = warehouse.get().snapshot_id()  # before the read: the data version of what training sees
     labelled = _frame(
         warehouse,
         "SELECT message_text, agent_intent FROM staging.stg_crm__interactions WHERE agent_intent IS NOT NULL",
@@ -75,11 +76,14 @@ def intent_classifier(
     # One epoch proves the path from warehouse to registry to scores; quality is tested in tests/ml.
     cfg = IntentTrainConfig.small(epochs=1) if config.quick else IntentTrainConfig()
     metrics, objects = train_intent(cfg, extra_labelled=labelled)
-    reg = register_intent_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, INTENT_MODEL))
+    reg = register_intent_model(
+        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, INTENT_MODEL, snapshot)
+    )
     return dg.MaterializeResult(
         metadata={
             "trained": True,
             "mlflow_run_id": reg.run_id,
+            **({} if snapshot is None else {"lake_snapshot_id": snapshot}),
             "version": reg.version,
             "promoted": reg.promoted,
             "agent_labels_used": len(labelled),
@@ -104,6 +108,7 @@ def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) ->
     run = intent_scoring.score_interactions(wh, predict, int(champion.version))
     return dg.MaterializeResult(
         metadata={
+            **warehouse.get().snapshot_metadata(),
             "rows_scored": run.scored,
             "rows_kept": run.kept,
             "rows_removed": run.removed,
@@ -143,17 +148,21 @@ def transformer_fault_model(
     champion = _champion(mlflow.uri, FAULT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
+    snapshot = warehouse.get().snapshot_id()
     telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
     faults = _frame(warehouse, FAULTS_SQL, FAULTS_COLUMNS)
     # The backtest replays scoring on past days; every 3rd day keeps a half-year backtest near a minute on two
     # cores while still placing an alert inside every 3–7-day warning window.
     cfg = FaultRiskConfig(backtest_step_days=7 if config.quick else 3)
     metrics, objects = train_fault_risk(cfg, telemetry, faults)
-    reg = register_fault_risk_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, FAULT_MODEL))
+    reg = register_fault_risk_model(
+        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, FAULT_MODEL, snapshot)
+    )
     return dg.MaterializeResult(
         metadata={
             "trained": True,
             "mlflow_run_id": reg.run_id,
+            **({} if snapshot is None else {"lake_snapshot_id": snapshot}),
             "version": reg.version,
             "promoted": reg.promoted,
             **_numbers(metrics),
@@ -177,6 +186,7 @@ def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource)
     rows = warehouse.get().replace_table(ML_SCHEMA, "transformer_fault_risk", out)
     return dg.MaterializeResult(
         metadata={
+            **warehouse.get().snapshot_metadata(),
             "rows": rows,
             "as_of": as_of.isoformat(),
             "alerts": int(out["alert"].sum()),
@@ -204,18 +214,20 @@ def consumption_forecaster(
     champion = _champion(mlflow.uri, CONSUMPTION_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
+    snapshot = warehouse.get().snapshot_id()
     readings, customers, temperature = consumption_history.training_frames(
         warehouse.get(), CONSUMPTION_TRAINING_CUSTOMERS
     )
     cfg = ConsumptionTrainConfig.small() if config.quick else ConsumptionTrainConfig()
     metrics, objects = train_consumption(cfg, readings, customers, temperature)
     reg = register_consumption_model(
-        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, CONSUMPTION_MODEL)
+        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, CONSUMPTION_MODEL, snapshot)
     )
     return dg.MaterializeResult(
         metadata={
             "trained": True,
             "mlflow_run_id": reg.run_id,
+            **({} if snapshot is None else {"lake_snapshot_id": snapshot}),
             "version": reg.version,
             "promoted": reg.promoted,
             **{k: float(v) for k, v in metrics.items()},
@@ -249,6 +261,7 @@ def consumption_forecast(warehouse: WarehouseResource, mlflow: MlflowResource) -
     customers = rows // horizon
     return dg.MaterializeResult(
         metadata={
+            **warehouse.get().snapshot_metadata(),
             "rows": rows,
             "customers": customers,
             "as_of": as_of.isoformat(),
@@ -284,17 +297,21 @@ def complaint_model(
     if champion is not None and not config.retrain:
         return _kept(champion)
     wh = warehouse.get()
+    snapshot = wh.snapshot_id()
     span = complaint_history.history_span(wh)
     if span is None:
         raise dg.Failure("marts.fct_daily_consumption has no readings: no history to learn complaints from")
     cfg = ComplaintTrainConfig.small() if config.quick else ComplaintTrainConfig()
     history = complaint_history.read_history(wh, span[0] - dt.timedelta(days=56))
     metrics, objects = train_complaint(cfg, history, *span)
-    reg = register_complaint_model(mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, COMPLAINT_MODEL))
+    reg = register_complaint_model(
+        mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, COMPLAINT_MODEL, snapshot)
+    )
     return dg.MaterializeResult(
         metadata={
             "trained": True,
             "mlflow_run_id": reg.run_id,
+            **({} if snapshot is None else {"lake_snapshot_id": snapshot}),
             "version": reg.version,
             "promoted": reg.promoted,
             **{k: float(v) for k, v in metrics.items()},
@@ -324,6 +341,7 @@ def complaint_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.M
     written = wh.replace_table(ML_SCHEMA, "complaint_risk", out)
     return dg.MaterializeResult(
         metadata={
+            **warehouse.get().snapshot_metadata(),
             "rows": written,
             "as_of": as_of.isoformat(),
             "mean_risk": float(out["risk"].mean()),

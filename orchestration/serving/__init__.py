@@ -4,7 +4,7 @@ Plain library (no dagster): `orchestration/serving/assets.py` wraps it; docs/ser
 the states and why every order reaches the ticketing system exactly once.
 """
 
-from orchestration.serving.delivery import DeliveryReport, RetryPolicy, TicketingClient, deliver_pending
+from orchestration.serving.delivery import DeliveryReport, RetryPolicy, TicketingClient, deliver_orders, deliver_pending
 from orchestration.serving.dispatch import Assignment, Worker, haversine_km, nearest_worker
 from orchestration.serving.orders import (
     CUSTOMER_REQUEST,
@@ -35,6 +35,7 @@ __all__ = [
     "WorkOrder",
     "Worker",
     "build_work_orders",
+    "deliver_orders",
     "deliver_pending",
     "external_id",
     "haversine_km",

@@ -193,11 +193,19 @@ def deliver_pending(
     `due` (SQL condition, parameters) narrows the pending items to those to send now; `prepare` may complete
     the bodies in memory just before sending (a notification's recipient address), never in the outbox.
     """
-    policy = client.policy
-    report = DeliveryReport()
     pending = outbox.pending(limit, *due)
     if prepare is not None:
         pending = prepare(pending)
+    return deliver_orders(outbox, client, pending, on_batch)
+
+
+def deliver_orders(
+    outbox: Outbox, client: TicketingClient, pending: list[tuple[str, str]], on_batch=None
+) -> DeliveryReport:
+    """Send these pending orders, (external_id, payload JSON) as the outbox holds them, recording outcomes in
+    batches. The assistant sends the order it just opened this way, without waiting for the nightly run."""
+    policy = client.policy
+    report = DeliveryReport()
     report.sent = len(pending)
     circuit = _Circuit(policy.open_circuit_after)
     start = time.perf_counter()

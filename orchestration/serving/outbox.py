@@ -11,12 +11,12 @@ Bookkeeping times (created_at, last_attempt_at, delivered_at) are UTC.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -28,6 +28,7 @@ SCHEMA = "serving"
 TABLE = f"{SCHEMA}.work_order_outbox"
 PENDING, DELIVERED, DEAD_LETTER = "pending", "delivered", "dead_letter"
 STATES = (PENDING, DELIVERED, DEAD_LETTER)
+T = TypeVar("T")
 
 _COLUMNS = (
     ("external_id", "text", "PRIMARY KEY"),
@@ -92,29 +93,28 @@ class Outbox:
         self.table = table
         self.extra_columns = tuple(extra_columns)
 
-    @contextlib.contextmanager
-    def _duck(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _duck(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work(con)` in one DuckDB transaction, run again if a concurrent writer of the lake got there first."""
         con = _connect_when_free(self.wh)
         try:
-            con.execute("BEGIN TRANSACTION")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            return self.wh.transaction(con, work)
         finally:
             con.close()
 
     def ensure(self) -> None:
         """Create the schema and table where missing."""
         types = _TYPES[self.wh.engine]
-        cols = ", ".join(f"{n} {types[t]} {extra}".strip() for n, t, extra in _COLUMNS + self.extra_columns)
+        # The lake has no PRIMARY KEY (DuckLake refuses constraints other than NOT NULL): on DuckDB the key is
+        # kept by `add`, which inserts only the IDs absent in its own transaction.
+        key = "PRIMARY KEY" if self.wh.engine == "postgres" else "NOT NULL"
+        cols = ", ".join(
+            f"{n} {types[t]} {key if extra == 'PRIMARY KEY' else extra}".strip()
+            for n, t, extra in _COLUMNS + self.extra_columns
+        )
         schema = self.table.split(".")[0]
         stmts = [f"CREATE SCHEMA IF NOT EXISTS {schema}", f"CREATE TABLE IF NOT EXISTS {self.table} ({cols})"]
         if self.wh.engine == "duckdb":
-            with self._duck() as con:
-                for s in stmts:
-                    con.execute(s)
+            self._duck(lambda con: [con.execute(s) for s in stmts])
         else:
             with self.wh.pg() as con, con.cursor() as cur:
                 cur.execute(f"SELECT pg_advisory_xact_lock({PG_DDL_LOCK})")  # concurrent CREATE SCHEMA races otherwise
@@ -134,13 +134,21 @@ class Outbox:
             return []
         cols = ", ".join(["external_id", "kind", "subject_id", "payload", "state", "attempts", "created_at", *extra])
         if self.wh.engine == "duckdb":
-            frame = pd.DataFrame(rows, columns=cols.split(", "))
-            with self._duck() as con:
-                con.register("_new", frame)
-                inserted = con.execute(
-                    f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM _new ON CONFLICT DO NOTHING RETURNING external_id"
-                ).fetchall()
-            return [r[0] for r in inserted]
+            # The lake supports neither ON CONFLICT nor RETURNING: the new IDs are found, then inserted, in one
+            # transaction (the first of an ID repeated in `orders` wins, as ON CONFLICT DO NOTHING would keep).
+            frame = pd.DataFrame(rows, columns=cols.split(", ")).drop_duplicates("external_id")
+
+            def insert_new(con: duckdb.DuckDBPyConnection) -> set[str]:
+                con.register("_given", frame)
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE _new AS
+                        SELECT * FROM _given WHERE external_id NOT IN (SELECT external_id FROM {self.table})"""
+                )
+                con.execute(f"INSERT INTO {self.table} ({cols}) SELECT {cols} FROM _new")
+                return {r[0] for r in con.execute("SELECT external_id FROM _new").fetchall()}
+
+            inserted = self._duck(insert_new)
+            return [i for i in frame["external_id"] if i in inserted]
         from psycopg2.extras import execute_values
 
         with self.wh.pg() as con, con.cursor() as cur:
@@ -221,9 +229,12 @@ class Outbox:
                     "response_body": "object",
                 }
             )
-            with self._duck() as con:
+
+            def apply(con: duckdb.DuckDBPyConnection) -> None:
                 con.register("_outcomes", frame)
                 con.execute(update.format(values="_outcomes AS v"))
+
+            self._duck(apply)
             return
         from psycopg2.extras import execute_values
 

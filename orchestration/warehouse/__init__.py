@@ -1,9 +1,9 @@
-"""The warehouse: the raw layer the platform writes on DuckDB or PostgreSQL, and the dbt build over it.
+"""The warehouse: the raw layer the platform writes on the lake, a DuckDB file or PostgreSQL, and the dbt build.
 
 `Warehouse(url)` is the one read and write path for Python: an interface (`base.py`) with one implementation
-per engine (`duckdb_warehouse.py`, `postgres_warehouse.py`), chosen by `WAREHOUSE_URL` (`url.py`); the raw
-layer's tables are in `schema.py`. The dbt project (dbt_project/) builds staging, intermediate and marts,
-run as Dagster assets by `assets.py`.
+per engine (`duckdb_warehouse.py`; `lake_warehouse.py`, which only connects differently; `postgres_warehouse.py`),
+chosen by `WAREHOUSE_URL` (`url.py`); the raw layer's tables are in `schema.py`. The dbt project
+(dbt_project/) builds staging, intermediate and marts, run as Dagster assets by `assets.py`.
 """
 
 from orchestration.warehouse.base import Warehouse

@@ -9,13 +9,15 @@ The manifest is read, never written, here: `make dbt-manifest` (orchestration/pr
 beforehand, so loading the code location starts no dbt process.
 """
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource
+from orchestration.resources import DAY_RANGE_VARIABLES, DBT_PROJECT_DIR, WarehouseDbtResource, WarehouseResource
+from orchestration.warehouse.base import Warehouse
 from orchestration.warehouse.dbt_manifest import loadable_manifest
 
 DBT_MANIFEST = loadable_manifest(DBT_PROJECT_DIR)
@@ -47,6 +49,17 @@ def dbt_range_env(run_tags: Mapping[str, str]) -> dict[str, str]:
     return {"GRIDCARE_MIN_DATE": start, "GRIDCARE_MAX_DATE": end}
 
 
+def with_lake_snapshot(events: Iterable, wh: Warehouse) -> Iterator:
+    """dbt's events, each model's materialization carrying the lake snapshot it is readable at (`lake_snapshot_id`:
+    its own commit or a later one), so a mart can be read again as it was with `AT (VERSION => n)`."""
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            snapshot = wh.snapshot_metadata()
+            if snapshot:
+                event = event.with_metadata({**event.metadata, **snapshot})
+        yield event
+
+
 # Models reading the ML schema (the bill forecast, and customer_360 through it) run after the ML scoring,
 # which itself reads marts: one dbt op would sit both before and after the scoring asset. Two selections
 # keep the job graph acyclic: the warehouse first, then the marts that read predictions.
@@ -62,9 +75,10 @@ INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
     dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     exclude=ML_READERS,
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())
 
 
 @dbt_assets(
@@ -73,6 +87,26 @@ def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtRes
     select=ML_READERS,
     name="warehouse_ml_marts",
 )
-def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource):
+def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    yield from dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())
+
+
+@dg.asset(group_name="maintenance", kinds={"ducklake"})
+def lake_maintenance(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Weekly upkeep of the lake: small files merged, snapshots past the retention (LAKE_RETENTION_DAYS)
+    expired, unreferenced files deleted; files and bytes before and after. Nothing to do on a DuckDB file or
+    PostgreSQL, which keep their own storage."""
+    wh = warehouse.get()
+    if not wh.url.lake:
+        return dg.MaterializeResult(metadata={"skipped": f"{wh.url.redacted()} is not a lake"})
+    report = wh.maintain(dt.timedelta(days=warehouse.lake_retention_days))
+    per_table = report.pop("files_per_table_after")
+    context.log.info(
+        f"lake maintenance: {report['current_files_before']} -> {report['current_files_after']} files read, "
+        f"{report['disk_files_before']} -> {report['disk_files_after']} on disk"
+    )
+    return dg.MaterializeResult(
+        metadata={**report, "files_per_table_after": dg.MetadataValue.json(per_table), **wh.snapshot_metadata()}
+    )

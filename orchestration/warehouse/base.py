@@ -1,7 +1,8 @@
 """The warehouse as one interface: what ingestion, scoring, serving and the CLI ask of it, on any engine.
 
-`Warehouse(url)` returns the implementation for the URL's engine (`duckdb_warehouse.DuckDBWarehouse` or
-`postgres_warehouse.PostgresWarehouse`), so callers never branch on the engine for these operations.
+`Warehouse(url)` returns the implementation for the URL (`lake_warehouse.DuckLakeWarehouse`,
+`duckdb_warehouse.DuckDBWarehouse` or `postgres_warehouse.PostgresWarehouse`), so callers never branch on the
+engine for these operations; the lake is DuckDB SQL, and its `engine` is `duckdb`.
 Landing files are always read and validated by DuckDB (`scratch`); each engine then commits the result its
 own way. Connections are opened per operation and closed at once: a DuckDB file admits one writing process,
 and dbt, notebooks and Superset's publisher must be able to open it between two assets.
@@ -29,9 +30,11 @@ class Warehouse(abc.ABC):
         if cls is Warehouse:
             parsed = parse_warehouse_url(url) if isinstance(url, str) else url
             from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
+            from orchestration.warehouse.lake_warehouse import DuckLakeWarehouse
             from orchestration.warehouse.postgres_warehouse import PostgresWarehouse
 
-            cls = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse}[parsed.engine]
+            engines = {"duckdb": DuckDBWarehouse, "postgres": PostgresWarehouse}
+            cls = DuckLakeWarehouse if parsed.lake else engines[parsed.engine]
         return super().__new__(cls)
 
     def __init__(self, url: WarehouseUrl | str):
@@ -45,6 +48,16 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def frame(self, sql: str, params: Sequence = ()):
         """`query` as a pandas DataFrame with the result's column names (notebooks, ML training reads)."""
+
+    def snapshot_id(self) -> int | None:
+        """The lake's latest snapshot, the data version of what was just written or is about to be read; None on
+        an engine without snapshots (a DuckDB file, PostgreSQL)."""
+        return None
+
+    def snapshot_metadata(self) -> dict[str, int]:
+        """`lake_snapshot_id` for a materialization's metadata, on the lake; nothing elsewhere."""
+        snapshot = self.snapshot_id()
+        return {} if snapshot is None else {"lake_snapshot_id": snapshot}
 
     def last_loads(self, dataset: str) -> dict[str, str]:
         """Latest sha256 per file of a dataset that was loaded, so unchanged files are skipped."""
@@ -70,6 +83,10 @@ class Warehouse(abc.ABC):
     @abc.abstractmethod
     def scratch(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A DuckDB connection (a context manager) where landing files are read and validated."""
+
+    def cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """Another connection to `scratch`'s database (a thread's own), reading and writing what `con` does."""
+        return con.cursor()
 
     @abc.abstractmethod
     def known_customer_ids(self, scratch: duckdb.DuckDBPyConnection) -> str:

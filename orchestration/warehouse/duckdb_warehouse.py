@@ -1,9 +1,17 @@
-"""The warehouse as one embedded DuckDB file: landing files are validated in the warehouse itself."""
+"""The warehouse on DuckDB: one embedded file, or the lake (`lake_warehouse.py`) through the same code.
+
+Landing files are validated in the warehouse itself. Every write is one transaction run by `transaction`,
+which starts it again when the lake's catalog refused the commit to a concurrent writer; a single file has
+one writer and never sees that.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import duckdb
 
@@ -20,6 +28,17 @@ TYPES = {
     "timestamp": "TIMESTAMP",
     "boolean": "BOOLEAN",
 }
+T = TypeVar("T")
+# Another process's commit held the lake's catalog (SQLite reports it locked, DuckLake a conflict it could not
+# resolve by itself): the whole transaction runs again on the new snapshot. Two writers of different days wait
+# on each other for about a second at worst, so a minute of retries means something else holds the lock.
+RETRY_WITHIN_S = 60.0
+RETRYABLE = ("database is locked", "transaction conflict", "could not serialize")
+
+
+def is_commit_conflict(exc: BaseException) -> bool:
+    """Whether `exc` is a commit refused to a concurrent writer, which a new attempt resolves."""
+    return isinstance(exc, duckdb.Error) and any(m in str(exc).lower() for m in RETRYABLE)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -28,7 +47,11 @@ class DuckDBWarehouse(Warehouse):
     engine = "duckdb"
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """A connection to the warehouse file with the URL's settings."""
+        """A connection to the warehouse with the URL's settings; the caller closes it.
+
+        `read_only` where the warehouse exists: a file not yet created is opened for writing (and created).
+        """
+        read_only = read_only and self.url.path.exists()
         self.url.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(self.url.path), read_only=read_only)
@@ -49,23 +72,45 @@ class DuckDBWarehouse(Warehouse):
         return con
 
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        con = self.connect(read_only=self.url.path.exists())
+        con = self.connect(read_only=True)
         try:
             return con.execute(sql, list(params)).fetchall()
         finally:
             con.close()
 
     def frame(self, sql: str, params: Sequence = ()):
-        con = self.connect(read_only=self.url.path.exists())
+        con = self.connect(read_only=True)
         try:
             return con.execute(sql, list(params)).df()
         finally:
             con.close()
 
+    def transaction(self, con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work(con)` in one transaction, committed; run again from the start while a concurrent writer's
+        commit makes the lake refuse this one (`is_commit_conflict`), for up to RETRY_WITHIN_S."""
+        deadline, wait = time.monotonic() + RETRY_WITHIN_S, 0.05
+        while True:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = work(con)
+                con.execute("COMMIT")
+                return result
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
+                    con.execute("ROLLBACK")
+                if not is_commit_conflict(exc) or time.monotonic() > deadline:
+                    raise
+            # Jitter: two writers refused together must not retry in step.
+            time.sleep(wait * (0.5 + random.random()))
+            wait = min(wait * 2, 2.0)
+
     def ensure_raw_schema(self) -> None:
-        with self.scratch() as con:
+        def create(con: duckdb.DuckDBPyConnection) -> None:
             for stmt in raw_ddl(TYPES, _add_column):
                 con.execute(stmt)
+
+        with self.scratch() as con:
+            self.transaction(con, create)
 
     def analyze(self, table: str) -> None:
         """Nothing to do: DuckDB keeps its statistics as it writes."""
@@ -94,8 +139,8 @@ class DuckDBWarehouse(Warehouse):
         table = f"{RAW_SCHEMA}.{dataset.table}"
         where, where_rej, args = delivery_scope(dataset, delivery_date)
         log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
-        con.execute("BEGIN TRANSACTION")
-        try:
+
+        def replace(con: duckdb.DuckDBPyConnection) -> None:
             if good is not None:
                 con.execute(f"DELETE FROM {table} WHERE {where}", args)
                 con.execute(f"DELETE FROM {RAW_SCHEMA}.rejects WHERE {where_rej}", [dataset.name] + args)
@@ -105,10 +150,8 @@ class DuckDBWarehouse(Warehouse):
                 f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})",
                 [log_row[n] for n in log_cols],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+
+        self.transaction(con, replace)
 
     def replace_table(self, schema: str, table: str, frame) -> int:
         # DuckDB binds views by name when they are queried, so replacing the table leaves dbt's views valid.
@@ -116,10 +159,12 @@ class DuckDBWarehouse(Warehouse):
         try:
             con.register("_frame", frame)
             rows = con.execute("SELECT count(*) FROM _frame").fetchone()[0]
-            con.execute("BEGIN TRANSACTION")
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM _frame")
-            con.execute("COMMIT")
+
+            def replace(con: duckdb.DuckDBPyConnection) -> None:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM _frame")
+
+            self.transaction(con, replace)
             return rows
         finally:
             con.close()
@@ -131,22 +176,28 @@ class DuckDBWarehouse(Warehouse):
             try:
                 con.register("_frame", frame)
                 rows += con.execute("SELECT count(*) FROM _frame").fetchone()[0]
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-                if not started:
-                    con.execute(f"CREATE OR REPLACE TABLE {schema}.{loading} AS SELECT * FROM _frame")
-                    started = True
-                else:
-                    con.execute(f"INSERT INTO {schema}.{loading} BY NAME SELECT * FROM _frame")
+
+                def append(con: duckdb.DuckDBPyConnection, first: bool = not started) -> None:
+                    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    if first:
+                        con.execute(f"CREATE OR REPLACE TABLE {schema}.{loading} AS SELECT * FROM _frame")
+                    else:
+                        con.execute(f"INSERT INTO {schema}.{loading} BY NAME SELECT * FROM _frame")
+
+                self.transaction(con, append)
+                started = True
             finally:
                 con.close()
         if not started:
             return 0
-        con = self.connect()
-        try:
-            con.execute("BEGIN TRANSACTION")
+
+        def swap(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
             con.execute(f"ALTER TABLE {schema}.{loading} RENAME TO {table}")
-            con.execute("COMMIT")
+
+        con = self.connect()
+        try:
+            self.transaction(con, swap)
         finally:
             con.close()
         return rows
@@ -161,18 +212,16 @@ class DuckDBWarehouse(Warehouse):
             con.register("_frame", frame)
             con.register("_keys_frame", keys)
             con.execute(f'CREATE TEMP TABLE _keys AS SELECT DISTINCT "{key}" FROM _keys_frame')
-            con.execute("BEGIN TRANSACTION")
-            try:
-                deleted = con.execute(f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)').fetchone()[
-                    0
-                ]
+
+            def replace(con: duckdb.DuckDBPyConnection) -> int:
+                (deleted,) = con.execute(
+                    f'DELETE FROM {target} WHERE "{key}" IN (SELECT "{key}" FROM _keys)'
+                ).fetchone()
                 if len(frame):
                     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _frame")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            return deleted
+                return deleted
+
+            return self.transaction(con, replace)
         finally:
             con.close()
 

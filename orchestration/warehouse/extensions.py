@@ -19,6 +19,9 @@ import duckdb
 # The extensions the lake needs (ducklake, and the extension of its catalog database) and their PyPI packages;
 # any other name follows the same pattern, `duckdb-extension-<name>`.
 LAKE_EXTENSIONS = ("ducklake", "sqlite", "postgres")
+# Connection settings under which DuckDB fetches nothing by itself: an extension a query needs and the platform
+# did not load is an error, never a download.
+OFFLINE = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 
 
 class ExtensionUnavailable(RuntimeError):

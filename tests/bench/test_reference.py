@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from bench.reference import run_reference, stages
+from orchestration.warehouse import Warehouse
 
 
 def test_reference_script_has_the_three_timed_stages():
@@ -23,18 +24,15 @@ def test_reference_tags_equal_platform_tags(built_platform, tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     reference = set(con.execute("SELECT customer_id, tag FROM reference_tags").fetchall())
     con.close()
-    con = duckdb.connect(str(built_platform.settings.warehouse.path), read_only=True)
+    wh = Warehouse(built_platform.settings.warehouse_url)
     # The reference implements the tag rules; the complaint early-warning model's picks come from ML it does not
     # run, so a complaint_sensitive tag held by the model alone (no complaint-count evidence) is left out.
     platform = {
         (customer_id, tag)
-        for customer_id, tag, evidence in con.execute(
-            "SELECT customer_id, tag, evidence_text FROM marts.customer_tags"
-        ).fetchall()
+        for customer_id, tag, evidence in wh.query("SELECT customer_id, tag, evidence_text FROM marts.customer_tags")
         if tag != "complaint_sensitive" or evidence.endswith("complaint tickets in 180 days")
     }
-    loaded = con.execute("SELECT count(*) FROM raw.raw_ami__meter_readings").fetchone()[0]
-    con.close()
+    ((loaded,),) = wh.query("SELECT count(*) FROM raw.raw_ami__meter_readings")
     assert reference == platform
     assert result["tags"] == len(platform) > 0
     # The reference's validation keeps exactly the rows the platform loaded (the rest are its quarantine).

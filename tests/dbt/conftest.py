@@ -1,4 +1,4 @@
-"""Fixtures for the dbt project tests: a warehouse per engine (a DuckDB file in tmp_path, or a fresh
+"""Fixtures for the dbt project tests: a warehouse per engine (the lake in tmp_path, or a fresh
 PostgreSQL database), the raw schema loaded with crafted rows, and dbt run against it.
 
 The machines that run the suite have two shared cores, so dbt is parsed once per engine and session,
@@ -25,7 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROCESS_DIR = REPO_ROOT / "docs" / "process"
 
-ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+# The dbt targets the tests run on: the lake (the embedded default) and PostgreSQL. The single-file `duckdb`
+# target is DuckDB SQL too; it is parsed (test_project.py), not built again.
+ENGINES = ["ducklake", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 # The PostgreSQL server of the development and CI machines (trust auth); tests/conftest.py uses it too.
 PG_SERVER = {"host": "127.0.0.1", "port": "5432", "user": "postgres", "password": ""}
@@ -59,10 +61,24 @@ class Warehouse:
     connect_kwargs: dict[str, Any]
     manifest: Any = None
 
+    @property
+    def dialect(self) -> str:
+        """The SQL the engine speaks: the lake is DuckDB SQL."""
+        return "postgres" if self.engine == "postgres" else "duckdb"
+
+    def cursor(self, connection: Any) -> Any:
+        """A cursor of `connection`: on DuckDB the connection itself, since a DuckDB cursor is a new connection
+        that starts in the in-memory database rather than in the lake the connection uses."""
+        return connection if self.dialect == "duckdb" else connection.cursor()
+
     @contextlib.contextmanager
     def connection(self) -> Iterator[Any]:
         """A short-lived connection, closed before dbt opens the database itself (DuckDB locks its file)."""
-        if self.engine == "duckdb":
+        if self.engine == "ducklake":
+            from orchestration.warehouse import Warehouse as PlatformWarehouse
+
+            connection = PlatformWarehouse(self.url).connect()
+        elif self.engine == "duckdb":
             import duckdb
 
             connection = duckdb.connect(self.connect_kwargs["path"])
@@ -78,23 +94,25 @@ class Warehouse:
 
     @property
     def placeholder(self) -> str:
-        return "?" if self.engine == "duckdb" else "%s"
+        return "?" if self.dialect == "duckdb" else "%s"
 
     def execute(self, *statements: str, params: tuple = ()) -> None:
         """Run statements (placeholders written %s) in one transaction."""
         with self.connection() as connection:
-            cursor = connection.cursor()
+            cursor = self.cursor(connection)
             for statement in statements:
                 cursor.execute(statement.replace("%s", self.placeholder), params)
 
     def create_raw_tables(self, process_dir: Path = PROCESS_DIR) -> None:
         """Create schema raw with every raw table, empty, and the process steps parsed from `process_dir`."""
-        self.execute(*create_tables_sql(self.engine))
+        self.execute(*create_tables_sql(self.dialect))
         self.load_process_steps(process_dir)
 
     @property
     def url(self) -> str:
         """This database as a WAREHOUSE_URL, for the platform's own Warehouse."""
+        if self.engine == "ducklake":
+            return f"ducklake:///{self.connect_kwargs['path']}"
         if self.engine == "duckdb":
             return f"duckdb:///{self.connect_kwargs['path']}"
         kw = self.connect_kwargs
@@ -113,7 +131,7 @@ class Warehouse:
             for table, rows in tables.items():
                 if not rows:
                     continue
-                if self.engine == "duckdb":
+                if self.dialect == "duckdb":
                     # Row-by-row executemany costs seconds on DuckDB; a DataFrame goes in as one scan.
                     import pandas as pd
 
@@ -129,7 +147,7 @@ class Warehouse:
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Rows of a query as dicts."""
         with self.connection() as connection:
-            cursor = connection.cursor()
+            cursor = self.cursor(connection)
             cursor.execute(sql)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -242,6 +260,7 @@ class ParsedProject:
 # PostgreSQL: one name, its database created and dropped per module), so one parsed manifest, whose
 # relations carry that name, serves them all.
 DUCKDB_FILE = "warehouse.duckdb"
+LAKE_FOLDER = "lake"
 PG_DBNAME = f"gridcare_dbt_test_{uuid.uuid4().hex[:10]}"
 
 
@@ -261,6 +280,10 @@ def parsed_project(tmp_path_factory: pytest.TempPathFactory):
         if engine not in parsed:
             workdir = tmp_path_factory.mktemp(f"dbt_parse_{engine}")
             unreachable = {
+                "ducklake": {
+                    "GRIDCARE_LAKE_CATALOG": f"sqlite:{workdir / LAKE_FOLDER / 'catalog.sqlite'}",
+                    "GRIDCARE_LAKE_DATA_PATH": str(workdir / LAKE_FOLDER / "data"),
+                },
                 "duckdb": {"GRIDCARE_DUCKDB_PATH": str(workdir / DUCKDB_FILE)},
                 "postgres": {
                     "GRIDCARE_PG_HOST": "127.0.0.1",
@@ -286,6 +309,15 @@ def _duckdb_warehouse(workdir: Path, manifest: Any = None) -> Iterator[Warehouse
     path = workdir / DUCKDB_FILE
     env = _base_env() | {"GRIDCARE_DUCKDB_PATH": str(path)}
     yield Warehouse("duckdb", workdir, env, {"path": str(path)}, manifest)
+
+
+@contextlib.contextmanager
+def _lake_warehouse(workdir: Path, manifest: Any = None) -> Iterator[Warehouse]:
+    from orchestration.warehouse import parse_warehouse_url
+
+    folder = workdir / LAKE_FOLDER
+    env = _base_env() | parse_warehouse_url(f"ducklake:///{folder}").dbt_env()
+    yield Warehouse("ducklake", workdir, env, {"path": str(folder)}, manifest)
 
 
 @contextlib.contextmanager
@@ -317,7 +349,9 @@ def warehouse(
 ) -> Iterator[Warehouse]:
     """An empty warehouse with the raw tables created, one per engine and test module."""
     workdir = tmp_path_factory.mktemp(f"{request.module.__name__}_{request.param}")
-    if request.param == "duckdb":
+    if request.param == "ducklake":
+        context = _lake_warehouse(workdir, parsed_project("ducklake").manifest)
+    elif request.param == "duckdb":
         context = _duckdb_warehouse(workdir, parsed_project("duckdb").manifest)
     else:
         server = request.getfixturevalue("postgres_server")

@@ -22,12 +22,12 @@ def built(warehouse):
     warehouse.insert(bill_crafted.dataset())
     types = (
         {"text": "varchar", "double": "double"}
-        if warehouse.engine == "duckdb"
+        if warehouse.dialect == "duckdb"
         else {"text": "text", "double": "double precision"}
     )
     warehouse.execute("create schema ml", FORECAST_DDL.format(**types))
     with warehouse.connection() as connection:
-        cursor = connection.cursor()
+        cursor = warehouse.cursor(connection)
         sql = f"insert into ml.consumption_forecast values ({', '.join([warehouse.placeholder] * 7)})"
         cursor.executemany(sql, [tuple(r.values()) for r in bill_crafted.forecasts()])
     warehouse.dbt("build", "--select", "+customer_360", "--indirect-selection", "cautious")

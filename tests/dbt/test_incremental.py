@@ -17,11 +17,19 @@ from tests.dbt import crafted
 from tests.dbt.crafted import D, day
 
 INCREMENTAL_MARTS = {
-    "fct_daily_consumption": "customer_id, reading_date",
-    "transformer_daily_load": "transformer_id, load_date",
+    "marts.fct_daily_consumption": "customer_id, reading_date",
+    "marts.transformer_daily_load": "transformer_id, load_date",
+    # Incremental by month: a run rebuilds whole the months its days fall in.
+    "intermediate.int_meter_readings_aggregated_to_months": "customer_id, bill_month",
+    "intermediate.int_transformer_degree_days_aggregated_to_months": "transformer_id, bill_month",
 }
-# The incremental marts and everything upstream of them; tests only when all their parents are built.
-SELECT = ["--select", "+fct_daily_consumption", "+transformer_daily_load", "--indirect-selection", "cautious"]
+# The incremental models and everything upstream of them; tests only when all their parents are built.
+SELECT = [
+    "--select",
+    *(f"+{name.split('.')[1]}" for name in INCREMENTAL_MARTS),
+    "--indirect-selection",
+    "cautious",
+]
 
 DAILY_TABLES = {
     "raw_ami__meter_readings": lambda row: row["reading_date"],
@@ -48,7 +56,7 @@ def _redelivered_d_minus_1() -> list[dict]:
 
 def _snapshot(warehouse) -> dict[str, list[tuple]]:
     return {
-        table: [tuple(r.values()) for r in warehouse.query(f"select * from marts.{table} order by {key}")]
+        table: [tuple(r.values()) for r in warehouse.query(f"select * from {table} order by {key}")]
         for table, key in INCREMENTAL_MARTS.items()
     }
 
@@ -74,7 +82,7 @@ def built_day_by_day(warehouse):
     big_d3 = "customer_id = 'BIG' and reading_date = %s"
     warehouse.execute(f"update raw.raw_ami__meter_readings set kwh_total = 99 where {big_d3}", params=(day(-3),))
     # `run`, not `build`: the drift test would rightly flag the raw change just made.
-    appended = warehouse.dbt("run", "--select", "fct_daily_consumption", "transformer_daily_load")
+    appended = warehouse.dbt("run", "--select", *(name.split(".")[1] for name in INCREMENTAL_MARTS))
     seen_after_append = {"d-3": _big_on(warehouse, -3), "d-1": _big_on(warehouse, -1)}
     warehouse.execute(f"update raw.raw_ami__meter_readings set kwh_total = 30 where {big_d3}", params=(day(-3),))
 
@@ -141,3 +149,20 @@ def test_transformer_load_follows_the_redelivery(built_day_by_day):
     assert (load[("TR1", day(-1))]["kwh_total"], load[("TR1", day(-1))]["customers_served"]) == (Decimal("201.598"), 16)
     assert load[("TR1", day(-1))]["telemetry_hours"] == 3
     assert (load[("TR2", D)]["customers_served"], load[("TR2", D)]["telemetry_hours"]) == (2, 2)
+
+
+def test_monthly_aggregate_sums_the_daily_fact(built_day_by_day):
+    """The months rebuilt by the day-range run hold what the daily fact holds, the redelivery included."""
+    warehouse = built_day_by_day["warehouse"]
+    by_day = warehouse.query(
+        """select customer_id, cast(date_trunc('month', reading_date) as date) as bill_month, count(*) as days_read,
+                   sum(kwh_total) as kwh_read
+            from marts.fct_daily_consumption group by 1, 2 order by 1, 2"""
+    )
+    by_month = warehouse.query(
+        "select customer_id, bill_month, days_read, kwh_read "
+        "from intermediate.int_meter_readings_aggregated_to_months order by 1, 2"
+    )
+    assert by_month == by_day
+    big_april = next(r for r in by_month if r["customer_id"] == "BIG" and r["bill_month"] == dt.date(2026, 4, 1))
+    assert big_april["days_read"] == 30

@@ -14,9 +14,9 @@ from orchestration.warehouse import Warehouse, privacy
 _TAGS = {}
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+@pytest.mark.parametrize("engine", ["lake", "postgres"])
 def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
-    if engine == "duckdb":
+    if engine == "lake":
         # The embedded default runs the whole nightly job (models trained quick) once for the session.
         landing_dir, manifest, settings, result = (
             built_platform.settings.landing_dir,
@@ -26,7 +26,7 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
         )
         url = settings.warehouse_url
     else:
-        # The same landing files as the session's DuckDB build.
+        # The same landing files as the session's build on the lake.
         landing_dir, manifest = built_platform.settings.landing_dir, built_platform.manifest
         url = request.getfixturevalue("pg_url")
         settings = dataclasses.replace(
@@ -60,7 +60,7 @@ def test_nightly_builds_every_mart(engine, built_platform, request, tmp_path):
     # The design's example query is one line on the mart.
     rows = wh.query("SELECT customer_id, avg_daily_kwh, service_types_used FROM marts.customer_360")
     assert len(rows) == customers
-    if engine == "duckdb":
+    if engine == "lake":
         _assert_models_scored(wh, manifest, settings)
         _assert_work_orders_queued(wh)
         _assert_notifications_queued(wh)
@@ -157,5 +157,5 @@ def _assert_notifications_queued(wh):
 def test_both_engines_tag_the_same_customers():
     if len(_TAGS) < 2:
         pytest.skip("needs both engine runs of test_nightly_builds_every_mart")
-    assert _TAGS["duckdb"] == _TAGS["postgres"]
-    assert {tag for _, tag in _TAGS["duckdb"]} >= {"high_consumption", "tou_candidate"}
+    assert _TAGS["lake"] == _TAGS["postgres"]
+    assert {tag for _, tag in _TAGS["lake"]} >= {"high_consumption", "tou_candidate"}

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from datagen import generate
@@ -51,6 +52,25 @@ def land(generated: Path, landing: Path, through: dt.date) -> None:
         for f in (generated / ds.name).iterdir():
             if dt.date.fromisoformat(f.stem) <= through:
                 shutil.copy2(f, landing / ds.name / f.name)
+
+
+def production_env(tmp_path: Path, warehouse_url: str, mlflow_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a scheduled run: a local Dagster instance under tmp_path, this checkout's code, and
+    nothing inherited that would send work orders, pick an executor or a store."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
+    env.update(
+        DAGSTER_HOME=str(home),
+        WAREHOUSE_URL=warehouse_url,
+        LANDING_DIR=str(tmp_path / "landing"),
+        MLFLOW_TRACKING_URI=mlflow_url,
+        PYTHONPATH=str(ROOT),
+        PYTHONWARNINGS="ignore",
+        **extra,
+    )
+    return env
 
 
 def run_night(env: dict, cwd: Path) -> str:
@@ -116,19 +136,8 @@ def assert_reflects(wh: Warehouse, day: dt.date, customers: int, generated: Path
 def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg_database):
     warehouse_url = make_pg_database()
     mlflow_url = make_pg_database().replace("postgresql://", "postgresql+psycopg2://")
-    landing, home = tmp_path / "landing", tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "orchestration" / "instance" / "dagster.yaml", home / "dagster.yaml")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TICKETING_", "DAGSTER_", "CELERY_", "MLFLOW_"))}
-    env.update(
-        DAGSTER_HOME=str(home),
-        WAREHOUSE_URL=warehouse_url,
-        LANDING_DIR=str(landing),
-        MLFLOW_TRACKING_URI=mlflow_url,
-        DAGSTER_EXECUTOR="multiprocess",
-        PYTHONPATH=str(ROOT),
-        PYTHONWARNINGS="ignore",
-    )
+    landing = tmp_path / "landing"
+    env = production_env(tmp_path, warehouse_url, mlflow_url, DAGSTER_EXECUTOR="multiprocess")
     wh = Warehouse(warehouse_url)
 
     land(generated, landing, NIGHT_ONE)
@@ -168,28 +177,45 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
     ]
 
 
-def test_embedded_nightly_survives_its_second_night(generated, tmp_path):
-    import dataclasses
+def test_lake_nightly_survives_its_second_night(generated, tmp_path):
+    """The embedded default the production way: `python -m orchestration run` with the lake's default executor,
+    each step in a process of its own, every process reading and writing the same lake (SQLite catalog)."""
+    lake = tmp_path / "lake"
+    landing, home = tmp_path / "landing", tmp_path / "dagster_home"
+    env = production_env(tmp_path, f"ducklake:///{lake}", f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
+    (tmp_path / "mlflow").mkdir()
+    wh = Warehouse(env["WAREHOUSE_URL"])
+    for through in (NIGHT_ONE, END):
+        land(generated, landing, through)
+        run_night(env, cwd=tmp_path)
+        assert_reflects(wh, through, CUSTOMERS, generated)
+    # The steps ran in processes of their own: the lake's default executor, not the DuckDB file's in-process one.
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (run, *_) = instance.get_runs(limit=1)
+        kinds = {e.dagster_event.event_type_value for e in instance.all_logs(run.run_id) if e.dagster_event}
+        snapshots = {
+            key: instance.get_latest_materialization_event(dg.AssetKey(key)).asset_materialization.metadata
+            for key in ("raw_ami__meter_readings", "fct_daily_consumption", "consumption_forecast")
+        }
+    assert "STEP_WORKER_STARTED" in kinds or "STEP_WORKER_STARTING" in kinds, sorted(kinds)
+    # Each materialization names the lake snapshot it is readable at; reading the table as of that snapshot gives
+    # what the table holds now, since nothing rewrote these tables after their step.
+    tables = {"raw_ami__meter_readings": "raw", "fct_daily_consumption": "marts", "consumption_forecast": "ml"}
+    latest = wh.snapshot_id()
+    for key, meta in snapshots.items():
+        snapshot = meta["lake_snapshot_id"].value
+        assert 0 < snapshot <= latest, (key, snapshot, latest)
+        table = f"{tables[key]}.{key}"
+        (then,) = wh.query(f"SELECT count(*) FROM {table} AT (VERSION => {snapshot})")
+        assert then == wh.query(f"SELECT count(*) FROM {table}")[0] and then[0] > 0, key
+    # The training runs log the snapshot they read as their data version.
+    import mlflow
 
-    import dagster as dg
-
-    from orchestration.cli import run_pipeline
-    from orchestration.resources import SETTINGS
-
-    landing = tmp_path / "landing"
-    settings = dataclasses.replace(
-        SETTINGS,
-        landing_dir=landing,
-        warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
-        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}",
-        ticketing_url=None,
-    )
-    wh = Warehouse(settings.warehouse_url)
-    with dg.instance_for_test() as instance:
-        for through in (NIGHT_ONE, END):
-            land(generated, landing, through)
-            result = run_pipeline(settings, job_name="nightly", instance=instance, quick_training=True)
-            assert result.success
-            assert_reflects(wh, through, CUSTOMERS, generated)
+    client = mlflow.MlflowClient(env["MLFLOW_TRACKING_URI"])
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    versions = {r.data.tags.get("data_version", "") for r in runs}
+    assert versions and all(v.startswith("lake-snapshot-") for v in versions), versions
+    # The lake's files are Parquet under its data path, its catalog a SQLite file beside them.
+    assert (lake / "catalog.sqlite").is_file() and list((lake / "data").rglob("*.parquet"))
     # Artifacts live beside the SQLite store, not in the working directory.
     assert list((tmp_path / "mlflow").glob("artifacts/*"))

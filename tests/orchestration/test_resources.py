@@ -20,6 +20,10 @@ def _executor(**changes) -> tuple[str, dict]:
 
 def test_executor_follows_the_warehouse_unless_told():
     assert _executor(warehouse_url="duckdb:///data/warehouse.duckdb", executor="")[0] == "in_process"
+    # The lake, the embedded default, takes writers from several processes: two steps at once by default.
+    name, config = _executor(warehouse_url="ducklake:///data/lake", executor="", max_concurrent_steps=2)
+    assert (name, config["max_concurrent"]) == ("multiprocess", 2)
+    assert _executor(warehouse_url="ducklake:///data/lake", executor="in_process")[0] == "in_process"
     name, config = _executor(warehouse_url=PG, executor="", max_concurrent_steps=3)
     assert name == "multiprocess"
     assert (config["max_concurrent"], config["start_method"]) == (
@@ -47,10 +51,22 @@ def test_celery_and_kubernetes_executors_take_their_settings():
 
 
 def test_executor_refuses_what_cannot_work():
-    with pytest.raises(ValueError, match="DAGSTER_EXECUTOR=multiprocess needs a PostgreSQL warehouse"):
+    with pytest.raises(ValueError, match="DAGSTER_EXECUTOR=multiprocess needs a warehouse that several processes"):
         _executor(warehouse_url="duckdb:///w.duckdb", executor="multiprocess")
     with pytest.raises(ValueError, match=r"DAGSTER_EXECUTOR='threads': expected one of in_process, multiprocess"):
         _executor(warehouse_url=PG, executor="threads")
+
+
+def test_the_lake_is_the_default_warehouse(monkeypatch, tmp_path):
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = Settings.from_env().warehouse
+    assert (url.engine, url.lake, url.path, url.dbt_target) == (
+        "duckdb",
+        "sqlite",
+        tmp_path / "data" / "lake",
+        "ducklake",
+    )
 
 
 def test_settings_read_the_executor_variables(monkeypatch):
@@ -106,6 +122,9 @@ def test_mlflow_artifacts_stay_under_data_or_the_configured_root(tmp_path, monke
         pg.registration("0123456789", "intent_classifier")["artifact_location"]
         == (tmp_path / "data/mlflow/artifacts/intent_classifier").as_uri()
     )
+    # The data version: the lake snapshot the training read, else the run.
+    assert pg.registration("0123456789", "intent_classifier", 42)["data_version"] == "lake-snapshot-42"
+    assert pg.registration("0123456789", "intent_classifier")["data_version"] == "run-01234567"
     shared = MlflowResource(tracking_uri=pg.tracking_uri, artifact_root="s3://models/gridcare/")
     assert (
         shared.registration("0123456789", "complaint_risk")["artifact_location"]

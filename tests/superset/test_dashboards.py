@@ -1,27 +1,26 @@
-"""Superset from its own venv against the built warehouse's BI copy: every chart returns rows through the REST
-API, every dashboard renders in headless Chromium without chart errors, and a Dagster run writing the
-warehouse meanwhile does not break a query. Screenshots go to data/test-artifacts/superset/.
+"""Superset from its own venv reading the lake where it lies (read-only, no copy): every chart returns rows
+through the REST API, every dashboard renders in headless Chromium without chart errors, and another process
+committing to the lake meanwhile breaks no query. Screenshots go to data/test-artifacts/superset/.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import secrets
-import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 import requests
 import yaml
 
-from orchestration.bi.publish import publish_duckdb_snapshot, snapshot_path
+from orchestration.bi.publish import BI_SCHEMAS, superset_connection
+from orchestration.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERSET_BIN = ROOT / "superset" / ".venv" / "bin"
@@ -64,7 +63,7 @@ def _assets(kind: str) -> list[dict]:
 class Superset:
     """A running Superset and an API session logged in as its admin."""
 
-    def __init__(self, url: str, user: str, password: str, warehouse: Path):
+    def __init__(self, url: str, user: str, password: str, warehouse: str):
         self.url, self.user, self.password, self.warehouse = url, user, password, warehouse
         self.api = requests.Session()
         token = self.api.post(
@@ -87,21 +86,33 @@ class Superset:
         return r.json()["result"][0]["data"]
 
 
+def _working_lake(built_platform, folder: Path) -> str:
+    """A lake of the built warehouse's marts and ML tables (what Superset may read) and one raw table (what it
+    must not), for this module to write while Superset reads."""
+    built = Warehouse(built_platform.settings.warehouse_url)
+    url = f"ducklake:///{folder}"
+    lake = Warehouse(url)
+    tables = built.query(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        f"AND table_schema IN ({', '.join('?' * len(BI_SCHEMAS))}) ORDER BY 1, 2",
+        BI_SCHEMAS,
+    )
+    for schema, table in [*tables, ("raw", "raw_cis__customers")]:
+        lake.replace_table(schema, table, built.frame(f'SELECT * FROM {schema}."{table}"'))
+    return url
+
+
 @pytest.fixture(scope="module")
 def superset(built_platform, tmp_path_factory):
-    """Superset provisioned like `make superset` (temp metadata DB, random port) on a working copy of the
-    built warehouse, so the concurrency test can write it."""
+    """Superset provisioned like `make superset` (temp metadata DB, random port) on a working lake."""
     _require(SUPERSET_BIN / "superset", "run `make superset-venv`")
-    # The nightly run itself published the BI copy; the working copy below gets its own.
-    built = built_platform.settings.warehouse.path
-    assert snapshot_path(built).exists(), "the nightly run did not publish the BI copy"
     work = tmp_path_factory.mktemp("superset")
-    warehouse = work / "warehouse.duckdb"
-    shutil.copy(built, warehouse)
-    publish_duckdb_snapshot(warehouse)
+    warehouse = _working_lake(built_platform, work / "lake")
+    connection = superset_connection(Warehouse(warehouse).url)
     password = secrets.token_urlsafe(12)
     env = {
         **os.environ,
+        **connection,
         "SUPERSET_CONFIG_PATH": str(ROOT / "superset" / "superset_config.py"),
         "SUPERSET_METADATA_URI": f"sqlite:///{work / 'superset.db'}",
         "SUPERSET_SECRET_KEY": secrets.token_urlsafe(32),
@@ -118,7 +129,7 @@ def superset(built_platform, tmp_path_factory):
             SUPERSET_BIN / "python",
             ROOT / "superset" / "provision.py",
             "--warehouse-uri",
-            f"duckdb:///{snapshot_path(warehouse)}",
+            connection["SUPERSET_WAREHOUSE_URI"],
         ],
     ):
         done = subprocess.run([str(a) for a in step], env=env, cwd=ROOT, stdout=log, stderr=log, timeout=300)
@@ -160,12 +171,8 @@ def superset(built_platform, tmp_path_factory):
         files.close()
 
 
-def _bi(warehouse: Path, sql: str):
-    con = duckdb.connect(str(snapshot_path(warehouse)), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+def _bi(warehouse: str, sql: str):
+    return Warehouse(warehouse).query(sql)
 
 
 def test_every_chart_returns_rows(superset):
@@ -182,6 +189,13 @@ def test_every_chart_returns_rows(superset):
     assert {r["customer_id"] for r in rows["分时电价潜在用户"]} == tou
     assert {r["created_hour"] for r in rows["工单量：区县 × 时段"]} <= set(range(24))
     assert {r["channel_zh"] for r in rows["每日工单量（按渠道）"]} <= {"掌上电力App", "微信", "电话（IVR）", "营业厅"}
+
+
+def test_the_lake_connection_offers_no_sql_lab(superset):
+    """The lake also holds raw (personal) data, which no role hides: Superset may not run typed SQL on it."""
+    r = superset.api.get(f"{superset.url}/api/v1/database/", params={"q": "(page_size:100)"}, timeout=30)
+    r.raise_for_status()
+    assert [(d["database_name"], d["expose_in_sqllab"]) for d in r.json()["result"]] == [("gridcare 数据仓库", False)]
 
 
 def test_dashboards_render_in_chromium_without_chart_errors(superset):
@@ -245,16 +259,24 @@ def test_dashboards_render_in_chromium_without_chart_errors(superset):
     assert outside == []
 
 
-def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset, built_platform):
-    import dagster as dg
+WRITER = """
+import sys
 
-    from orchestration.bi.assets import bi_warehouse_snapshot
-    from orchestration.cli import landed_days
-    from orchestration.resources import build_resources
-    from orchestration.warehouse.assets import warehouse_dbt_assets
+from orchestration.warehouse import Warehouse
+wh = Warehouse(sys.argv[1])
+tickets = wh.frame("SELECT * FROM marts.fct_service_tickets")
+kpis = wh.frame("SELECT * FROM marts.daily_service_kpis")
+for _ in range(int(sys.argv[2])):  # each replacement is one commit: a new snapshot of the same rows
+    wh.replace_table("marts", "fct_service_tickets", tickets)
+    wh.replace_table("marts", "daily_service_kpis", kpis)
+"""
 
+
+def test_queries_keep_working_while_another_process_commits_to_the_lake(superset):
     charts = superset.charts()
-    stop, answered, failures = threading.Event(), [], []
+    (tickets,) = _bi(superset.warehouse, "SELECT count(*) FROM marts.fct_service_tickets")[0]
+    by_channel = next(cid for title, cid in charts.items() if title == "每日工单量（按渠道）")
+    stop, answered, failures, totals = threading.Event(), [], [], set()
 
     def query_all():
         while not stop.is_set():
@@ -262,32 +284,30 @@ def test_queries_keep_working_while_a_dagster_run_writes_the_warehouse(superset,
                 try:
                     rows = superset.chart_rows(cid)
                     (answered if rows else failures).append(title)
+                    if cid == by_channel:
+                        totals.add(sum(r["工单量"] for r in rows))
                 except Exception as exc:  # a failed query is what this test looks for
                     failures.append(f"{title}: {exc}")
 
-    before = snapshot_path(superset.warehouse).stat().st_ino
+    before = Warehouse(superset.warehouse).snapshot_id()
     reader = threading.Thread(target=query_all)
     reader.start()
     try:
-        # A real run writing the warehouse file Superset's copy comes from: rebuild two marts and publish again.
-        settings = dataclasses.replace(built_platform.settings, warehouse_url=f"duckdb:///{superset.warehouse}")
-        days = landed_days(settings)
-        result = dg.materialize(
-            [warehouse_dbt_assets, bi_warehouse_snapshot],
-            selection=[dg.AssetKey(k) for k in ("fct_service_tickets", "daily_service_kpis", "bi_warehouse_snapshot")],
-            instance=dg.DagsterInstance.ephemeral(),
-            tags={
-                "dagster/asset_partition_range_start": days[0].isoformat(),
-                "dagster/asset_partition_range_end": days[-1].isoformat(),
-            },
-            resources=build_resources(settings),
-            raise_on_error=False,
+        writer = subprocess.run(
+            [sys.executable, "-c", WRITER, superset.warehouse, "10"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
-        time.sleep(2)  # queries against the newly published copy, too
+        time.sleep(2)  # queries against the last snapshot, too
     finally:
         stop.set()
         reader.join(timeout=120)
-    assert result.success
-    assert snapshot_path(superset.warehouse).stat().st_ino != before, "the run did not publish a new copy"
+    assert writer.returncode == 0, writer.stderr[-2000:]
+    assert Warehouse(superset.warehouse).snapshot_id() >= before + 20, "the writer did not commit its snapshots"
     assert failures == []
+    # Every answer read one whole snapshot: the tickets per day and channel always add up to the mart's.
+    assert totals == {tickets}
     assert len(answered) >= len(charts)

@@ -1,5 +1,5 @@
-"""What BI may read: the DuckDB copy holds marts and ml only and is swapped atomically; PostgreSQL's
-bi_reader reads marts and ml and nothing else."""
+"""What BI may read: the DuckDB copy holds marts and ml only and is swapped atomically; the lake is read where
+it lies; PostgreSQL's bi_reader reads marts and ml and nothing else."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import duckdb
 import psycopg2
 import pytest
 
-from orchestration.bi.publish import grant_bi_reader, publish_duckdb_snapshot, snapshot_path
+from orchestration.bi.publish import grant_bi_reader, publish_duckdb_snapshot, snapshot_path, superset_connection
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "ml")
 
@@ -33,6 +33,20 @@ def test_snapshot_holds_marts_and_ml_only(tmp_path):
     con.close()
     assert schemas == {"marts", "ml"}
     assert sorted(p.name for p in target.parent.iterdir()) == ["warehouse.duckdb"]
+
+
+def test_superset_reads_the_lake_itself_the_copy_of_a_file_and_bi_reader_on_postgres(tmp_path):
+    from orchestration.warehouse import parse_warehouse_url
+
+    lake = superset_connection(parse_warehouse_url(f"ducklake:///{tmp_path / 'lake'}"))
+    assert lake == {
+        "SUPERSET_WAREHOUSE_URI": "duckdb:///:memory:",
+        "GRIDCARE_LAKE_CATALOG": f"sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}",
+    }
+    copy = superset_connection(parse_warehouse_url(f"duckdb:///{tmp_path / 'warehouse.duckdb'}"))
+    assert copy == {"SUPERSET_WAREHOUSE_URI": f"duckdb:///{tmp_path / 'bi' / 'warehouse.duckdb'}"}
+    # PostgreSQL: the bi_reader role's password is the operator's, never printed by the platform.
+    assert superset_connection(parse_warehouse_url("postgresql://etl:secret@db:5432/wh")) == {}
 
 
 def test_republishing_swaps_the_copy_under_an_open_reader(tmp_path):

@@ -312,11 +312,10 @@ def test_replace_table_keeps_a_view_built_on_the_table(wh):
     import pandas as pd
 
     wh.replace_table("raw", "steps", pd.DataFrame({"step_id": ["a", "b"], "step_order": [1, 2]}))
-    import duckdb
 
     view = "CREATE VIEW raw.steps_view AS SELECT step_id FROM raw.steps"
     if wh.engine == "duckdb":
-        with duckdb.connect(str(wh.url.path)) as con:
+        with wh.connect() as con:
             con.execute(view)
     else:
         with wh.pg() as pg, pg.cursor() as cur:

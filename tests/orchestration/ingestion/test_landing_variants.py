@@ -350,9 +350,7 @@ def test_a_load_log_from_before_issue_21_gains_the_new_columns(wh, tmp_path):
         "rows_rejected INTEGER, status TEXT, message TEXT, loaded_at TIMESTAMP"
     )
     if wh.engine == "duckdb":
-        import duckdb
-
-        with duckdb.connect(str(wh.url.path)) as con:
+        with wh.connect() as con:
             con.execute(f"CREATE SCHEMA raw; CREATE TABLE raw.load_log ({old})")
             con.execute(
                 "INSERT INTO raw.load_log VALUES ('workers', 'workers.csv', 'x', NULL, 1, 1, 0, 'loaded', '', now())"

@@ -3,8 +3,6 @@ built platform (marts, ml, and everything else outside raw/staging) holds none; 
 
 from __future__ import annotations
 
-import duckdb
-
 from orchestration.warehouse import Warehouse, privacy
 
 CUSTOMERS = [
@@ -29,7 +27,7 @@ PLANTED = [
 def _execute(url: str, *statements: str) -> None:
     wh = Warehouse(url)
     if wh.engine == "duckdb":
-        con = duckdb.connect(str(wh.url.path))
+        con = wh.connect()
         try:
             for s in statements:
                 con.execute(s)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -22,7 +21,7 @@ def wh(warehouse_url) -> Warehouse:
 
 def execute(wh: Warehouse, sql: str) -> None:
     if wh.engine == "duckdb":
-        with duckdb.connect(str(wh.url.path)) as con:
+        with wh.connect() as con:
             con.execute(sql)
     else:
         with wh.pg() as pg, pg.cursor() as cur:

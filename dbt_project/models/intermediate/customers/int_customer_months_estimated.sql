@@ -17,27 +17,13 @@ customers as (
 
 ),
 
-readings as (
-
-    select
-        readings.customer_id,
-        cast({{ dbt.date_trunc('month', 'readings.reading_date') }} as date) as bill_month,
-        readings.reading_date,
-        readings.kwh_total,
-        readings.kwh_peak,
-        readings.kwh_flat,
-        readings.kwh_valley
-
-    from {{ ref('stg_ami__meter_readings') }} as readings
-    inner join customers
-        on readings.customer_id = customers.customer_id
-
-),
-
 first_day as (
 
     -- A month that starts before the warehouse's first reading is only partly known, for everyone.
-    select min(reading_date) as first_reading_date from readings
+    select min(months.first_reading_date) as first_reading_date
+    from {{ ref('int_meter_readings_aggregated_to_months') }} as months
+    inner join customers
+        on months.customer_id = customers.customer_id
 
 ),
 
@@ -58,17 +44,7 @@ forecasts as (
 
 read_months as (
 
-    select
-        customer_id,
-        bill_month,
-        count(*) as days_read,
-        sum(kwh_total) as kwh_read,
-        sum(kwh_peak) as kwh_peak_read,
-        sum(kwh_flat) as kwh_flat_read,
-        sum(kwh_valley) as kwh_valley_read
-
-    from readings
-    group by customer_id, bill_month
+    select * from {{ ref('int_meter_readings_aggregated_to_months') }}
 
 ),
 
@@ -112,34 +88,9 @@ shares as (
 
 ),
 
-temperatures as (
-
-    select
-        transformer_id,
-        measured_date,
-        avg(ambient_temp_c) as ambient_temp_c
-
-    from {{ ref('stg_scada__transformer_telemetry') }}
-    where ambient_temp_c is not null
-    group by transformer_id, measured_date
-
-),
-
 degree_days as (
 
-    -- Cooling above 24 °C and heating below 12 °C of the day's mean: the temperatures at which air
-    -- conditioning and heating switch on. Only read days have a temperature; forecast days have none.
-    select
-        transformer_id,
-        cast({{ dbt.date_trunc('month', 'measured_date') }} as date) as bill_month,
-        count(*) as days_with_temperature,
-        sum(
-            case when ambient_temp_c > 24 then ambient_temp_c - 24 else 0 end
-            + case when ambient_temp_c < 12 then 12 - ambient_temp_c else 0 end
-        ) as degree_days
-
-    from temperatures
-    group by transformer_id, cast({{ dbt.date_trunc('month', 'measured_date') }} as date)
+    select * from {{ ref('int_transformer_degree_days_aggregated_to_months') }}
 
 ),
 

@@ -1,0 +1,128 @@
+"""The warehouse as a lake (DuckLake): Parquet files under a data path, their catalog in SQLite or PostgreSQL.
+
+It is DuckDB SQL on a DuckDB connection, so `DuckDBWarehouse` does every read and write and this class only
+says how a connection is made: an in-memory DuckDB with the lake attached as `lake` and made the default
+database. Unlike a DuckDB file, the lake admits many processes reading and writing at once; each transaction
+reads one snapshot and commits a new one, so a reader sees a delivery whole or not at all.
+
+Loading the three extensions (orchestration/warehouse/extensions.py) takes about 1.4 s per process, and the
+platform opens a connection per operation: each process keeps one loaded database per lake and hands out
+cursors of it (about 50 ms). A cursor sees what other processes committed before its transaction began.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+import duckdb
+
+from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
+from orchestration.warehouse.extensions import OFFLINE, load_extensions
+from orchestration.warehouse.maintenance import maintain
+from orchestration.warehouse.url import LAKE_CATALOG_FILE
+
+ALIAS = "lake"
+READER_ALIAS = "lake_reader"
+
+_DATABASES: dict[tuple[int, str, str], duckdb.DuckDBPyConnection] = {}
+_LOCK = threading.Lock()
+
+
+def attach_sql(catalog: str, data_path: str, alias: str = ALIAS, read_only: bool = False) -> str:
+    """The ATTACH statement of a lake whose catalog is `catalog` (`sqlite:…` or `postgres:…`).
+
+    DuckLake's default data inlining stays on: a write of at most 10 rows (a load-log row, a few rejects, a
+    batch of delivery outcomes) goes into the catalog instead of a Parquet file of its own, so a year of
+    nightly runs does not leave thousands of tiny files; larger writes go to Parquet under `data_path`.
+    """
+    quoted = catalog.replace("'", "''")
+    options = [f"DATA_PATH '{data_path}'"] + (["READ_ONLY"] if read_only else [])
+    return f"ATTACH 'ducklake:{quoted}' AS {alias} ({', '.join(options)})"
+
+
+def create_sqlite_catalog(path: Path) -> None:
+    """Create the SQLite file of a lake's catalog in write-ahead-log mode, or switch an existing one to it.
+
+    In SQLite's default mode a commit locks out every reader of the catalog, and a reader that finds it locked
+    fails at once ("database is locked"): dbt's threads and a notebook would fail while a run commits. In WAL
+    mode readers read the last commit while a writer writes; the mode is kept in the file. (WAL needs a local
+    disk, which a file catalog is on: many machines share a PostgreSQL catalog.)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=10)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass  # another process holds the file in the old mode: it still works, its readers wait on commits
+    finally:
+        con.close()
+
+
+class DuckLakeWarehouse(DuckDBWarehouse):
+    """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
+
+    def _database(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """This process's DuckDB database with the extensions loaded and the lake attached, read-only or not.
+
+        Reads and writes get a database each: with both attachments in one, `information_schema` would list every
+        table twice. Per process id: a process forked by the multiprocess executor must not share its parent's.
+        """
+        key = (os.getpid(), self.url.lake_catalog(with_password=False), str(self.url.data_path), read_only)
+        with _LOCK:
+            database = _DATABASES.get(key)
+            if database is None:
+                if self.url.lake == "sqlite":
+                    create_sqlite_catalog(self.url.path / LAKE_CATALOG_FILE)
+                if "://" not in str(self.url.data_path):
+                    os.makedirs(self.url.data_path, exist_ok=True)
+                database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
+                load_extensions(database)
+                alias = READER_ALIAS if read_only else ALIAS
+                attach = attach_sql(self.url.lake_catalog(), str(self.url.data_path), alias, read_only)
+                try:
+                    database.execute(attach)
+                except duckdb.Error:
+                    if not read_only:
+                        raise
+                    # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
+                    writer = duckdb.connect(config=OFFLINE)
+                    load_extensions(writer)
+                    writer.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                    writer.close()
+                    database.execute(attach)
+                _DATABASES[key] = database
+            return database
+
+    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection (cursor) whose default database is the lake; closing it keeps the process's database."""
+        con = self._database(read_only).cursor()
+        con.execute(f"USE {READER_ALIAS if read_only else ALIAS}")
+        return con
+
+    def cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        # A cursor starts in DuckDB's in-memory database, not in the one its parent chose with USE.
+        cur = con.cursor()
+        cur.execute(f"USE {ALIAS}")
+        return cur
+
+    def maintain(self, retention: dt.timedelta) -> dict:
+        """Merge small files, expire snapshots older than `retention`, delete unreferenced files
+        (orchestration/warehouse/maintenance.py); returns its report."""
+        local = "://" not in str(self.url.data_path)
+        con = self.connect()
+        try:
+            return maintain(con, ALIAS, retention, Path(self.url.data_path) if local else None)
+        finally:
+            con.close()
+
+    def snapshot_id(self) -> int:
+        """The lake's latest snapshot: the data version a materialization produced or a training run read."""
+        con = self.connect(read_only=True)
+        try:
+            return con.execute(f"SELECT max(snapshot_id) FROM {READER_ALIAS}.snapshots()").fetchone()[0]
+        finally:
+            con.close()
