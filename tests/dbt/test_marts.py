@@ -45,7 +45,7 @@ def test_build_runs_every_node_green(built):
     kinds = {}
     for unique_id in statuses:
         kinds[unique_id.split(".")[0]] = kinds.get(unique_id.split(".")[0], 0) + 1
-    assert kinds["model"] == 39
+    assert kinds["model"] == 42
     assert kinds["seed"] == 2
     assert kinds["test"] >= 70
     unit_tests = {uid.rsplit(".", 1)[-1] for uid in run.statuses("unit_test")}

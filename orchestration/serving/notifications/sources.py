@@ -2,7 +2,8 @@
 
 * planned outage — customers behind a transformer with a preventive-maintenance work order (the work-order
   outbox), when its outage window starts within the notice period (domain.notices.PLANNED_OUTAGE_NOTICE_DAYS);
-* outage / restored — customers behind a transformer with a recorded fault (staging.stg_scada__equipment_faults);
+* outage / restored — customers behind a transformer with a recorded fault (staging.stg_scada__equipment_faults)
+  or an outage the OMS reported through the assistant (raw.raw_oms__outages: planned ones get planned notices);
 * high bill — marts.bill_forecast's `high_bill_alert` for the month, once enough of it is read;
 * tariff advice — `tou_candidate` customers of marts.customer_tags with their yearly saving;
 * repair progress — steps of fault-repair tickets (marts.fct_service_tickets): crew assigned, arrived, resolved.
@@ -48,6 +49,14 @@ FAULTS_SQL = """
 SELECT fault_id, transformer_id, fault_at, fault_type, restored_at FROM staging.stg_scada__equipment_faults
 ORDER BY fault_at, fault_id
 """
+# Outages reported to the platform by the outage management system through the assistant (assistant/store.py).
+OMS_OUTAGES = "raw.raw_oms__outages"
+OMS_SQL = f"""
+SELECT outage_id, transformer_id, kind, cause, started_at, estimated_restore_at, restored_at FROM {OMS_OUTAGES}
+ORDER BY started_at, outage_id
+"""
+# A SCADA fault and an OMS report of the same transformer starting up to this much later are one outage.
+OMS_MATCH = dt.timedelta(hours=2)
 BILLS_SQL = """
 SELECT customer_id, kwh_to_date, estimated_bill_yuan, previous_3_months_avg_bill_yuan, main_driver, main_driver_zh
 FROM marts.bill_forecast
@@ -128,13 +137,34 @@ def restoration_hours(faults: list[tuple]) -> dict[str | None, float]:
     return {k: statistics.median(v) for k, v in spans.items()}
 
 
-def fault_candidates(faults: list[tuple], behind: dict[str, list[str]], now: dt.datetime) -> list[Candidate]:
+def fault_candidates(
+    faults: list[tuple], behind: dict[str, list[str]], now: dt.datetime, reported: Iterable[tuple] = ()
+) -> list[Candidate]:
     """Outage notices for faults that began within the lookback or are still under way, restored notices for
-    restorations within the lookback, to every customer behind the transformer (FAULTS_SQL's rows)."""
-    since = now - dt.timedelta(hours=NOTICE_LOOKBACK_HOURS)
+    restorations within the lookback, to every customer behind the transformer (FAULTS_SQL's rows), and the
+    same for the fault outages the OMS reported (OMS_SQL's fault rows, `reported`), whose own estimate of the
+    restoration is told. A SCADA fault an OMS report covers (same transformer, reported from up to 2 hours
+    after it) is that report's outage, told once."""
     typical = restoration_hours(faults)
+    reported = list(reported)
+    covered = {
+        fid
+        for fid, tid, at, _, _ in faults
+        for _, otid, _, _, start, _, restored in reported
+        if otid == tid and start <= at + OMS_MATCH and (restored is None or restored >= at)
+    }
+    events = [
+        (f"fault:{fid}", fid, tid, at, cause, restored, None)
+        for fid, tid, at, cause, restored in faults
+        if fid not in covered
+    ]
+    events += [
+        (f"fault:oms:{oid}", f"oms:{oid}", tid, start, cause, restored, eta)
+        for oid, tid, _, cause, start, eta, restored in reported
+    ]
+    since = now - dt.timedelta(hours=NOTICE_LOOKBACK_HOURS)
     out = []
-    for fid, tid, at, cause, restored in faults:
+    for group, key, tid, at, cause, restored, eta in events:
         if at > now:
             continue
         under_way = restored is None or restored > now
@@ -143,16 +173,39 @@ def fault_candidates(faults: list[tuple], behind: dict[str, list[str]], now: dt.
             "transformer_id": tid,
             "fault_at": when(at),
             "cause": cause,
-            "estimated_restore_at": when(at + dt.timedelta(hours=math.ceil(hours))),
+            "estimated_restore_at": when(eta or at + dt.timedelta(hours=math.ceil(hours))),
             "restored_at": when(restored) if restored is not None else "",
         }
-        group = f"fault:{fid}"
         for cid in behind.get(tid, []):
             if at > since or under_way:
-                out.append(Candidate(cid, OUTAGE, group, f"{OUTAGE}:{fid}", at, facts, urgent=under_way))
+                out.append(Candidate(cid, OUTAGE, group, f"{OUTAGE}:{key}", at, facts, urgent=under_way))
             if not under_way and restored > since:
-                out.append(Candidate(cid, RESTORED, group, f"{RESTORED}:{fid}", restored, facts))
+                out.append(Candidate(cid, RESTORED, group, f"{RESTORED}:{key}", restored, facts))
     return out
+
+
+def oms_planned_candidates(reported: Iterable[tuple], behind: dict[str, list[str]], now: dt.datetime):
+    """Planned outages the OMS announced (OMS_SQL's planned rows), told like a maintenance order's window."""
+    out = []
+    horizon = now + dt.timedelta(days=PLANNED_OUTAGE_NOTICE_DAYS)
+    for oid, tid, _, _, start, eta, restored in reported:
+        if restored is not None or not now < start <= horizon:
+            continue
+        stage = f"{PLANNED_OUTAGE}:oms:{oid}"
+        for cid in behind.get(tid, []):
+            end = when(eta) if eta is not None else "另行通知"
+            facts = {"transformer_id": tid, "start": when(start), "end": end, "customer_id": cid, "window_start": start}
+            out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts))
+    return out
+
+
+def _oms_outages(wh: Warehouse) -> list[tuple]:
+    """The OMS's outage reports (the assistant's `POST /v1/outages`), none where the table does not exist yet."""
+    schema, table = OMS_OUTAGES.split(".")
+    found = wh.query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", (schema, table)
+    )
+    return wh.query(OMS_SQL) if found[0][0] else []
 
 
 def bill_candidates(bills: Iterable[tuple], advice: Iterable[tuple], as_of_date: dt.date, now: dt.datetime):
@@ -205,8 +258,10 @@ def candidates(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.date, now: 
     payloads (the outbox's)."""
     behind = _customers_by_transformer(wh)
     since = now - dt.timedelta(hours=NOTICE_LOOKBACK_HOURS)
+    reported = _oms_outages(wh)
     out = planned_outage_candidates(orders, behind, now)
-    out += fault_candidates(wh.query(FAULTS_SQL), behind, now)
+    out += oms_planned_candidates([r for r in reported if r[2] == "planned"], behind, now)
+    out += fault_candidates(wh.query(FAULTS_SQL), behind, now, [r for r in reported if r[2] == "fault"])
     bills = wh.query(BILLS_SQL, (as_of_date.replace(day=1), HIGH_BILL_MIN_DAYS_READ))
     out += bill_candidates(bills, wh.query(ADVICE_SQL), as_of_date, now)
     out += repair_candidates(wh.query(REPAIRS_SQL, (since, since, since)), now)

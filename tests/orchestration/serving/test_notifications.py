@@ -139,3 +139,36 @@ def test_the_notice_period_is_the_knowledge_base_article_s():
     article = (ROOT / "docs" / "knowledge" / "kb-outage-notice.md").read_text(encoding="utf-8")
     days = re.search(r"计划检修停电提前 (\d+) 天", article)
     assert days and int(days.group(1)) == PLANNED_OUTAGE_NOTICE_DAYS == 7
+
+
+def test_outages_reported_by_the_oms_are_told_once_each_and_replace_the_fault_they_explain(wh):
+    import pandas as pd
+
+    ts = "datetime64[us]"
+    wh.replace_table(
+        "raw",
+        "raw_oms__outages",
+        pd.DataFrame(
+            [
+                ("O1", "TC", "planned", "线路改造", crafted.at(3, "09:00"), crafted.at(3, "17:00"), None),
+                ("O2", "TA", "fault", "低压出线短路", crafted.at(0, "21:30"), crafted.at(1, "03:00"), None),
+            ],
+            columns=[
+                "outage_id",
+                "transformer_id",
+                "kind",
+                "cause",
+                "started_at",
+                "estimated_restore_at",
+                "restored_at",
+            ],
+        ).astype({"started_at": ts, "estimated_restore_at": ts, "restored_at": ts}),
+    )
+    notices = _build(wh).notifications
+    planned = [n for n in notices if n.event_key == "planned_outage:oms:O1"]
+    assert [n.customer_id for n in planned] == ["C6"]
+    assert "计划于 11月02日 09:00 至 11月02日 17:00 停电" in planned[0].text
+    # O2 is the outage SCADA recorded as F1 half an hour earlier: told once, with the OMS's estimate.
+    ta = sorted((n.customer_id, n.event_key, n.is_urgent) for n in notices if n.kind == "outage")
+    assert ta == [("C1", "fault:oms:O2", True), ("C2", "fault:oms:O2", True), ("C3", "fault:oms:O2", True)]
+    assert all("预计 10月31日 03:00 前恢复供电" in n.text for n in notices if n.event_key == "fault:oms:O2")
