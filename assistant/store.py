@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from orchestration.warehouse import PG_DDL_LOCK, Warehouse
+from orchestration.warehouse.postgres_warehouse import committed
 
 MESSAGES = "raw.raw_assistant__messages"
 OUTAGES = "raw.raw_oms__outages"
@@ -128,16 +129,8 @@ class ServiceWarehouse:
         psycopg2's pool raises when all its connections are out instead of waiting, and the API answers from
         up to 40 threads: the semaphore makes a request wait for a free connection instead of failing.
         """
-        with self._free:
-            con = self._pool.getconn()
-            try:
-                yield con
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-            finally:
-                self._pool.putconn(con)
+        with self._free, committed(self._pool.getconn(), release=self._pool.putconn) as con:
+            yield con
 
     def connect(self, read_only: bool = False):
         """A DuckDB cursor of the kept connection (closing it leaves the connection open)."""

@@ -91,9 +91,7 @@ def work_order_delivery(
     outbox.ensure()
     client = ticketing.client()
     if client is None:
-        counts = outbox.counts()
-        context.log.warning(f"TICKETING_URL is not set: nothing sent, {counts['pending']} orders wait in {TABLE}")
-        return dg.MaterializeResult(metadata={"ticketing_configured": False, **counts})
+        return _nothing_sent(context, outbox, "TICKETING_URL", f"orders wait in {TABLE}", "ticketing_configured")
     report = deliver_pending(outbox, client)
     counts = outbox.counts()
     if report.circuit_open or report.still_pending:
@@ -105,6 +103,13 @@ def work_order_delivery(
             f"{report.dead_lettered} orders refused by ticketing: see state = 'dead_letter' in {TABLE} (response_body)"
         )
     return dg.MaterializeResult(metadata={"ticketing_configured": True, **_delivery_metadata(client, report, counts)})
+
+
+def _nothing_sent(context, outbox, setting: str, waiting: str, flag: str) -> dg.MaterializeResult:
+    """With no endpoint configured a delivery asset succeeds and says so: the outbox keeps everything for later."""
+    counts = outbox.counts()
+    context.log.warning(f"{setting} is not set: nothing sent, {counts['pending']} {waiting}")
+    return dg.MaterializeResult(metadata={flag: False, **counts})
 
 
 def _delivery_metadata(client, report, counts: dict[str, int]) -> dict:
@@ -183,11 +188,7 @@ def notification_delivery(
     outbox.ensure()
     client = notify.client()
     if client is None:
-        counts = outbox.counts()
-        context.log.warning(
-            f"NOTIFY_URL is not set: nothing sent, {counts['pending']} messages wait in {NOTIFICATIONS}"
-        )
-        return dg.MaterializeResult(metadata={"gateway_configured": False, **counts})
+        return _nothing_sent(context, outbox, "NOTIFY_URL", f"messages wait in {NOTIFICATIONS}", "gateway_configured")
     report = deliver_pending(outbox, client, due=due(beijing_now()), prepare=address_book(wh))
     counts = outbox.counts()
     if report.circuit_open or report.still_pending or report.dead_lettered:

@@ -40,7 +40,6 @@ class PostgresWarehouse(Warehouse):
 
     engine = "postgres"
 
-    @contextlib.contextmanager
     def pg(self):
         """A psycopg2 connection, committed on success and rolled back on error."""
         import psycopg2
@@ -53,14 +52,7 @@ class PostgresWarehouse(Warehouse):
             dbname=self.url.dbname,
             application_name="gridcare",
         )
-        try:
-            yield con
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        finally:
-            con.close()
+        return committed(con, release=lambda c: c.close())
 
     def query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self.pg() as con, con.cursor() as cur:
@@ -307,3 +299,17 @@ def _copy_into(con: duckdb.DuckDBPyConnection, cur, relation: str, table: str, c
         con.execute(f"COPY (SELECT {col_list} FROM {relation}) TO '{path}' (HEADER, FORCE_QUOTE *, NULL '')")
         with open(path, "rb") as fh:
             cur.copy_expert(f"COPY {table} ({col_list}) FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+
+
+@contextlib.contextmanager
+def committed(con, release):
+    """`con` committed when the block succeeds, rolled back when it raises, then handed to `release`
+    (closed, or returned to a pool)."""
+    try:
+        yield con
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        release(con)
