@@ -6,6 +6,9 @@ An order enters once (its external_id is the primary key; a re-run's same predic
 ticketing system's answer and the write leaves the order `pending`: the next run sends it again under the same
 Idempotency-Key, and the ticketing system keeps one order (docs/serving.md, “exactly once”).
 
+An outbox whose items carry a bound (`expires_by`: the notifications' `send_before`) moves an item still pending
+past it to `expired`, never sent and never retried. Work orders have none: they never expire.
+
 Bookkeeping times (created_at, last_attempt_at, delivered_at) are UTC.
 """
 
@@ -26,8 +29,8 @@ from orchestration.warehouse import PG_DDL_LOCK, Warehouse
 
 SCHEMA = "serving"
 TABLE = f"{SCHEMA}.work_order_outbox"
-PENDING, DELIVERED, DEAD_LETTER = "pending", "delivered", "dead_letter"
-STATES = (PENDING, DELIVERED, DEAD_LETTER)
+PENDING, DELIVERED, DEAD_LETTER, EXPIRED = "pending", "delivered", "dead_letter", "expired"
+STATES = (PENDING, DELIVERED, DEAD_LETTER)  # every outbox's; EXPIRED only where items carry a bound
 T = TypeVar("T")
 
 _COLUMNS = (
@@ -86,12 +89,18 @@ class Outbox:
 
     `extra_columns` ((name, type, constraint) like _COLUMNS) are stored beside the delivery state, filled from
     each item's `outbox_values()` dict: the notifications keep their text, channel and hold times there.
+    `expires_by` names an extra timestamp column after which a pending item must not be sent (`expire`); work
+    orders have none and never expire.
     """
 
-    def __init__(self, warehouse: Warehouse, table: str = TABLE, extra_columns: tuple = ()):
+    def __init__(
+        self, warehouse: Warehouse, table: str = TABLE, extra_columns: tuple = (), expires_by: str | None = None
+    ):
         self.wh = warehouse
         self.table = table
         self.extra_columns = tuple(extra_columns)
+        self.expires_by = expires_by
+        self.states = STATES + ((EXPIRED,) if expires_by else ())
 
     def _duck(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`work(con)` in one DuckDB transaction, run again if a concurrent writer of the lake got there first."""
@@ -102,7 +111,8 @@ class Outbox:
             con.close()
 
     def ensure(self) -> None:
-        """Create the schema and table where missing."""
+        """Create the schema and table where missing, and add the extra columns a table created before them
+        lacks (empty for its rows, so nullable whatever their constraint)."""
         types = _TYPES[self.wh.engine]
         # The lake has no PRIMARY KEY (DuckLake refuses constraints other than NOT NULL): on DuckDB the key is
         # kept by `add`, which inserts only the IDs absent in its own transaction.
@@ -111,8 +121,9 @@ class Outbox:
             f"{n} {types[t]} {key if extra == 'PRIMARY KEY' else extra}".strip()
             for n, t, extra in _COLUMNS + self.extra_columns
         )
-        schema = self.table.split(".")[0]
+        schema, table = self.table.split(".")
         stmts = [f"CREATE SCHEMA IF NOT EXISTS {schema}", f"CREATE TABLE IF NOT EXISTS {self.table} ({cols})"]
+        stmts += [self.wh.add_column_sql(schema, table, n, types[t]) for n, t, _ in self.extra_columns]
         if self.wh.engine == "duckdb":
             self._duck(lambda con: [con.execute(s) for s in stmts])
         else:
@@ -176,9 +187,30 @@ class Outbox:
         return [json.loads(p) for (p,) in self.wh.query(sql, (DEAD_LETTER, since) if since else (DEAD_LETTER,))]
 
     def counts(self) -> dict[str, int]:
-        """Orders per state (every state present, zeros included)."""
+        """Orders per state (every state of this outbox present, zeros included)."""
         found = dict(self.wh.query(f"SELECT state, count(*) FROM {self.table} GROUP BY state"))
-        return {s: int(found.get(s, 0)) for s in STATES}
+        return {s: int(found.get(s, 0)) for s in self.states}
+
+    def expire(self, at: dt.datetime) -> int:
+        """Move the pending items whose bound (`expires_by`, in the column's own clock, as `at` is) is not after
+        `at` to `expired`; returns how many. Items without a bound, and outboxes without one, stay as they are."""
+        if not self.expires_by:
+            return 0
+        where = f"state = '{PENDING}' AND {self.expires_by} IS NOT NULL AND {self.expires_by} <= ?"
+        update = (
+            f"UPDATE {self.table} SET state = '{EXPIRED}', last_error = 'expired: past {self.expires_by}' WHERE {where}"
+        )
+        if self.wh.engine == "duckdb":
+
+            def apply(con: duckdb.DuckDBPyConnection) -> int:
+                (n,) = con.execute(f"SELECT count(*) FROM {self.table} WHERE {where}", (at,)).fetchone()
+                con.execute(update, (at,))
+                return int(n)
+
+            return self._duck(apply)
+        with self.wh.pg() as con, con.cursor() as cur:
+            cur.execute(update.replace("?", "%s"), (at,))
+            return cur.rowcount
 
     def record(self, outcomes: list[Outcome]) -> None:
         """Write a batch of outcomes in one transaction; only pending rows change (a delivered order stays so)."""

@@ -73,6 +73,10 @@ class Warehouse(abc.ABC):
 
     # -- the raw layer -----------------------------------------------------------------------
     @abc.abstractmethod
+    def add_column_sql(self, schema: str, table: str, column: str, kind: str) -> str:
+        """The engine's statement adding `column` of type `kind` to an existing table where it is missing."""
+
+    @abc.abstractmethod
     def ensure_raw_schema(self) -> None:
         """Create the raw schema, its tables, the rejects and the load log where missing."""
 

@@ -104,6 +104,9 @@ class DuckDBWarehouse(Warehouse):
             time.sleep(wait * (0.5 + random.random()))
             wait = min(wait * 2, 2.0)
 
+    def add_column_sql(self, schema: str, table: str, column: str, kind: str) -> str:
+        return _add_column(table, column, kind, schema)
+
     def ensure_raw_schema(self) -> None:
         def create(con: duckdb.DuckDBPyConnection) -> None:
             for stmt in raw_ddl(TYPES, _add_column):
@@ -226,5 +229,5 @@ class DuckDBWarehouse(Warehouse):
             con.close()
 
 
-def _add_column(table: str, column: str, kind: str) -> str:
-    return f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN IF NOT EXISTS "{column}" {kind}'
+def _add_column(table: str, column: str, kind: str, schema: str = RAW_SCHEMA) -> str:
+    return f'ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS "{column}" {kind}'

@@ -66,6 +66,9 @@ class PostgresWarehouse(Warehouse):
             cur.execute(sql.replace("?", "%s"), tuple(params))
             return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
 
+    def add_column_sql(self, schema: str, table: str, column: str, kind: str) -> str:
+        return _add_column(table, column, kind, schema)
+
     def ensure_raw_schema(self) -> None:
         with self.pg() as con, con.cursor() as cur:
             # Two processes creating the same schema race on PostgreSQL's catalog: serialise them.
@@ -230,12 +233,12 @@ _PG_FROM_DUCKDB = {
 }
 
 
-def _add_column(table: str, column: str, kind: str) -> str:
+def _add_column(table: str, column: str, kind: str, schema: str = RAW_SCHEMA) -> str:
     """Even `ADD COLUMN IF NOT EXISTS` locks the table exclusively on PostgreSQL: ask the catalog first."""
     return (
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-        f"'{RAW_SCHEMA}' AND table_name = '{table}' AND column_name = '{column}') THEN "
-        f'ALTER TABLE {RAW_SCHEMA}.{table} ADD COLUMN "{column}" {kind}; END IF; END $$'
+        f"'{schema}' AND table_name = '{table}' AND column_name = '{column}') THEN "
+        f'ALTER TABLE {schema}.{table} ADD COLUMN "{column}" {kind}; END IF; END $$'
     )
 
 
