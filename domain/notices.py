@@ -5,6 +5,8 @@ generator and the docs take them from this module.
 
 from __future__ import annotations
 
+import datetime as dt
+
 # The kinds of notice, in the order a merged message lists them (safety first).
 PLANNED_OUTAGE = "planned_outage"  # 计划停电通知: maintenance will cut the supply in a known window
 OUTAGE = "outage"  # 停电通知: a recorded fault has cut the supply
@@ -60,3 +62,48 @@ NOTICE_LOOKBACK_HOURS = 48
 
 # Expected time to restore supply when the fault log holds no restored fault of the same type to learn from.
 DEFAULT_RESTORATION_HOURS = 4
+
+# How long each kind of notice stays worth sending: its `send_before` (local time). A message still held at
+# that moment — by quiet hours, or a gateway down for days — is `expired`, never sent: a planned-outage notice
+# after its window has begun, or "your supply is back" two days later, misleads more than it helps.
+# An outage notice tells the estimated restoration; once that has passed the notice is stale. A notice written
+# when the estimate had already passed (a long outage) is still worth this much time to go out:
+OUTAGE_NOTICE_MIN_HOURS = DEFAULT_RESTORATION_HOURS
+RESTORED_NOTICE_HOURS = 24  # "the supply is back" is news for a day
+# A repair step is news as long as the builder looks back for steps (the nightly build tells them a day late).
+REPAIR_PROGRESS_NOTICE_HOURS = NOTICE_LOOKBACK_HOURS
+# Tariff advice does not go stale fast, but advice held for longer than the cap's week is better given again
+# by a later build (an expired advice does not start the 90 days).
+TARIFF_ADVICE_NOTICE_DAYS = CAP_WINDOW_DAYS
+
+
+def send_before(
+    kind: str,
+    happened: dt.datetime,
+    built: dt.datetime,
+    *,
+    window_start: dt.datetime | None = None,
+    restore_eta: dt.datetime | None = None,
+    bill_month: dt.date | None = None,
+) -> dt.datetime:
+    """The moment after which a notice of `kind` must not be sent (naive local time).
+
+    `happened` is when the thing told happened (an outage, a restoration, a repair step), `built` the build's
+    clock; a planned outage is told before its window starts, an outage before its estimated restoration (at
+    least OUTAGE_NOTICE_MIN_HOURS after it is written), a high-bill alert before the month's real bill replaces
+    the estimate (the first of the next month).
+    """
+    if kind == PLANNED_OUTAGE:
+        return window_start
+    if kind == OUTAGE:
+        return max(restore_eta, built + dt.timedelta(hours=OUTAGE_NOTICE_MIN_HOURS))
+    if kind == RESTORED:
+        return happened + dt.timedelta(hours=RESTORED_NOTICE_HOURS)
+    if kind == HIGH_BILL:
+        first = bill_month.replace(day=1)
+        return dt.datetime.combine((first + dt.timedelta(days=32)).replace(day=1), dt.time())
+    if kind == TARIFF_ADVICE:
+        return built + dt.timedelta(days=TARIFF_ADVICE_NOTICE_DAYS)
+    if kind == REPAIR_PROGRESS:
+        return happened + dt.timedelta(hours=REPAIR_PROGRESS_NOTICE_HOURS)
+    raise ValueError(f"unknown notice kind {kind!r}")

@@ -18,12 +18,11 @@ from orchestration.resources import NotifyResource, TicketingResource, Warehouse
 from orchestration.serving import TABLE, Outbox, build_work_orders, deliver_pending
 from orchestration.serving.notifications import (
     NOTIFICATIONS,
-    address_book,
     as_of,
     beijing_now,
     build_notifications,
-    due,
     notification_outbox,
+    send_due,
     short_notices,
 )
 from orchestration.serving.outbox import utcnow
@@ -126,9 +125,7 @@ def _delivery_metadata(client, report, counts: dict[str, int]) -> dict:
         "circuit_open": report.circuit_open,
         "orders_per_s": round(report.orders_per_s, 1),
         "errors": ", ".join(report.errors),
-        "outbox_pending": counts["pending"],
-        "outbox_delivered": counts["delivered"],
-        "outbox_dead_letter": counts["dead_letter"],
+        **{f"outbox_{state}": n for state, n in counts.items()},
     }
 
 
@@ -181,16 +178,19 @@ def notification_delivery(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, notify: NotifyResource
 ) -> dg.MaterializeResult:
     """Delivery of serving.notifications to the notification gateway (POST /notifications, Idempotency-Key =
-    the notification id): messages due now — past their quiet hours at this moment, or an outage under way —
-    are sent, the SMS number looked up in staging at send time; the rest wait for the hourly delivery job."""
+    the notification id): messages past their send_before expire unsent; those due now — past their quiet hours
+    at this moment, or an outage under way — are sent, the SMS number looked up in staging at send time; the
+    rest wait for the hourly delivery job."""
     wh = warehouse.get()
     outbox = notification_outbox(wh)
     outbox.ensure()
     client = notify.client()
     if client is None:
         return _nothing_sent(context, outbox, "NOTIFY_URL", f"messages wait in {NOTIFICATIONS}", "gateway_configured")
-    report = deliver_pending(outbox, client, due=due(beijing_now()), prepare=address_book(wh))
+    report = send_due(wh, client, beijing_now())
     counts = outbox.counts()
+    if report.expired:
+        context.log.warning(f"{report.expired} messages expired unsent (state = 'expired' in {NOTIFICATIONS})")
     if report.circuit_open or report.still_pending or report.dead_lettered:
         context.log.warning(
             f"gateway: {report.still_pending} messages failed ({', '.join(report.errors)}), {report.dead_lettered} "
@@ -201,6 +201,7 @@ def notification_delivery(
         metadata={
             "gateway_configured": True,
             "held_for_quiet_hours": held,
+            "expired": report.expired,
             **_delivery_metadata(client, report, counts),
         }
     )

@@ -61,6 +61,7 @@ class DeliveryReport:
     retried: int = 0  # orders that needed more than one attempt (delivered or not)
     still_pending: int = 0  # tried, failed every attempt, left for the next run
     not_attempted: int = 0  # skipped after the circuit opened
+    expired: int = 0  # past their bound before this run could send them (notifications' send_before)
     requests: int = 0
     seconds: float = 0.0
     circuit_open: bool = False

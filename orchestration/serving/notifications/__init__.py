@@ -15,6 +15,7 @@ from orchestration.serving.notifications.store import (
     build_notifications,
     due,
     notification_outbox,
+    send_due,
     short_notices,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "decide",
     "due",
     "notification_outbox",
+    "send_due",
     "short_notices",
 ]

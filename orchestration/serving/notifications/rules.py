@@ -3,12 +3,15 @@
 A `Candidate` is one thing worth telling one customer (an outage on their transformer, this month's high bill,
 a repair step). `decide` turns tonight's candidates into `Notification`s:
 
-1. a candidate already told (its `stage` covered by an earlier message) is dropped — re-runs add nothing;
+1. a candidate already told (its `stage` covered by an earlier message, even one that expired unsent: old news
+   is not sent late) is dropped — re-runs add nothing;
 2. a refused kind is dropped, unless it is about safety (outages: domain.notices.SAFETY_KINDS);
 3. tariff advice within 90 days of the last is dropped;
 4. candidates of one customer and one event (`group`) merge into one message;
 5. service messages beyond 3 per customer in 7 days (earlier messages included) wait for a later night;
-6. each message gets the first moment outside the customer's quiet hours, except an outage under way.
+6. each message gets the first moment outside the customer's quiet hours, except an outage under way, and
+   the moment after which it must not go out (`send_before`, domain.notices.send_before): its primary kind's,
+   the newest news merged in deciding.
 
 Times are Beijing local time, naive like the data.
 """
@@ -84,6 +87,7 @@ class Candidate:
     at: dt.datetime  # when it happened (an outage, a repair step) or was found (a bill, an advice)
     facts: Mapping = field(default_factory=dict, compare=False)
     urgent: bool = False  # an outage under way: sent at any hour
+    send_before: dt.datetime | None = None  # not after (domain.notices.send_before)
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class Sent:
     kind: str
     covers: tuple[str, ...]
     as_of: dt.datetime  # the night it was built for
+    expired: bool = False  # never sent (past its send_before): its stages stay told, but it used no allowance
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class Notification:
     event_at: dt.datetime
     as_of: dt.datetime
     send_after: dt.datetime
+    send_before: dt.datetime | None  # not after: past it a held message expires (None: rows from before the rule)
     is_urgent: bool
     quiet_start_hour: int
     quiet_end_hour: int
@@ -153,6 +159,7 @@ class Notification:
             "event_at": self.event_at,
             "as_of": self.as_of,
             "send_after": self.send_after,
+            "send_before": self.send_before,
             "is_urgent": self.is_urgent,
             "quiet_start_hour": self.quiet_start_hour,
             "quiet_end_hour": self.quiet_end_hour,
@@ -196,12 +203,12 @@ def decide(
     advised = {
         h.customer_id
         for h in history
-        if h.as_of > advice_since and any(s.startswith(TARIFF_ADVICE + ":") for s in h.covers)
+        if not h.expired and h.as_of > advice_since and any(s.startswith(TARIFF_ADVICE + ":") for s in h.covers)
     }
     cap_since = now - dt.timedelta(days=CAP_WINDOW_DAYS)
     recent_service: dict[str, int] = {}
     for h in history:
-        if h.kind not in SAFETY_KINDS and cap_since < h.as_of <= now:
+        if h.kind not in SAFETY_KINDS and not h.expired and cap_since < h.as_of <= now:
             recent_service[h.customer_id] = recent_service.get(h.customer_id, 0) + 1
 
     decision = Decision(notifications=[])
@@ -234,6 +241,7 @@ def decide(
         covers = tuple(sorted(c.stage for c in members))
         urgent = any(c.urgent for c in members) and primary == OUTAGE
         event_at = max(c.at for c in members)
+        bounds = [c.send_before for c in members if c.kind == primary and c.send_before is not None]
         merged.append(
             Notification(
                 notification_id=notification_id(cid, covers),
@@ -247,6 +255,7 @@ def decide(
                 event_at=event_at,
                 as_of=now,
                 send_after=now if urgent else first_decent_moment(now, pref),
+                send_before=max(bounds, default=None),
                 is_urgent=urgent,
                 quiet_start_hour=pref.quiet_start_hour,
                 quiet_end_hour=pref.quiet_end_hour,

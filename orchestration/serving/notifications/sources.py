@@ -31,9 +31,11 @@ from domain.notices import (
     REPAIR_PROGRESS,
     RESTORED,
     TARIFF_ADVICE,
+    send_before,
 )
 from orchestration.serving.notifications.rules import Candidate, Preference, Sent
 from orchestration.serving.orders import BuildConfig
+from orchestration.serving.outbox import EXPIRED
 from orchestration.serving.work_order import PREVENTIVE
 from orchestration.warehouse import Warehouse
 
@@ -122,7 +124,8 @@ def planned_outage_candidates(
                 "window_start": start,
             }
             stage = f"{PLANNED_OUTAGE}:{order['external_id']}"
-            out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts))
+            until = send_before(PLANNED_OUTAGE, now, now, window_start=start)
+            out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts, send_before=until))
     return out
 
 
@@ -169,18 +172,21 @@ def fault_candidates(
             continue
         under_way = restored is None or restored > now
         hours = typical.get(cause) or typical.get(None) or DEFAULT_RESTORATION_HOURS
+        eta = eta or at + dt.timedelta(hours=math.ceil(hours))
         facts = {
             "transformer_id": tid,
             "fault_at": when(at),
             "cause": cause,
-            "estimated_restore_at": when(eta or at + dt.timedelta(hours=math.ceil(hours))),
+            "estimated_restore_at": when(eta),
             "restored_at": when(restored) if restored is not None else "",
         }
         for cid in behind.get(tid, []):
             if at > since or under_way:
-                out.append(Candidate(cid, OUTAGE, group, f"{OUTAGE}:{key}", at, facts, urgent=under_way))
+                until = send_before(OUTAGE, at, now, restore_eta=eta)
+                out.append(Candidate(cid, OUTAGE, group, f"{OUTAGE}:{key}", at, facts, under_way, until))
             if not under_way and restored > since:
-                out.append(Candidate(cid, RESTORED, group, f"{RESTORED}:{key}", restored, facts))
+                until = send_before(RESTORED, restored, now)
+                out.append(Candidate(cid, RESTORED, group, f"{RESTORED}:{key}", restored, facts, send_before=until))
     return out
 
 
@@ -195,7 +201,8 @@ def oms_planned_candidates(reported: Iterable[tuple], behind: dict[str, list[str
         for cid in behind.get(tid, []):
             end = when(eta) if eta is not None else "另行通知"
             facts = {"transformer_id": tid, "start": when(start), "end": end, "customer_id": cid, "window_start": start}
-            out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts))
+            until = send_before(PLANNED_OUTAGE, now, now, window_start=start)
+            out.append(Candidate(cid, PLANNED_OUTAGE, stage, stage, now, facts, send_before=until))
     return out
 
 
@@ -213,6 +220,8 @@ def bill_candidates(bills: Iterable[tuple], advice: Iterable[tuple], as_of_date:
     customer and month, so a candidate's advice becomes its alert's suggestion."""
     month = f"{as_of_date:%Y-%m}"
     group = f"bill:{month}"
+    bill_until = send_before(HIGH_BILL, now, now, bill_month=as_of_date)
+    advice_until = send_before(TARIFF_ADVICE, now, now)
     out = []
     for cid, kwh, bill, avg, driver, driver_zh in bills:
         bill, avg = float(bill), float(avg)
@@ -226,10 +235,11 @@ def bill_candidates(bills: Iterable[tuple], advice: Iterable[tuple], as_of_date:
             "main_driver": driver,
             "driver": driver_zh or "用电量增加",
         }
-        out.append(Candidate(cid, HIGH_BILL, group, f"{HIGH_BILL}:{month}", now, facts))
+        out.append(Candidate(cid, HIGH_BILL, group, f"{HIGH_BILL}:{month}", now, facts, send_before=bill_until))
     for cid, saving in advice:
         facts = {"customer_id": cid, "saving_yuan": f"{float(saving):.0f}"}
-        out.append(Candidate(cid, TARIFF_ADVICE, group, f"{TARIFF_ADVICE}:{as_of_date.isoformat()}", now, facts))
+        stage = f"{TARIFF_ADVICE}:{as_of_date.isoformat()}"
+        out.append(Candidate(cid, TARIFF_ADVICE, group, stage, now, facts, send_before=advice_until))
     return out
 
 
@@ -249,7 +259,8 @@ def repair_candidates(tickets: Iterable[tuple], now: dt.datetime) -> list[Candid
             if at is not None and since < at <= now:
                 facts = {"ticket_id": tid, "step": step, **extra}
                 stage = f"{REPAIR_PROGRESS}:{tid}:{step}"
-                out.append(Candidate(cid, REPAIR_PROGRESS, f"ticket:{tid}", stage, at, facts))
+                until = send_before(REPAIR_PROGRESS, at, now)
+                out.append(Candidate(cid, REPAIR_PROGRESS, f"ticket:{tid}", stage, at, facts, send_before=until))
     return out
 
 
@@ -269,5 +280,8 @@ def candidates(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.date, now: 
 
 
 def history_from_rows(rows: Iterable[tuple]) -> list[Sent]:
-    """Earlier messages from (customer_id, kind, covers joined by ' ', as_of) rows."""
-    return [Sent(cid, kind, tuple(covers.split()), as_of) for cid, kind, covers, as_of in rows]
+    """Earlier messages from (customer_id, kind, covers joined by ' ', as_of, outbox state) rows."""
+    return [
+        Sent(cid, kind, tuple(covers.split()), as_of, expired=state == EXPIRED)
+        for cid, kind, covers, as_of, state in rows
+    ]

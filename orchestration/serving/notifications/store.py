@@ -2,7 +2,8 @@
 
 The table is the notifications' outbox (orchestration.serving.outbox with extra columns): a message enters once
 under its stable id, so a re-run of the same night adds nothing, and leaves `pending` only when the gateway
-answered. It is also the history the rules read: what each customer was told (`covers`) and when (`as_of`,
+answered — or `expired` when its `send_before` passed while it waited (quiet hours, a gateway down for days),
+so a notice past its use is never sent. It is also the history the rules read: what each customer was told (`covers`) and when (`as_of`,
 the night's clock), for "once per event", the weekly cap and the 90 days between tariff advice.
 """
 
@@ -13,6 +14,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from domain.notices import PLANNED_OUTAGE, PLANNED_OUTAGE_NOTICE_DAYS
+from orchestration.serving.delivery import DeliveryReport, TicketingClient, deliver_pending
+from orchestration.serving.notifications.gateway import address_book
 from orchestration.serving.notifications.rules import Decision, Notification, decide
 from orchestration.serving.notifications.sources import candidates, history_from_rows, preferences
 from orchestration.serving.notifications.templates import render
@@ -30,17 +33,19 @@ COLUMNS = (
     ("event_at", "timestamp", "NOT NULL"),  # when the latest thing told happened (local time)
     ("as_of", "timestamp", "NOT NULL"),  # the night built for: the data's as-of moment (local time)
     ("send_after", "timestamp", "NOT NULL"),  # not before (local time): the end of the quiet hours at build
+    # not after (local time, domain.notices.send_before); NULL on rows written before the column existed
+    ("send_before", "timestamp", ""),
     ("is_urgent", "boolean", "NOT NULL"),  # an outage under way: sent at any hour
     ("quiet_start_hour", "integer", "NOT NULL"),
     ("quiet_end_hour", "integer", "NOT NULL"),
 )
-HISTORY_SQL = f"SELECT customer_id, kind, covers, as_of FROM {NOTIFICATIONS} ORDER BY as_of, external_id"
+HISTORY_SQL = f"SELECT customer_id, kind, covers, as_of, state FROM {NOTIFICATIONS} ORDER BY as_of, external_id"
 AS_OF_SQL = "SELECT as_of_date, as_of_at FROM intermediate.int_as_of_dates_derived"
 BEIJING = dt.timedelta(hours=8)
 
-# Due now: past send_after and outside the customer's quiet hours at the moment of sending (the hour is a
-# parameter, so the same SQL runs on both engines), or urgent.
-DUE_SQL = """send_after <= ? AND (is_urgent OR NOT (CASE
+# Due now: before send_before (if any), past send_after and outside the customer's quiet hours at the moment of
+# sending (the hour is a parameter, so the same SQL runs on both engines), or urgent.
+DUE_SQL = """(send_before IS NULL OR send_before > ?) AND send_after <= ? AND (is_urgent OR NOT (CASE
     WHEN quiet_start_hour < quiet_end_hour THEN ? >= quiet_start_hour AND ? < quiet_end_hour
     WHEN quiet_start_hour > quiet_end_hour THEN ? >= quiet_start_hour OR ? < quiet_end_hour
     ELSE FALSE END))"""
@@ -52,14 +57,23 @@ def beijing_now() -> dt.datetime:
 
 
 def notification_outbox(wh: Warehouse) -> Outbox:
-    """serving.notifications as an outbox."""
-    return Outbox(wh, NOTIFICATIONS, COLUMNS)
+    """serving.notifications as an outbox, its messages expiring at their send_before."""
+    return Outbox(wh, NOTIFICATIONS, COLUMNS, expires_by="send_before")
 
 
 def due(local_now: dt.datetime) -> tuple[str, tuple]:
     """The condition and parameters selecting the pending messages that may go out at `local_now`."""
     h = local_now.hour
-    return DUE_SQL, (local_now, h, h, h, h)
+    return DUE_SQL, (local_now, local_now, h, h, h, h)
+
+
+def send_due(wh: Warehouse, client: TicketingClient, local_now: dt.datetime) -> DeliveryReport:
+    """Expire the held messages past their send_before, then send those due at `local_now` (Beijing time)."""
+    outbox = notification_outbox(wh)
+    expired = outbox.expire(local_now)
+    report = deliver_pending(outbox, client, due=due(local_now), prepare=address_book(wh))
+    report.expired = expired
+    return report
 
 
 def as_of(wh: Warehouse) -> tuple[dt.date, dt.datetime]:

@@ -42,7 +42,7 @@ FAULTS = [  # fault_id, transformer_id, fault_at, fault_type, restored_at
     ("F0", "TB", at(-10, "09:00"), "外力破坏", at(-10, "12:00")),  # long past: nothing
     ("F1", "TA", at(0, "21:00"), "低压出线短路", None),  # under way: urgent outage notice
     ("F2", "TB", at(0, "08:00"), "雷击损坏", at(0, "12:00")),  # out and back tonight: one merged message
-    ("F3", "TC", at(-2, "20:00"), "绕组过热", at(-1, "06:00")),  # began before the lookback: restored only
+    ("F3", "TC", at(-2, "20:00"), "绕组过热", at(0, "09:00")),  # began before the lookback: restored only
 ]
 ORDERS = [  # the work-order outbox's preventive payloads
     {
@@ -94,6 +94,7 @@ def earlier(customer_id: str, kind: str, covers: tuple[str, ...], days_ago: int)
         event_at=night,
         as_of=night,
         send_after=night,
+        send_before=None,  # as a row written before the column existed
         is_urgent=False,
         quiet_start_hour=21,
         quiet_end_hour=8,
@@ -109,6 +110,25 @@ HISTORY = [
     *(earlier("C16", "repair_progress", (f"repair_progress:KY{i}:resolved",), i) for i in (2, 4)),
     earlier("C5", "outage", ("outage:F9",), 1),  # safety: not counted in the cap
 ]
+
+# The moment after which each of tonight's messages must not go out (domain.notices.send_before).
+SEND_BEFORE = {
+    ("C1", "outage"): at(1, "04:00"),  # estimate 01:00 (F1 at 21:00 + 4 h), but at least 4 h after the build
+    ("C2", "outage"): at(1, "04:00"),
+    ("C3", "outage"): at(1, "04:00"),
+    ("C1", "repair_progress"): at(2, "11:00"),  # K1's newest step, resolved 10-30 11:00, + 48 h
+    ("C14", "repair_progress"): at(2, "20:00"),  # K2 assigned 10-30 20:00 + 48 h
+    ("C16", "repair_progress"): at(2, "11:30"),  # K4 arrived 10-30 11:30 + 48 h
+    ("C4", "restored"): at(1, "12:00"),  # F2 restored 10-30 12:00 + 24 h
+    ("C5", "restored"): at(1, "12:00"),
+    ("C6", "restored"): at(1, "09:00"),  # F3 restored 10-30 09:00 + 24 h
+    ("C4", "high_bill"): at(2, "00:00"),  # the October estimate, until November's first day
+    ("C9", "high_bill"): at(2, "00:00"),
+    ("C7", "planned_outage"): at(4, "10:00"),  # the TP window starts 11-03 10:00
+    ("C8", "planned_outage"): at(4, "10:00"),
+    ("C10", "tariff_advice"): at(8, "00:00"),  # a week after the build
+    ("C13", "tariff_advice"): at(8, "00:00"),
+}
 
 # What tonight's build must send: customer -> [(kind, kinds, event_key, send_after, is_urgent, channel)].
 MORNING = dt.datetime(2026, 10, 31, 8, 0)  # the default quiet hours (21-8) end

@@ -15,7 +15,14 @@ import pytest
 
 from domain.notices import PLANNED_OUTAGE_NOTICE_DAYS
 from orchestration.serving.notifications import build_notifications, notification_outbox, short_notices
-from orchestration.serving.notifications.rules import Preference, first_decent_moment, is_quiet
+from orchestration.serving.notifications.rules import (
+    Candidate,
+    Preference,
+    Sent,
+    decide,
+    first_decent_moment,
+    is_quiet,
+)
 from orchestration.warehouse import Warehouse
 from tests.orchestration.serving import notify_crafted as crafted
 
@@ -47,6 +54,25 @@ def test_exactly_the_expected_customers_are_told_exactly_the_expected_things(wh)
     # The running outage: everyone behind TA, whatever they refused, at once despite the night.
     assert sorted(n.customer_id for n in decision.notifications if n.event_key == "fault:F1") == ["C1", "C2", "C3"]
     assert sorted(n.customer_id for n in decision.notifications if n.event_key == "fault:F2") == ["C4", "C5"]
+
+
+def test_each_message_may_go_out_only_until_its_kind_s_bound(wh):
+    assert {(n.customer_id, n.kind): n.send_before for n in _build(wh).notifications} == crafted.SEND_BEFORE
+
+
+def test_an_expired_message_stays_told_but_used_no_allowance():
+    now, day = crafted.NOW, dt.timedelta(days=1)
+    never_sent = [
+        Sent("C9", "tariff_advice", ("tariff_advice:2026-10-20",), now - 10 * day, expired=True),
+        *(Sent("C9", "high_bill", (f"high_bill:2026-0{i}",), now - i * day, expired=True) for i in (1, 2, 3)),
+    ]
+    tonight = [
+        Candidate("C9", "tariff_advice", "bill:2026-10", "tariff_advice:2026-10-30", now),
+        Candidate("C9", "high_bill", "bill:2026-03", "high_bill:2026-03", now),  # expired once: not told late
+    ]
+    decision = decide(tonight, {}, never_sent, now)
+    assert [(n.customer_id, n.kind) for n in decision.notifications] == [("C9", "tariff_advice")]
+    assert (decision.already_sent, decision.advice_too_recent, decision.capped) == (1, 0, 0)
 
 
 def test_planned_notices_that_come_late_by_the_knowledge_base_s_rule_are_counted(wh):
