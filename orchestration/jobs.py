@@ -44,8 +44,9 @@ retrain_job = dg.define_asset_job(
 
 notification_delivery_job = dg.define_asset_job(
     "deliver_notifications",
-    selection=dg.AssetSelection.assets("notification_delivery"),
-    description="Send the proactive notices now due: those the night built while their customers slept.",
+    selection=dg.AssetSelection.assets("outage_notifications", "notification_delivery"),
+    description="Build the notices of outages reported since the last build, then send the proactive notices "
+    "now due: those new outage notices and those the night built while their customers slept.",
 )
 
 lake_maintenance_job = dg.define_asset_job(

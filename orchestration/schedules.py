@@ -72,8 +72,9 @@ weekly_retrain_schedule = dg.ScheduleDefinition(
 )
 
 # The nightly run builds the notices at 02:00, when nearly every customer is in their quiet hours: only an
-# outage under way goes out then. Every hour the rest are sent as each customer's quiet hours end (a message
-# is held to the hour, so on the hour), and a gateway that was down gets them then.
+# outage under way goes out then. Every hour the notices of outages the OMS reported since are built (told
+# within the hour), then what is due is sent: the rest go as each customer's quiet hours end (a message is
+# held to the hour, so on the hour), and a gateway that was down gets them then.
 hourly_notification_schedule = dg.ScheduleDefinition(
     job=notification_delivery_job,
     cron_schedule="0 * * * *",

@@ -21,6 +21,7 @@ from orchestration.serving.notifications import (
     as_of,
     beijing_now,
     build_notifications,
+    build_outage_notifications,
     notification_outbox,
     send_due,
     short_notices,
@@ -154,26 +155,42 @@ def notifications(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     day, now = as_of(wh)
     decision = build_notifications(wh, orders.payloads(), day, now)
     new_ids = notification_outbox(wh).add(decision.notifications)
-    kinds = [n.kind for n in decision.notifications]
-    context.log.info(f"{len(kinds)} notices for the night of {day}, {len(new_ids)} new in {NOTIFICATIONS}")
-    return dg.MaterializeResult(
-        metadata={
-            "as_of": str(now),
-            "messages": len(kinds),
-            "new": len(new_ids),
-            **{f"kind_{k}": kinds.count(k) for k in KINDS},
-            "candidates": decision.candidates,
-            "already_sent": decision.already_sent,
-            "opted_out": dg.MetadataValue.json(decision.opted_out),
-            "advice_too_recent": decision.advice_too_recent,
-            "merged": decision.merged,
-            "held_by_weekly_cap": decision.capped,
-            **short_notices(decision.notifications),
-        }
-    )
+    context.log.info(f"{len(new_ids)} new notices for the night of {day} in {NOTIFICATIONS}")
+    return dg.MaterializeResult(metadata=_build_metadata(now, decision, new_ids))
 
 
 @dg.asset(group_name="serving", deps=["notifications"], kinds={"python"})
+def outage_notifications(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Outage, restored and planned-outage notices for what the OMS reported through the assistant since the
+    last build (and the recorded faults), as of the wall clock: built every hour before delivery, so an outage
+    reported during the day is told within the hour instead of the next night. Same rules as `notifications`."""
+    wh = warehouse.get()
+    now = beijing_now()
+    decision = build_outage_notifications(wh, now)
+    new_ids = notification_outbox(wh).add(decision.notifications)
+    context.log.info(f"{len(new_ids)} new outage notices at {now:%Y-%m-%d %H:%M} in {NOTIFICATIONS}")
+    return dg.MaterializeResult(metadata=_build_metadata(now, decision, new_ids))
+
+
+def _build_metadata(now: dt.datetime, decision, new_ids: list[str]) -> dict:
+    """What one build of notices decided, as asset metadata."""
+    kinds = [n.kind for n in decision.notifications]
+    return {
+        "as_of": str(now),
+        "messages": len(kinds),
+        "new": len(new_ids),
+        **{f"kind_{k}": kinds.count(k) for k in KINDS},
+        "candidates": decision.candidates,
+        "already_sent": decision.already_sent,
+        "opted_out": dg.MetadataValue.json(decision.opted_out),
+        "advice_too_recent": decision.advice_too_recent,
+        "merged": decision.merged,
+        "held_by_weekly_cap": decision.capped,
+        **short_notices(decision.notifications),
+    }
+
+
+@dg.asset(group_name="serving", deps=["notifications", "outage_notifications"], kinds={"python"})
 def notification_delivery(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, notify: NotifyResource
 ) -> dg.MaterializeResult:
@@ -207,4 +224,4 @@ def notification_delivery(
     )
 
 
-serving_assets = [work_orders, work_order_delivery, notifications, notification_delivery]
+serving_assets = [work_orders, work_order_delivery, notifications, outage_notifications, notification_delivery]

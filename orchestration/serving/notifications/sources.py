@@ -264,15 +264,24 @@ def repair_candidates(tickets: Iterable[tuple], now: dt.datetime) -> list[Candid
     return out
 
 
+def outage_candidates(wh: Warehouse, now: dt.datetime, behind: dict[str, list[str]] | None = None) -> list[Candidate]:
+    """The outage part of a build: planned outages the OMS announced, and the outages and restorations the OMS
+    reported or SCADA recorded, as of `now`. The nightly build runs it among the rest; the hourly build runs it
+    alone on the wall clock, so an outage the OMS reports during the day is told within the hour."""
+    behind = _customers_by_transformer(wh) if behind is None else behind
+    reported = _oms_outages(wh)
+    out = oms_planned_candidates([r for r in reported if r[2] == "planned"], behind, now)
+    out += fault_candidates(wh.query(FAULTS_SQL), behind, now, [r for r in reported if r[2] == "fault"])
+    return out
+
+
 def candidates(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.date, now: dt.datetime) -> list[Candidate]:
     """Every candidate notice of the night `now` (the data's as-of moment), `orders` being the work orders'
     payloads (the outbox's)."""
     behind = _customers_by_transformer(wh)
     since = now - dt.timedelta(hours=NOTICE_LOOKBACK_HOURS)
-    reported = _oms_outages(wh)
     out = planned_outage_candidates(orders, behind, now)
-    out += oms_planned_candidates([r for r in reported if r[2] == "planned"], behind, now)
-    out += fault_candidates(wh.query(FAULTS_SQL), behind, now, [r for r in reported if r[2] == "fault"])
+    out += outage_candidates(wh, now, behind)
     bills = wh.query(BILLS_SQL, (as_of_date.replace(day=1), HIGH_BILL_MIN_DAYS_READ))
     out += bill_candidates(bills, wh.query(ADVICE_SQL), as_of_date, now)
     out += repair_candidates(wh.query(REPAIRS_SQL, (since, since, since)), now)

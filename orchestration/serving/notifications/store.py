@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from domain.notices import PLANNED_OUTAGE, PLANNED_OUTAGE_NOTICE_DAYS
 from orchestration.serving.delivery import DeliveryReport, TicketingClient, deliver_pending
 from orchestration.serving.notifications.gateway import address_book
-from orchestration.serving.notifications.rules import Decision, Notification, decide
-from orchestration.serving.notifications.sources import candidates, history_from_rows, preferences
+from orchestration.serving.notifications.rules import Candidate, Decision, Notification, decide
+from orchestration.serving.notifications.sources import candidates, history_from_rows, outage_candidates, preferences
 from orchestration.serving.notifications.templates import render
 from orchestration.serving.outbox import Outbox, utcnow
 from orchestration.warehouse import Warehouse
@@ -84,10 +84,22 @@ def as_of(wh: Warehouse) -> tuple[dt.date, dt.datetime]:
 
 def build_notifications(wh: Warehouse, orders: Iterable[dict], as_of_date: dt.date, now: dt.datetime) -> Decision:
     """Tonight's messages, rendered, from the warehouse, the work orders' payloads and the earlier messages."""
+    return _decide(wh, candidates(wh, orders, as_of_date, now), now)
+
+
+def build_outage_notifications(wh: Warehouse, local_now: dt.datetime) -> Decision:
+    """The outage messages due since the last build (the OMS's reports through the assistant, recorded faults),
+    as of the wall clock in Beijing: the hourly build. Same rules and history as the night's, so what either
+    told is not told again."""
+    return _decide(wh, outage_candidates(wh, local_now), local_now)
+
+
+def _decide(wh: Warehouse, found: list[Candidate], now: dt.datetime) -> Decision:
+    """The messages of `found` under the customers' wishes and the earlier messages, rendered."""
     outbox = notification_outbox(wh)
     outbox.ensure()
     history = history_from_rows(wh.query(HISTORY_SQL))
-    decision = decide(candidates(wh, orders, as_of_date, now), preferences(wh), history, now)
+    decision = decide(found, preferences(wh), history, now)
     decision.notifications = [dataclasses.replace(n, text=render(n)) for n in decision.notifications]
     return decision
 

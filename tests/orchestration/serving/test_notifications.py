@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from assistant.outages import report_outage, restore_outage
+from assistant.store import ServiceWarehouse
 from domain.notices import PLANNED_OUTAGE_NOTICE_DAYS
-from orchestration.serving.notifications import build_notifications, notification_outbox, short_notices
+from orchestration.serving.notifications import (
+    build_notifications,
+    build_outage_notifications,
+    notification_outbox,
+    short_notices,
+)
 from orchestration.serving.notifications.rules import (
     Candidate,
     Preference,
@@ -198,3 +205,40 @@ def test_outages_reported_by_the_oms_are_told_once_each_and_replace_the_fault_th
     ta = sorted((n.customer_id, n.event_key, n.is_urgent) for n in notices if n.kind == "outage")
     assert ta == [("C1", "fault:oms:O2", True), ("C2", "fault:oms:O2", True), ("C3", "fault:oms:O2", True)]
     assert all("预计 10月31日 03:00 前恢复供电" in n.text for n in notices if n.event_key == "fault:oms:O2")
+
+
+def _oms(url: str, report) -> None:
+    """`report(db)` through the assistant's own store, as `POST /v1/outages` records it."""
+    db = ServiceWarehouse(url)
+    try:
+        db.ensure()
+        report(db)
+    finally:
+        db.close()
+
+
+def _told(decision) -> list[tuple]:
+    return sorted((n.customer_id, n.kind, n.event_key, n.is_urgent, n.send_after) for n in decision.notifications)
+
+
+def test_an_outage_the_oms_reports_during_the_day_is_told_within_the_hour_once_and_its_restoration_too(
+    wh, warehouse_url
+):
+    outbox = notification_outbox(wh)
+    outbox.add(_build(wh).notifications)  # the night of 10-31 00:00
+    start, at = crafted.at(1, "10:00"), crafted.at
+    _oms(warehouse_url, lambda db: report_outage(db, "O9", "TZ", "fault", "树障", start, at(1, "13:00"), start))
+    # The 11:00 hourly build: everyone behind TZ and no one else (the night's notices are not told again).
+    hourly = build_outage_notifications(wh, at(1, "11:00"))
+    assert _told(hourly) == sorted((c, "outage", "fault:oms:O9", True, at(1, "11:00")) for c in crafted.OTHERS)
+    assert "预计 10月31日 13:00 前恢复供电" in hourly.notifications[0].text
+    outbox.add(hourly.notifications)
+    assert build_outage_notifications(wh, at(1, "12:00")).notifications == []
+    # Restored at 12:30: the 13:00 build tells the same customers, once.
+    _oms(warehouse_url, lambda db: restore_outage(db, "O9", at(1, "12:30")))
+    restored = build_outage_notifications(wh, at(1, "13:00"))
+    assert _told(restored) == sorted((c, "restored", "fault:oms:O9", False, at(1, "13:00")) for c in crafted.OTHERS)
+    outbox.add(restored.notifications)
+    # The next night knows both were told.
+    night = build_notifications(wh, crafted.ORDERS, crafted.D + dt.timedelta(days=1), at(2, "00:00"))
+    assert [n for n in night.notifications if n.event_key == "fault:oms:O9"] == []
