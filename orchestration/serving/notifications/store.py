@@ -2,9 +2,10 @@
 
 The table is the notifications' outbox (orchestration.serving.outbox with extra columns): a message enters once
 under its stable id, so a re-run of the same night adds nothing, and leaves `pending` only when the gateway
-answered — or `expired` when its `send_before` passed while it waited (quiet hours, a gateway down for days),
-so a notice past its use is never sent. It is also the history the rules read: what each customer was told (`covers`) and when (`as_of`,
-the night's clock), for "once per event", the weekly cap and the 90 days between tariff advice.
+answered — or as `expired` when its `send_before` passed while it waited (quiet hours, a gateway down for
+days), so a notice past its use is never sent. It is also the history the rules read: what each customer was
+told (`covers`) and when (`as_of`, the build's clock: the night's as-of, or the wall clock of an hourly outage
+build), for "once per event", the weekly cap and the 90 days between tariff advice.
 """
 
 from __future__ import annotations
