@@ -12,6 +12,7 @@ import datetime as dt
 
 import pandas as pd
 
+from assistant.store import ServiceWarehouse
 from orchestration.serving.notifications import notification_outbox
 from orchestration.serving.notifications.rules import Notification
 from orchestration.serving.outbox import DELIVERED, Outcome
@@ -247,3 +248,13 @@ def load_history(wh: Warehouse) -> None:
     outbox.ensure()
     outbox.add(HISTORY)
     outbox.record([Outcome(n.notification_id, DELIVERED, 1, response_status=201, at=n.as_of) for n in HISTORY])
+
+
+def oms(url: str, report) -> None:
+    """`report(db)` through the assistant's own store, as `POST /v1/outages` records an OMS report."""
+    db = ServiceWarehouse(url)
+    try:
+        db.ensure()
+        report(db)
+    finally:
+        db.close()

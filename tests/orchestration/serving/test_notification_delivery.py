@@ -13,11 +13,22 @@ import datetime as dt
 import signal
 from collections import Counter
 
+import dagster as dg
 import pytest
 
+from assistant.outages import report_outage
+from orchestration.resources import NotifyResource, WarehouseResource
 from orchestration.serving import Outbox, TicketingClient, deliver_pending
-from orchestration.serving.notifications import GatewayClient, build_notifications, notification_outbox, send_due
+from orchestration.serving.assets import notification_delivery, outage_notifications
+from orchestration.serving.notifications import (
+    GatewayClient,
+    beijing_now,
+    build_notifications,
+    notification_outbox,
+    send_due,
+)
 from orchestration.serving.notifications.store import COLUMNS, NOTIFICATIONS
+from orchestration.serving.outbox import utcnow
 from orchestration.warehouse import Warehouse
 from orchestration.warehouse.privacy import scan
 from tests.doubles.notify_gateway import NotifyGatewayStandIn
@@ -201,3 +212,26 @@ def test_a_table_from_before_send_before_gains_the_column_and_its_held_rows_stil
     report = _deliver(wh, gateway.url, dt.datetime(2027, 10, 31, 9, 0))
     assert (report.expired, report.delivered) == (0, 1)
     assert _received(gateway) == {("C9", "tariff_advice")}
+
+
+def test_the_hourly_job_tells_an_outage_reported_since_the_last_build_at_once(wh, warehouse_url, gateway):
+    # wh holds the crafted night of 2026-10-31 (undelivered); on the wall clock every one of its messages is
+    # past its send_before. The OMS reports an outage on TZ half an hour ago, through the assistant's store.
+    start = beijing_now() - dt.timedelta(minutes=30)
+    eta = start + dt.timedelta(hours=3)
+    crafted.oms(warehouse_url, lambda db: report_outage(db, "O9", "TZ", "fault", "树障", start, eta, utcnow()))
+    resources = {"warehouse": WarehouseResource(url=warehouse_url), "notify": NotifyResource(url=gateway.url)}
+    result = dg.materialize([outage_notifications, notification_delivery], resources=resources)
+    assert result.success
+    built, delivered = (
+        {k: v.value for k, v in result.asset_materializations_for_node(node)[0].metadata.items()}
+        for node in ("outage_notifications", "notification_delivery")
+    )
+    # Everyone behind TZ, at once whatever the hour (an outage under way), and nothing of the old night.
+    assert (built["new"], built["kind_outage"]) == (8, 8)
+    assert _received(gateway) == {(c, "outage") for c in crafted.OTHERS}
+    assert (delivered["delivered"], delivered["expired"], delivered["outbox_expired"]) == (8, TOTAL, TOTAL)
+    # The next hour adds and sends nothing.
+    again = dg.materialize([outage_notifications, notification_delivery], resources=resources)
+    assert again.asset_materializations_for_node("outage_notifications")[0].metadata["new"].value == 0
+    assert len(gateway.requests_by_key) == 8

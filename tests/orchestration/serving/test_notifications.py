@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from assistant.outages import report_outage, restore_outage
-from assistant.store import ServiceWarehouse
 from domain.notices import PLANNED_OUTAGE_NOTICE_DAYS
 from orchestration.serving.notifications import (
     build_notifications,
@@ -207,16 +206,6 @@ def test_outages_reported_by_the_oms_are_told_once_each_and_replace_the_fault_th
     assert all("预计 10月31日 03:00 前恢复供电" in n.text for n in notices if n.event_key == "fault:oms:O2")
 
 
-def _oms(url: str, report) -> None:
-    """`report(db)` through the assistant's own store, as `POST /v1/outages` records it."""
-    db = ServiceWarehouse(url)
-    try:
-        db.ensure()
-        report(db)
-    finally:
-        db.close()
-
-
 def _told(decision) -> list[tuple]:
     return sorted((n.customer_id, n.kind, n.event_key, n.is_urgent, n.send_after) for n in decision.notifications)
 
@@ -227,7 +216,7 @@ def test_an_outage_the_oms_reports_during_the_day_is_told_within_the_hour_once_a
     outbox = notification_outbox(wh)
     outbox.add(_build(wh).notifications)  # the night of 10-31 00:00
     start, at = crafted.at(1, "10:00"), crafted.at
-    _oms(warehouse_url, lambda db: report_outage(db, "O9", "TZ", "fault", "树障", start, at(1, "13:00"), start))
+    crafted.oms(warehouse_url, lambda db: report_outage(db, "O9", "TZ", "fault", "树障", start, at(1, "13:00"), start))
     # The 11:00 hourly build: everyone behind TZ and no one else (the night's notices are not told again).
     hourly = build_outage_notifications(wh, at(1, "11:00"))
     assert _told(hourly) == sorted((c, "outage", "fault:oms:O9", True, at(1, "11:00")) for c in crafted.OTHERS)
@@ -235,7 +224,7 @@ def test_an_outage_the_oms_reports_during_the_day_is_told_within_the_hour_once_a
     outbox.add(hourly.notifications)
     assert build_outage_notifications(wh, at(1, "12:00")).notifications == []
     # Restored at 12:30: the 13:00 build tells the same customers, once.
-    _oms(warehouse_url, lambda db: restore_outage(db, "O9", at(1, "12:30")))
+    crafted.oms(warehouse_url, lambda db: restore_outage(db, "O9", at(1, "12:30")))
     restored = build_outage_notifications(wh, at(1, "13:00"))
     assert _told(restored) == sorted((c, "restored", "fault:oms:O9", False, at(1, "13:00")) for c in crafted.OTHERS)
     outbox.add(restored.notifications)
