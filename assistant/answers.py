@@ -59,7 +59,7 @@ WHERE customer_id = ? AND resolved_at IS NULL AND ticket_type <> 'preventive_mai
 ORDER BY created_at DESC, ticket_id LIMIT 5
 """
 CONTACTS_SQL = """
-SELECT contact_at, channel, topic FROM marts.customer_contact_timeline
+SELECT contact_id, contact_at, channel, topic FROM marts.customer_contact_timeline
 WHERE customer_id = ? AND contact_at >= ? ORDER BY contact_at, contact_id
 """
 
@@ -184,10 +184,15 @@ def contacts(
     db, customer_id: str, now: dt.datetime, logged: list[LoggedMessage]
 ) -> list[tuple[dt.datetime, str, str | None]]:
     """The customer's contacts of the last `CONTACT_DAYS` days on every channel, oldest first: the contact
-    timeline (what the nightly run knows) and the messages to this service since (its own log)."""
+    timeline (what the nightly run knows) and the messages to this service since (its own log). The night
+    folds this service's messages into the timeline (contact_id = message_id): those are counted once."""
     since = now - dt.timedelta(days=CONTACT_DAYS)
-    rows = [(at, ch, topic) for at, ch, topic in db.query(CONTACTS_SQL, (customer_id, since))]
-    rows += [(m.received_at, m.channel, m.intent) for m in logged if m.received_at >= since]
+    timeline = db.query(CONTACTS_SQL, (customer_id, since))
+    folded = {contact_id for contact_id, *_ in timeline}
+    rows = [(at, ch, topic) for _, at, ch, topic in timeline]
+    rows += [
+        (m.received_at, m.channel, m.intent) for m in logged if m.received_at >= since and m.message_id not in folded
+    ]
     return sorted(set(rows), key=lambda r: (r[0], r[1]))
 
 
