@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from assistant.identify import Customer, Identity
 from assistant.outages import PLANNED, Outage
 from assistant.store import LoggedMessage
-from domain.codes import CHANNEL_LABELS_ZH, TICKET_TYPE_LABELS_ZH
+from domain.codes import ANSWER_REASON_LABELS_ZH, CHANNEL_LABELS_ZH, TICKET_TYPE_LABELS_ZH
 
 ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE, HANDOFF, CLARIFY = (
     "account",
@@ -29,15 +29,7 @@ ANSWER_KINDS = (ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE, HANDOFF, CLARIFY)
 SELF_SERVED = (ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE)
 
 # Why a message went to a person or was asked again: stored with the message for the dashboards.
-REASONS_ZH = {
-    "asked_for_agent": "客户要求人工服务",
-    "out_of_scope": "超出智能客服服务范围",
-    "low_confidence": "澄清后仍无法确定诉求",
-    "complaint": "客户投诉",
-    "no_answer": "知识库中无匹配答案",
-    "unclear_intent": "诉求不明确",
-    "unidentified": "需要户号或注册手机号",
-}
+REASONS_ZH = ANSWER_REASON_LABELS_ZH
 QUEUES = {"complaint": "complaints"}  # every other reason goes to the general agents' queue
 DEFAULT_QUEUE = "agents"
 STATUS_ZH = {"open": "已受理，待派工", "dispatched": "已派工", "resolved": "已处理", "closed": "已办结"}
