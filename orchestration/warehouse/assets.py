@@ -80,39 +80,33 @@ SERVING_READERS = "source:serving+"
 INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
 
 
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    exclude=f"{ML_READERS} {SERVING_READERS}",
-)
+TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource) -> Iterator:
+    """`dbt build` of the op's selection for the run's day range, each materialization with its lake snapshot."""
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())
+
+
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, exclude=f"{ML_READERS} {SERVING_READERS}")
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
-    yield from with_lake_snapshot(events, warehouse.get())
+    yield from dbt_build(context, dbt, warehouse)
 
 
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    select=ML_READERS,
-    name="warehouse_ml_marts",
-)
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=ML_READERS, name="warehouse_ml_marts")
 def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
-    yield from with_lake_snapshot(events, warehouse.get())
+    yield from dbt_build(context, dbt, warehouse)
 
 
 @dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    select=SERVING_READERS,
-    name="warehouse_serving_marts",
+    manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=SERVING_READERS, name="warehouse_serving_marts"
 )
 def warehouse_serving_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read what the platform sent (notification_kpis), after the night's notices."""
-    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
-    yield from with_lake_snapshot(events, warehouse.get())
+    yield from dbt_build(context, dbt, warehouse)
 
 
 @dg.asset(group_name="maintenance", kinds={"ducklake"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from tests.dbt.crafted import _customer, at, day
+from tests.dbt.crafted import _customer, _reading, at, day
 
 UTC = dt.timedelta(hours=8)  # Beijing time is UTC+8: the service and the outbox book UTC
 
@@ -214,18 +214,7 @@ def dataset() -> dict[str, list[dict]]:
     """The raw (landed) rows of this case set; one reading fixes the as-of day D."""
     return {
         "raw_cis__customers": CUSTOMERS,
-        "raw_ami__meter_readings": [
-            {
-                "customer_id": "CA1",
-                "reading_date": day(0),
-                "kwh_total": 1.0,
-                "kwh_peak": 0.4,
-                "kwh_flat": 0.4,
-                "kwh_valley": 0.2,
-                "is_unknown_customer": False,
-                "_delivery_date": day(0),
-            }
-        ],
+        "raw_ami__meter_readings": [_reading("CA1", 0, 1.0, 0.4, 0.4, 0.2)],
         "raw_crm__interactions": crm_interactions(),
         "raw_scada__equipment_faults": FAULTS,
         "raw_crm__notification_preferences": PREFERENCES,

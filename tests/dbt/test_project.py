@@ -169,3 +169,13 @@ def test_raw_tables_match_the_landing_contract():
     expected["raw_ami__meter_readings"] += (("is_unknown_customer", "boolean"),)
     assert expected == RAW_TABLES
     assert LINEAGE == contract.LINEAGE_COLUMNS
+
+
+def test_containment_counts_the_kinds_the_assistant_serves_alone(manifest):
+    """The marts' containment (contained_answer_kinds) and the assistant's SELF_SERVED are one list."""
+    import re
+
+    from assistant.answers import SELF_SERVED
+
+    macro = next(m for m in manifest["macros"].values() if m["name"] == "contained_answer_kinds")
+    assert re.findall(r"'(\w+)'", macro["macro_sql"]) == list(SELF_SERVED)

@@ -4,6 +4,24 @@
 from dashboard_spec.metrics import FAILED_NOTICES, MINUTES_TO_NOTICE, NOTICES, OPTED_OUT
 from dashboard_spec.model import Chart, Dashboard, metric, where
 
+
+def _daily_notices(key: str, title: str, groupby: str) -> Chart:
+    """Notices per day, stacked by one code column."""
+    return Chart(
+        key,
+        title,
+        "notification_kpis",
+        "timeseries_bar",
+        [NOTICES],
+        groupby=[groupby],
+        x="notice_date",
+        grain="P1D",
+        time="notice_date",
+        x_title="通知日期",
+        y_title="通知条数",
+    )
+
+
 DASHBOARD = Dashboard(
     "proactive_service",
     "主动服务",
@@ -33,32 +51,8 @@ DASHBOARD = Dashboard(
             Chart("opted_out", "退订用户", "notification_opt_outs", "big_number", [OPTED_OUT], width=3),
         ],
         [
-            Chart(
-                "notices_by_kind",
-                "每日通知（按类型）",
-                "notification_kpis",
-                "timeseries_bar",
-                [NOTICES],
-                groupby=["kind_zh"],
-                x="notice_date",
-                grain="P1D",
-                time="notice_date",
-                x_title="通知日期",
-                y_title="通知条数",
-            ),
-            Chart(
-                "notices_by_channel",
-                "每日通知（按渠道）",
-                "notification_kpis",
-                "timeseries_bar",
-                [NOTICES],
-                groupby=["channel_zh"],
-                x="notice_date",
-                grain="P1D",
-                time="notice_date",
-                x_title="通知日期",
-                y_title="通知条数",
-            ),
+            _daily_notices("notices_by_kind", "每日通知（按类型）", "kind_zh"),
+            _daily_notices("notices_by_channel", "每日通知（按渠道）", "channel_zh"),
         ],
         [
             Chart(
