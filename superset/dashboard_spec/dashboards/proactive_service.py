@@ -43,7 +43,8 @@ DASHBOARD = Dashboard(
                 "停电至通知平均分钟",
                 "notification_kpis",
                 "big_number",
-                [metric("COALESCE(" + MINUTES_TO_NOTICE["sqlExpression"] + ", 0)", MINUTES_TO_NOTICE["label"])],
+                # No number (not 0) while no outage notice of the range has been delivered.
+                [MINUTES_TO_NOTICE],
                 filters=[where("outage_notices > 0")],
                 time="notice_date",
                 width=3,
