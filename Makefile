@@ -84,7 +84,7 @@ chromium: ## Install Debian's chromium and a CJK font (skipped when present)
 
 # What Superset reads follows WAREHOUSE_URL (`python -m orchestration superset-env`): the lake itself, read-only;
 # the BI copy of a DuckDB file; on PostgreSQL, set SUPERSET_WAREHOUSE_URI=postgresql://bi_reader:...@host/db.
-superset: venv superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
+superset: venv superset-venv ## Provision Superset (admin, the nine dashboards) and serve it on http://127.0.0.1:8088
 	@if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then eval "$$($(PY) -m orchestration superset-env)"; fi; \
 	if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then \
 		echo "set SUPERSET_WAREHOUSE_URI (PostgreSQL: the bi_reader role, docs/operations.md)"; exit 1; fi; \

@@ -127,6 +127,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     from datagen import generate
     from orchestration.cli import run_pipeline
     from orchestration.resources import SETTINGS
+    from tests.doubles.assistant_traffic import record_traffic
 
     root = tmp_path_factory.mktemp("built_platform")
     landing = root / "landing"
@@ -140,6 +141,8 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
         ticketing_url=None,
         notify_url=None,
     )
+    # The assistant's conversations and an OMS outage, as the service would have recorded them before the night.
+    record_traffic(settings.warehouse_url, landing, BUILT_END)
     result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
     manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
     return BuiltPlatform(settings=settings, manifest=manifest, result=result, root=root, end=BUILT_END)
