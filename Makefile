@@ -127,16 +127,21 @@ run: venv dagster-home dbt-manifest ## Run the whole pipeline on whatever is in 
 # CUSTOMERS and DAYS default to the sample utility's size above, so the benchmark's small scale applies only when
 # neither is given on the command line or in the environment.
 given = $(if $(filter command line environment,$(origin $(1))),$($(1)),$(2))
-ENGINE ?= duckdb
-CASES ?= full,reference,increment,ml
+ENGINE ?= lake
+CASES ?= full,reference,increment,backfill,files,ml
+BACKFILL_CUSTOMERS ?= 5000
+BACKFILL_DAYS ?= 90
+NIGHTS ?= 365
 HISTORY ?= 90,730
 INCREMENT_CUSTOMERS ?= 5000
 TRANSFORMERS ?= 1000
-NAME ?= bench-$(ENGINE)
+NAME ?= bench-$(subst $(comma),-,$(ENGINE))
+comma := ,
 
-bench: venv dbt-manifest ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, INCREMENT_CUSTOMERS, NAME)
+bench: venv dbt-manifest ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE=lake,postgres, CASES, HISTORY, INCREMENT_CUSTOMERS, BACKFILL_CUSTOMERS, BACKFILL_DAYS, NIGHTS, NAME)
 	$(PY) -m bench run --customers $(call given,CUSTOMERS,20000) --days $(call given,DAYS,30) --engine $(ENGINE) \
 		--cases $(CASES) --history $(HISTORY) --increment-customers $(INCREMENT_CUSTOMERS) \
+		--backfill-customers $(BACKFILL_CUSTOMERS) --backfill-days $(BACKFILL_DAYS) --nights $(NIGHTS) \
 		--transformers $(TRANSFORMERS) --out bench/out/$(NAME).json
 
 kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"
