@@ -35,8 +35,14 @@ help: ## Show this help
 
 demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
+# Two pytest workers (pytest-xdist): most tests wait on subprocesses, servers and databases, so two keep both
+# cores busy. Tests sharing a session build run on one worker (xdist groups, tests/conftest.py). TEST_WORKERS=0
+# runs everything in this process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
-	$(VENV)/bin/pytest tests
+	$(VENV)/bin/pytest $(XDIST) tests
 
 lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQL (configs: pyproject.toml, .sqlfluff)
 	$(VENV)/bin/ruff check .
@@ -46,7 +52,7 @@ lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQ
 # The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py),
 # and a fifth of the landing-contract fuzz cases (`make test` runs 200, `make fuzz` 1500).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
-	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
+	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest $(XDIST) tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q
