@@ -35,8 +35,14 @@ help: ## Show this help
 
 demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
+# Two pytest workers (pytest-xdist): most tests wait on subprocesses, servers and databases, so two keep both
+# cores busy. Tests sharing a session build run on one worker (xdist groups, tests/conftest.py). TEST_WORKERS=0
+# runs everything in this process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
-	$(VENV)/bin/pytest tests
+	$(VENV)/bin/pytest $(XDIST) tests
 
 lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQL (configs: pyproject.toml, .sqlfluff)
 	$(VENV)/bin/ruff check .
@@ -46,7 +52,7 @@ lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQ
 # The inner loop: no Superset venv, no browser, no whole-pipeline runs (tests marked slow, see tests/conftest.py),
 # and a fifth of the landing-contract fuzz cases (`make test` runs 200, `make fuzz` 1500).
 test-fast: venv ## The fast part of the suite (under 5 minutes): no Superset, browser or whole-pipeline runs
-	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest tests -m "not slow" --ignore=tests/superset -q
+	FUZZ_CASES=$${FUZZ_CASES:-40} $(VENV)/bin/pytest $(XDIST) tests -m "not slow" --ignore=tests/superset -q
 
 fuzz: venv ## Fuzz the landing contract with the large budget (FUZZ_CASES=1500)
 	FUZZ_CASES=$${FUZZ_CASES:-1500} $(VENV)/bin/pytest tests/orchestration/ingestion/test_fuzz.py -q
@@ -84,7 +90,7 @@ chromium: ## Install Debian's chromium and a CJK font (skipped when present)
 
 # What Superset reads follows WAREHOUSE_URL (`python -m orchestration superset-env`): the lake itself, read-only;
 # the BI copy of a DuckDB file; on PostgreSQL, set SUPERSET_WAREHOUSE_URI=postgresql://bi_reader:...@host/db.
-superset: venv superset-venv ## Provision Superset (admin, the seven dashboards) and serve it on http://127.0.0.1:8088
+superset: venv superset-venv ## Provision Superset (admin, the nine dashboards) and serve it on http://127.0.0.1:8088
 	@if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then eval "$$($(PY) -m orchestration superset-env)"; fi; \
 	if [ -z "$$SUPERSET_WAREHOUSE_URI" ]; then \
 		echo "set SUPERSET_WAREHOUSE_URI (PostgreSQL: the bi_reader role, docs/operations.md)"; exit 1; fi; \
@@ -127,16 +133,21 @@ run: venv dagster-home dbt-manifest ## Run the whole pipeline on whatever is in 
 # CUSTOMERS and DAYS default to the sample utility's size above, so the benchmark's small scale applies only when
 # neither is given on the command line or in the environment.
 given = $(if $(filter command line environment,$(origin $(1))),$($(1)),$(2))
-ENGINE ?= duckdb
-CASES ?= full,reference,increment,ml
+ENGINE ?= lake
+CASES ?= full,reference,increment,backfill,files,ml
+BACKFILL_CUSTOMERS ?= 5000
+BACKFILL_DAYS ?= 90
+NIGHTS ?= 365
 HISTORY ?= 90,730
 INCREMENT_CUSTOMERS ?= 5000
 TRANSFORMERS ?= 1000
-NAME ?= bench-$(ENGINE)
+NAME ?= bench-$(subst $(comma),-,$(ENGINE))
+comma := ,
 
-bench: venv dbt-manifest ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE, CASES, HISTORY, INCREMENT_CUSTOMERS, NAME)
+bench: venv dbt-manifest ## Benchmark the platform (CUSTOMERS, DAYS, ENGINE=lake,postgres, CASES, HISTORY, INCREMENT_CUSTOMERS, BACKFILL_CUSTOMERS, BACKFILL_DAYS, NIGHTS, NAME)
 	$(PY) -m bench run --customers $(call given,CUSTOMERS,20000) --days $(call given,DAYS,30) --engine $(ENGINE) \
 		--cases $(CASES) --history $(HISTORY) --increment-customers $(INCREMENT_CUSTOMERS) \
+		--backfill-customers $(BACKFILL_CUSTOMERS) --backfill-days $(BACKFILL_DAYS) --nights $(NIGHTS) \
 		--transformers $(TRANSFORMERS) --out bench/out/$(NAME).json
 
 kb: venv ## Search the knowledge base: make kb q="如何申请峰谷电价？"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from assistant.identify import Customer, Identity
 from assistant.outages import PLANNED, Outage
 from assistant.store import LoggedMessage
-from domain.codes import CHANNEL_LABELS_ZH, TICKET_TYPE_LABELS_ZH
+from domain.codes import ANSWER_REASON_LABELS_ZH, CHANNEL_LABELS_ZH, TICKET_TYPE_LABELS_ZH
 
 ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE, HANDOFF, CLARIFY = (
     "account",
@@ -29,15 +29,7 @@ ANSWER_KINDS = (ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE, HANDOFF, CLARIFY)
 SELF_SERVED = (ACCOUNT, AREA_OUTAGE, WORK_ORDER, KNOWLEDGE)
 
 # Why a message went to a person or was asked again: stored with the message for the dashboards.
-REASONS_ZH = {
-    "asked_for_agent": "客户要求人工服务",
-    "out_of_scope": "超出智能客服服务范围",
-    "low_confidence": "澄清后仍无法确定诉求",
-    "complaint": "客户投诉",
-    "no_answer": "知识库中无匹配答案",
-    "unclear_intent": "诉求不明确",
-    "unidentified": "需要户号或注册手机号",
-}
+REASONS_ZH = ANSWER_REASON_LABELS_ZH
 QUEUES = {"complaint": "complaints"}  # every other reason goes to the general agents' queue
 DEFAULT_QUEUE = "agents"
 STATUS_ZH = {"open": "已受理，待派工", "dispatched": "已派工", "resolved": "已处理", "closed": "已办结"}
@@ -59,7 +51,7 @@ WHERE customer_id = ? AND resolved_at IS NULL AND ticket_type <> 'preventive_mai
 ORDER BY created_at DESC, ticket_id LIMIT 5
 """
 CONTACTS_SQL = """
-SELECT contact_at, channel, topic FROM marts.customer_contact_timeline
+SELECT contact_id, contact_at, channel, topic FROM marts.customer_contact_timeline
 WHERE customer_id = ? AND contact_at >= ? ORDER BY contact_at, contact_id
 """
 
@@ -184,10 +176,15 @@ def contacts(
     db, customer_id: str, now: dt.datetime, logged: list[LoggedMessage]
 ) -> list[tuple[dt.datetime, str, str | None]]:
     """The customer's contacts of the last `CONTACT_DAYS` days on every channel, oldest first: the contact
-    timeline (what the nightly run knows) and the messages to this service since (its own log)."""
+    timeline (what the nightly run knows) and the messages to this service since (its own log). The night
+    folds this service's messages into the timeline (contact_id = message_id): those are counted once."""
     since = now - dt.timedelta(days=CONTACT_DAYS)
-    rows = [(at, ch, topic) for at, ch, topic in db.query(CONTACTS_SQL, (customer_id, since))]
-    rows += [(m.received_at, m.channel, m.intent) for m in logged if m.received_at >= since]
+    timeline = db.query(CONTACTS_SQL, (customer_id, since))
+    folded = {contact_id for contact_id, *_ in timeline}
+    rows = [(at, ch, topic) for _, at, ch, topic in timeline]
+    rows += [
+        (m.received_at, m.channel, m.intent) for m in logged if m.received_at >= since and m.message_id not in folded
+    ]
     return sorted(set(rows), key=lambda r: (r[0], r[1]))
 
 

@@ -4,7 +4,9 @@
     python -m bench run --customers 100000 --days 365 --engine postgres --cases full --out bench/out/pg100k.json
     python -m bench run --cases increment --increment-customers 20000 --history 90,730 --out bench/out/incr.json
 
-Cases: full (case 1), increment (case 2), reference (case 3, runs after `full` on the same files), ml (case 4).
+Cases: full (case 1, on each engine of --engine in turn, same files), increment (case 2, on the first engine),
+reference (case 3, runs after `full` on the same files), ml (case 4), backfill (case 5: the lake with 1 vs 2
+processes), files (case 6: files per table after a year of nights, with and without maintenance).
 See bench/README.md.
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from bench import cases
 
-CASES = ("full", "reference", "increment", "ml")
+CASES = ("full", "reference", "increment", "backfill", "files", "ml")
 
 
 def machine() -> dict:
@@ -66,8 +68,13 @@ def run(args: argparse.Namespace) -> dict:
             "landing_mb": round(data.size_mb(), 1),
             "generate_seconds": data.generate_seconds,
         }
-        _say(f"full build: {data.customers:,} customers × {data.days} days on {args.engine}")
-        out["full"], platform_wh = cases.full_build(root, data, args.engine)
+        engines = args.engine.split(",")
+        out["full_by_engine"] = {}
+        for engine in engines:
+            _say(f"full build: {data.customers:,} customers × {data.days} days on {engine}")
+            out["full_by_engine"][engine], wh = cases.full_build(root, data, engine)
+            if engine == engines[0]:
+                out["full"], platform_wh = out["full_by_engine"][engine], wh
         if "reference" in selected:
             _say("reference: hand-written DuckDB script over the same files")
             out["reference"] = cases.reference(root, data, platform_wh)
@@ -75,7 +82,17 @@ def run(args: argparse.Namespace) -> dict:
         out["increment"] = {}
         for history in [int(h) for h in args.history.split(",")]:
             _say(f"nightly increment: 1 day after {history} days, {args.increment_customers:,} customers")
-            out["increment"][str(history)] = cases.increment(root, args.increment_customers, history, args.seed)
+            out["increment"][str(history)] = cases.increment(
+                root, args.increment_customers, history, args.seed, args.engine.split(",")[0]
+            )
+    if "backfill" in selected:
+        _say(
+            f"backfill: {args.backfill_customers:,} customers × {args.backfill_days} days on the lake, 1 vs 2 processes"
+        )
+        out["backfill"] = cases.backfill(root, args.backfill_customers, args.backfill_days, args.seed)
+    if "files" in selected:
+        _say(f"files: {args.nights} nights on the lake, with and without weekly maintenance")
+        out["files"] = cases.hook("bench.lake_files", nights=args.nights)
     if "ml" in selected:
         _say(f"ML: Prophet over {args.transformers} transformers, intent training and inference")
         out["ml"] = cases.ml_cases(args.transformers, args.forecast_days, args.messages)
@@ -95,6 +112,22 @@ def headline(out: dict) -> dict:
             "value": round(hi["wall_seconds"] / lo["wall_seconds"], 2),
             "cpu_value": round(hi["cpu_seconds"] / lo["cpu_seconds"], 2),
             "goal": "<= 1.1",
+        }
+    by_engine = out.get("full_by_engine", {})
+    if "lake" in by_engine and "postgres" in by_engine:
+        h["postgres_vs_lake_full_build"] = {
+            "value": round(by_engine["postgres"]["wall_seconds"] / by_engine["lake"]["wall_seconds"], 2),
+            "goal": "<= 4",
+        }
+    if "backfill" in out:
+        b = out["backfill"]
+        h["backfill_speedup_2_processes"] = {"value": b["speedup"], "goal": ">= 1.7"}
+        h["backfill_tables_equal"] = not b["tables_differing"]
+    if "files" in out and "skipped" not in out["files"]:
+        f = out["files"]
+        h["files_after_a_year"] = {
+            "without_maintenance": f["without_maintenance"]["files_on_disk"],
+            "weekly_maintenance": f["weekly_maintenance"]["files_on_disk"],
         }
     if "reference" in out and "full" in out:
         ref, full = out["reference"], out["full"]
@@ -142,6 +175,9 @@ def table(result: dict) -> str:
         )
 
     c = result["cases"]
+    for engine, f in c.get("full_by_engine", {}).items():
+        if f is not c.get("full"):
+            add(f"full build ({engine})", f, f["stages"]["run_rows_per_second"])
     if "full" in c:
         f = c["full"]
         add(f"full build ({f['engine']})", f, f["stages"]["run_rows_per_second"])
@@ -169,6 +205,8 @@ def table(result: dict) -> str:
     for h, inc in c.get("increment", {}).items():
         add(f"history {h} d: build", inc["history_build"], inc["history_build"]["stages"]["run_rows_per_second"])
         add(f"history {h} d: +1 day", inc["new_day"], inc["new_day"]["stages"]["run_rows_per_second"])
+    for processes, b in c.get("backfill", {}).get("runs", {}).items():
+        add(f"backfill {c['backfill']['days']} d, {processes} process(es)", b, b["stages"]["run_rows_per_second"])
     if "ml" in c:
         p, i = c["ml"]["prophet"], c["ml"]["intent"]
         add(f"prophet {p['fits']} fits (1 vs 2 procs)", p)
@@ -220,10 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run benchmark cases")
     r.add_argument("--customers", type=int, default=20_000)
     r.add_argument("--days", type=int, default=30)
-    r.add_argument("--engine", choices=("duckdb", "postgres"), default="duckdb")
+    r.add_argument("--engine", default="lake", help=f"comma list of {', '.join(cases.ENGINES)}; full runs on each")
     r.add_argument("--cases", default="full,reference,increment,ml", help=f"comma list of {', '.join(CASES)}")
     r.add_argument("--increment-customers", type=int, default=5_000)
     r.add_argument("--history", default="90,730", help="history lengths (days) for the increment case")
+    r.add_argument("--backfill-customers", type=int, default=20_000)
+    r.add_argument("--backfill-days", type=int, default=90)
+    r.add_argument("--nights", type=int, default=365, help="simulated nights for the files case")
     r.add_argument("--transformers", type=int, default=1_000)
     r.add_argument("--forecast-days", type=int, default=120, help="telemetry days per transformer for Prophet")
     r.add_argument("--messages", type=int, default=50_000, help="messages for intent inference")

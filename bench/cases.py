@@ -70,29 +70,49 @@ def dataset(root: Path, customers: int, days: int, seed: int = 42, end_date: dt.
     return ds
 
 
-class Warehouse:
-    """A fresh warehouse + Dagster instance for one platform run series (DuckDB file or PostgreSQL database)."""
+ENGINES = ("lake", "lake-pg", "duckdb", "postgres")
 
-    def __init__(self, root: Path, name: str, engine: str):
+
+class Warehouse:
+    """A fresh warehouse + Dagster instance for one platform run series: the lake (SQLite catalog, or
+    `lake-pg`: its catalog in a PostgreSQL database), a DuckDB file, or a PostgreSQL database."""
+
+    def __init__(self, root: Path, name: str, engine: str, env: dict[str, str] | None = None):
+        if engine not in ENGINES:
+            raise SystemExit(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
         self.dir = root / "runs" / name
         shutil.rmtree(self.dir, ignore_errors=True)
         (self.dir / "dagster").mkdir(parents=True)
         shutil.copy(INSTANCE_YAML, self.dir / "dagster" / "dagster.yaml")
-        self.engine = engine
-        if engine == "duckdb":
+        self.engine, self.env, self.dbname = engine, env or {}, None
+        if engine == "lake":
+            self.url = f"ducklake:///{self.dir / 'lake'}"
+        elif engine == "duckdb":
             self.url = f"duckdb:///{self.dir / 'warehouse.duckdb'}"
         else:
+            self.dbname = f"bench_{name}".replace("-", "_")
+            _pg_admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)', f'CREATE DATABASE "{self.dbname}"')
+            self.url = f"{PG_SERVER}/{self.dbname}"
+            if engine == "lake-pg":
+                self.url = f"ducklake+{self.url}?data_path={self.dir / 'lake'}"
+        self.runs = 0
+
+    def disk_mb(self) -> float:
+        """What the warehouse holds on disk: its files (lake data and SQLite catalog, or the DuckDB file) plus
+        its PostgreSQL database (the lake's catalog, or the whole warehouse)."""
+        files = [p for p in self.dir.rglob("*") if p.is_file() and "dagster" not in p.parts and p.suffix != ".json"]
+        size = sum(p.stat().st_size for p in files if p.suffix != ".log" and p.name != "mlflow.db")
+        if self.dbname:
             import psycopg2
 
-            dbname = f"bench_{name}".replace("-", "_")
             con = psycopg2.connect(f"{PG_SERVER}/postgres")
-            con.autocommit = True
-            with con.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-                cur.execute(f'CREATE DATABASE "{dbname}"')
-            con.close()
-            self.url = f"{PG_SERVER}/{dbname}"
-        self.runs = 0
+            try:
+                with con.cursor() as cur:
+                    cur.execute("SELECT pg_database_size(%s)", [self.dbname])
+                    size += cur.fetchone()[0]
+            finally:
+                con.close()
+        return round(size / 2**20, 1)
 
     def run(self, data: Dataset, first: dt.date, last: dt.date, job: str = "build_warehouse") -> Measured:
         """Run `job` over [first, last] of `data` in a child process and measure it."""
@@ -103,6 +123,7 @@ class Warehouse:
             "DAGSTER_HOME": str(self.dir / "dagster"),
             "MLFLOW_TRACKING_URI": f"sqlite:///{self.dir / 'mlflow.db'}",
             "PARTITIONS_START": data.first_day.isoformat(),
+            **self.env,
         }
         return run_worker(
             ["platform", "--first-day", first.isoformat(), "--last-day", last.isoformat(), "--job", job],
@@ -116,6 +137,19 @@ class Warehouse:
         from orchestration.warehouse import Warehouse as PlatformWarehouse
 
         return set(PlatformWarehouse(self.url).query("SELECT customer_id, tag FROM marts.customer_tags"))
+
+
+def _pg_admin(*statements: str) -> None:
+    import psycopg2
+
+    con = psycopg2.connect(f"{PG_SERVER}/postgres")
+    con.autocommit = True
+    try:
+        with con.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        con.close()
 
 
 def stage_table(m: Measured, readings: int) -> dict:
@@ -152,23 +186,66 @@ def full_build(root: Path, data: Dataset, engine: str) -> tuple[dict, Warehouse]
     """Case 1: every landed day in one run on a fresh warehouse (ingestion, dbt build incl. tags)."""
     wh = Warehouse(root, f"full-{engine}-c{data.customers}-d{data.days}", engine)
     m = wh.run(data, data.first_day, data.end_date)
-    return {"engine": engine, **m.as_dict(), "stages": stage_table(m, _readings(m))}, wh
+    return {"engine": engine, **m.as_dict(), "disk_mb": wh.disk_mb(), "stages": stage_table(m, _readings(m))}, wh
 
 
-def increment(root: Path, customers: int, history: int, seed: int) -> dict:
+def increment(root: Path, customers: int, history: int, seed: int, engine: str = "lake") -> dict:
     """Case 2: build `history` days, then time the run of the one new day after them."""
     data = dataset(root, customers, history + 1, seed)
-    wh = Warehouse(root, f"incr-c{customers}-h{history}", "duckdb")
+    wh = Warehouse(root, f"incr-{engine}-c{customers}-h{history}", engine)
     last_history = data.end_date - dt.timedelta(days=1)
     built = wh.run(data, data.first_day, last_history)
     m = wh.run(data, data.end_date, data.end_date)
     return {
+        "engine": engine,
         "customers": customers,
         "history_days": history,
         "generate_seconds": data.generate_seconds,
         "history_build": {**built.as_dict(), "stages": stage_table(built, _readings(built))},
         "new_day": {**m.as_dict(), "stages": stage_table(m, _readings(m))},
     }
+
+
+def backfill(root: Path, customers: int, days: int, seed: int, processes: tuple[int, ...] = (1, 2)) -> dict:
+    """Case 5: the same backfill on a fresh lake with the multiprocess executor running 1, then 2 steps at
+    once; the marts must come out the same (row count and checksum per table), else the ratio means nothing."""
+    data = dataset(root, customers, days, seed)
+    out: dict = {"customers": customers, "days": days, "runs": {}}
+    contents = {}
+    for p in processes:
+        env = {"DAGSTER_EXECUTOR": "multiprocess", "DAGSTER_MAX_CONCURRENT_STEPS": str(p)}
+        wh = Warehouse(root, f"backfill-p{p}-c{customers}-d{days}", "lake", env)
+        m = wh.run(data, data.first_day, data.end_date)
+        out["runs"][str(p)] = {**m.as_dict(), "stages": stage_table(m, _readings(m))}
+        contents[p] = table_checksums(wh.url, ("marts", "ml", "serving"))
+    first = contents[processes[0]]
+    out["tables_compared"] = len(first)
+    out["tables_differing"] = sorted(t for p in processes[1:] for t in first if contents[p].get(t) != first[t])
+    one, two = out["runs"][str(processes[0])], out["runs"][str(processes[-1])]
+    out["speedup"] = round(one["wall_seconds"] / two["wall_seconds"], 2)
+    return out
+
+
+def table_checksums(url: str, schemas: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """(rows, order-independent checksum of the rows) per table of `schemas`; doubles are rounded to 6
+    decimals first, so a sum added up in another order does not count as a difference."""
+    from orchestration.warehouse import Warehouse as PlatformWarehouse
+
+    wh = PlatformWarehouse(url)
+    tables = wh.query(
+        "SELECT table_schema, table_name, list(column_name ORDER BY ordinal_position), list(data_type ORDER BY "
+        "ordinal_position) FROM information_schema.columns WHERE table_schema IN ({}) AND table_catalog = "
+        "current_database() GROUP BY 1, 2".format(", ".join("?" * len(schemas))),
+        list(schemas),
+    )
+    out = {}
+    for schema, table, columns, types in tables:
+        cells = ", ".join(f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in zip(columns, types))
+        (rows, checksum) = wh.query(
+            f'SELECT count(*), coalesce(sum(hash({cells})::HUGEINT), 0) FROM {schema}."{table}"'
+        )[0]
+        out[f"{schema}.{table}"] = (rows, int(checksum))
+    return out
 
 
 def reference(root: Path, data: Dataset, platform: Warehouse) -> dict:

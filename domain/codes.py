@@ -38,3 +38,23 @@ TICKET_TYPE_LABELS_ZH = {
 INTENT_LABELS_ZH = {code: TICKET_TYPE_LABELS_ZH[code] for code in INTENTS}
 CHANNEL_LABELS_ZH = {"app": "掌上电力App", "wechat": "微信", "ivr": "电话（IVR）", "counter": "营业厅"}
 CATEGORY_LABELS_ZH = {"residential": "居民", "commercial": "商业", "industrial": "工业", "agricultural": "农业"}
+NOTIFY_CHANNEL_LABELS_ZH = {"wechat": "微信", "sms": "短信", "app": "掌上电力App"}
+# The service assistant's answers (智能客服) and why a message went to a person or was asked again; the reasons
+# are stored with each message, told to the agent in the handoff summary and shown on the dashboard.
+ANSWER_KIND_LABELS_ZH = {
+    "account": "账户答复",
+    "area_outage": "区域停电告知",
+    "work_order": "生成抢修工单",
+    "knowledge": "知识库答复",
+    "handoff": "转人工",
+    "clarify": "澄清追问",
+}
+ANSWER_REASON_LABELS_ZH = {
+    "asked_for_agent": "客户要求人工服务",
+    "out_of_scope": "超出智能客服服务范围",
+    "low_confidence": "澄清后仍无法确定诉求",
+    "complaint": "客户投诉",
+    "no_answer": "知识库中无匹配答案",
+    "unclear_intent": "诉求不明确",
+    "unidentified": "需要户号或注册手机号",
+}

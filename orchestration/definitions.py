@@ -18,7 +18,12 @@ from orchestration.resources import Settings, build_executor, build_resources, l
 from orchestration.schedules import schedules, sensors
 from orchestration.scoring.assets import ml_assets
 from orchestration.serving.assets import serving_assets
-from orchestration.warehouse.assets import lake_maintenance, warehouse_dbt_assets, warehouse_ml_marts
+from orchestration.warehouse.assets import (
+    lake_maintenance,
+    warehouse_dbt_assets,
+    warehouse_ml_marts,
+    warehouse_serving_marts,
+)
 
 # Single-run backfill policies (the ingestion assets, built below) are marked beta; the platform relies on
 # them knowingly.
@@ -34,6 +39,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *process_assets,
             warehouse_dbt_assets,
             warehouse_ml_marts,
+            warehouse_serving_marts,
             *ml_assets,
             *knowledge_assets,
             *serving_assets,

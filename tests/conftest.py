@@ -127,6 +127,7 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
     from datagen import generate
     from orchestration.cli import run_pipeline
     from orchestration.resources import SETTINGS
+    from tests.doubles.assistant_traffic import record_traffic
 
     root = tmp_path_factory.mktemp("built_platform")
     landing = root / "landing"
@@ -140,6 +141,8 @@ def built_platform(tmp_path_factory) -> BuiltPlatform:
         ticketing_url=None,
         notify_url=None,
     )
+    # The assistant's conversations and an OMS outage, as the service would have recorded them before the night.
+    record_traffic(settings.warehouse_url, landing, BUILT_END)
     result = run_pipeline(settings, job_name="nightly", instance=dg.DagsterInstance.ephemeral(), quick_training=True)
     manifest = json.loads((landing / "_manifest.json").read_text(encoding="utf-8"))
     return BuiltPlatform(settings=settings, manifest=manifest, result=result, root=root, end=BUILT_END)
@@ -157,10 +160,19 @@ SLOW_PATHS = (
 )
 
 
+# Folders whose tests share session fixtures (dbt parses and builds per engine, trained models): under
+# `pytest -n 2 --dist loadgroup` each runs on one worker, so nothing session-wide is built twice.
+SHARED_SESSION = ("dbt/", "ml/intent/", "ml/consumption/", "ml/fault_risk/", "ml/complaint/", "ml/")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark as slow every test that runs the whole pipeline (the session build included) or a deployment."""
+    """Mark as slow every test that runs the whole pipeline (the session build included) or a deployment,
+    and give each test its xdist group: the users of one session build together, else its folder or file."""
     root = Path(__file__).parent
     for item in items:
         where = Path(str(item.fspath)).relative_to(root).as_posix()
-        if "built_platform" in getattr(item, "fixturenames", ()) or where.startswith(SLOW_PATHS):
+        uses_build = "built_platform" in getattr(item, "fixturenames", ())
+        if uses_build or where.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
+        shared = next((folder for folder in SHARED_SESSION if where.startswith(folder)), None)
+        item.add_marker(pytest.mark.xdist_group("built_platform" if uses_build else shared or where))

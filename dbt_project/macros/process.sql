@@ -46,3 +46,12 @@
         else nullif(regexp_replace({{ column }}, '[^0-9]', '', 'g'), '')
     end
 {%- endmacro %}
+
+{#-
+    Answer kinds of the assistant that serve the customer without a person (docs/assistant.md, containment):
+    answered from their own data, told about the outage, given a work order, or given an article's steps.
+    handoff and clarify are not contained.
+-#}
+{% macro contained_answer_kinds() -%}
+    {{ return(['account', 'area_outage', 'work_order', 'knowledge']) }}
+{%- endmacro %}

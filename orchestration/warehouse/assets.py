@@ -24,9 +24,16 @@ DBT_MANIFEST = loadable_manifest(DBT_PROJECT_DIR)
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Flat asset keys equal to table names, one `warehouse` group, descriptions from the YAML docs."""
+    """Flat asset keys equal to table names, one `warehouse` group, descriptions from the YAML docs.
+
+    A source may name its asset in `meta.dagster.asset_key` when the asset that last writes the table is not
+    the one named like it (serving.notifications: its delivery states are written by notification_delivery).
+    """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        meta = dbt_resource_props.get("meta") or (dbt_resource_props.get("config") or {}).get("meta") or {}
+        if dbt_resource_props["resource_type"] == "source" and (meta.get("dagster") or {}).get("asset_key"):
+            return dg.AssetKey(meta["dagster"]["asset_key"])
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey(dbt_resource_props.get("identifier") or dbt_resource_props["name"])
         return dg.AssetKey(dbt_resource_props["name"])
@@ -64,33 +71,42 @@ def with_lake_snapshot(events: Iterable, wh: Warehouse) -> Iterator:
 # which itself reads marts: one dbt op would sit both before and after the scoring asset. Two selections
 # keep the job graph acyclic: the warehouse first, then the marts that read predictions.
 ML_READERS = "source:ml+"
+# The proactive-service marts read serving.notifications, which the serving assets write from the marts:
+# a third selection, after the night's notices are built and sent.
+SERVING_READERS = "source:serving+"
 # A relationships test between a model of each selection (customer_360 -> dim_customers) runs with the
 # selection that builds its last parent: dbt's default (eager) would run it with the first, before
 # customer_360 exists on a fresh warehouse.
 INDIRECT_SELECTION = ["--indirect-selection", "buildable"]
 
 
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    exclude=ML_READERS,
-)
+TRANSLATOR = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource) -> Iterator:
+    """`dbt build` of the op's selection for the run's day range, each materialization with its lake snapshot."""
+    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
+    yield from with_lake_snapshot(events, warehouse.get())
+
+
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, exclude=f"{ML_READERS} {SERVING_READERS}")
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
-    yield from with_lake_snapshot(events, warehouse.get())
+    yield from dbt_build(context, dbt, warehouse)
+
+
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=ML_READERS, name="warehouse_ml_marts")
+def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
+    """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
+    yield from dbt_build(context, dbt, warehouse)
 
 
 @dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    select=ML_READERS,
-    name="warehouse_ml_marts",
+    manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=SERVING_READERS, name="warehouse_serving_marts"
 )
-def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
-    """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    events = dbt.cli(["build", *INDIRECT_SELECTION], env=dbt_range_env(context.run.tags), context=context).stream()
-    yield from with_lake_snapshot(events, warehouse.get())
+def warehouse_serving_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
+    """dbt build of the marts that read what the platform sent (notification_kpis), after the night's notices."""
+    yield from dbt_build(context, dbt, warehouse)
 
 
 @dg.asset(group_name="maintenance", kinds={"ducklake"})

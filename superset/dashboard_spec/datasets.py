@@ -8,7 +8,16 @@ from pathlib import Path
 import yaml
 
 from dashboard_spec.model import VERSION, stable_uuid
-from domain.codes import CATEGORY_LABELS_ZH, CHANNEL_LABELS_ZH, INTENT_LABELS_ZH, TICKET_TYPE_LABELS_ZH
+from domain.codes import (
+    ANSWER_KIND_LABELS_ZH,
+    ANSWER_REASON_LABELS_ZH,
+    CATEGORY_LABELS_ZH,
+    CHANNEL_LABELS_ZH,
+    INTENT_LABELS_ZH,
+    NOTIFY_CHANNEL_LABELS_ZH,
+    TICKET_TYPE_LABELS_ZH,
+)
+from domain.notices import KIND_LABELS_ZH
 
 MARTS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts"
 
@@ -87,6 +96,8 @@ LABELS = {
     "tariff": "电价",
     "high_bill_alert": "高电费预警",
     "resolved_date": "办结日期",
+    "message_date": "日期",
+    "notice_date": "通知日期",
 }
 
 TEMPORAL = {"date", "timestamp"}
@@ -96,7 +107,11 @@ TEMPORAL = {"date", "timestamp"}
 CODE_LABELS = {
     "ticket_type": ("工单类型", TICKET_TYPE_LABELS_ZH),
     "predicted_intent": ("识别意图", INTENT_LABELS_ZH),
-    "channel": ("渠道", CHANNEL_LABELS_ZH),
+    # Contact channels and the notices' channels (sms besides wechat and app) read alike.
+    "channel": ("渠道", {**CHANNEL_LABELS_ZH, **NOTIFY_CHANNEL_LABELS_ZH}),
+    "answer_kind": ("答复类型", ANSWER_KIND_LABELS_ZH),
+    "answer_reason": ("原因", {**ANSWER_REASON_LABELS_ZH, "none": "—"}),
+    "kind": ("通知类型", KIND_LABELS_ZH),
     "category": ("用电类别", CATEGORY_LABELS_ZH),
 }
 

@@ -21,3 +21,16 @@ ALERTS = metric("SUM(CASE WHEN high_bill_alert THEN 1 ELSE 0 END)", "高电费�
 CALLBACK_RATE = metric("SUM(callbacks_made) * 1.0 / NULLIF(SUM(callbacks_due), 0)", "回访率")
 CALLBACK_IN_TIME = metric("SUM(callbacks_in_time) * 1.0 / NULLIF(SUM(callbacks_due), 0)", "回访及时率")
 RATING_RATE = metric("SUM(rated_tickets) * 1.0 / NULLIF(SUM(resolved_tickets), 0)", "参评率")
+MESSAGES = metric("SUM(messages)", "消息量")
+CONTAINMENT = metric("SUM(contained_messages) * 1.0 / NULLIF(SUM(messages), 0)", "自助解决率")
+HANDOFF_RATE = metric("SUM(handoff_answers) * 1.0 / NULLIF(SUM(messages), 0)", "转人工率")
+# A day's p95 cannot be combined across days from the mart; the worst day's is what an SLA would watch.
+P95_LATENCY = metric("MAX(p95_latency_ms)", "P95时延（毫秒，最差日）")
+NOTICES = metric("SUM(notices)", "通知条数")
+FAILED_NOTICES = metric("SUM(failed_notices)", "投递失败")
+# The days' means weighted by their delivered outage notices: the mean over all of them.
+MINUTES_TO_NOTICE = metric(
+    "SUM(avg_minutes_to_notice * timed_outage_notices) * 1.0 / NULLIF(SUM(timed_outage_notices), 0)",
+    "停电至通知平均分钟",
+)
+OPTED_OUT = metric("SUM(opted_out_customers)", "退订用户")

@@ -25,3 +25,16 @@ def test_consumption_hook_scores_every_customer_for_the_whole_horizon():
     assert result["customers_per_second"] > 0
     # Trained on this history, the network must beat repeating last week on its held-out days.
     assert result["eval_mae"] < result["seasonal_naive_mae"]
+
+
+def test_lake_files_hook_maintenance_lowers_the_files_and_keeps_the_rows():
+    result = hook("bench.lake_files", nights=15, customers=100, retention_nights=3)
+
+    without, weekly = result["without_maintenance"], result["weekly_maintenance"]
+    assert result["same_rows"] is True
+    # Each night adds a readings file and a scores file (a re-delivery and an update are deletes too).
+    assert without["files_per_table"]["raw.readings"] >= 15 and without["maintenance_seconds"] == 0
+    assert weekly["files_per_table"]["raw.readings"] < without["files_per_table"]["raw.readings"] / 2
+    assert weekly["files_on_disk"] < without["files_on_disk"] / 2
+    # Three nights' snapshots (five commits each, a few more from the last maintenance) outlive it, not all 15.
+    assert 15 <= weekly["snapshots"] < without["snapshots"] / 2

@@ -32,12 +32,23 @@ MARTS = {
     "customer_contact_timeline",
     "channel_kpis",
     "process_kpis",
+    "assistant_kpis",
+    "assistant_answers",
+    "notification_kpis",
+    "notification_opt_outs",
 }
 # Raw tables that are not landing datasets: the BPMN process steps (orchestration/process/assets.py).
 DERIVED_RAW_TABLES = {"raw_bpmn__process_steps"}
 # A second staging view of a raw table: every delivered state of the tickets, beside the latest state.
 HISTORY_VIEWS = {"crm__service_ticket_deliveries"}
-MODEL_COUNT = 42
+# Tables the platform's own services write, not landed files (no delivery lineage, no freshness): the
+# assistant's conversation log and the OMS's outage reports (raw, personal-data zone), and the notices sent.
+SERVICE_SOURCES = {
+    "assistant": {"raw_assistant__messages"},
+    "oms": {"raw_oms__outages"},
+    "serving": {"notifications"},
+}
+MODEL_COUNT = 49
 INCREMENTAL = {
     "fct_daily_consumption",
     "transformer_daily_load",
@@ -85,18 +96,27 @@ def test_layers_folders_names_and_schemas(manifest):
 
 def test_one_staging_view_per_raw_table(manifest):
     # Schema ml holds the platform's own predictions read back by marts, not landed data.
-    raw_sources = [n for n in manifest["sources"].values() if n["source_name"] != "ml"]
+    raw_sources = [n for n in manifest["sources"].values() if n["source_name"] not in {"ml", *SERVICE_SOURCES}]
     assert {n["name"] for n in raw_sources} == set(RAW_TABLES) | DERIVED_RAW_TABLES
     assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == "ml"} == {
         "consumption_forecast",
         "complaint_risk",
+    }
+    for source_name, tables in SERVICE_SOURCES.items():
+        assert {n["name"] for n in manifest["sources"].values() if n["source_name"] == source_name} == tables
+    service_views = {
+        f"{source}__{table.removeprefix('raw_').removeprefix(source + '__')}"
+        for source, tables in SERVICE_SOURCES.items()
+        for table in tables
     }
     staged = {
         n["name"].removeprefix("stg_")
         for n in _models(manifest).values()
         if n["name"].startswith("stg_") and not n["name"].startswith("stg_ml__")
     }
-    assert staged == {t.removeprefix("raw_") for t in set(RAW_TABLES) | DERIVED_RAW_TABLES} | HISTORY_VIEWS
+    assert staged == {t.removeprefix("raw_") for t in set(RAW_TABLES) | DERIVED_RAW_TABLES} | HISTORY_VIEWS | (
+        service_views
+    )
     for source in raw_sources:
         assert source["schema"] == "raw"
         assert source["loaded_at_field"] == "_loaded_at"
@@ -149,3 +169,13 @@ def test_raw_tables_match_the_landing_contract():
     expected["raw_ami__meter_readings"] += (("is_unknown_customer", "boolean"),)
     assert expected == RAW_TABLES
     assert LINEAGE == contract.LINEAGE_COLUMNS
+
+
+def test_containment_counts_the_kinds_the_assistant_serves_alone(manifest):
+    """The marts' containment (contained_answer_kinds) and the assistant's SELF_SERVED are one list."""
+    import re
+
+    from assistant.answers import SELF_SERVED
+
+    macro = next(m for m in manifest["macros"].values() if m["name"] == "contained_answer_kinds")
+    assert re.findall(r"'(\w+)'", macro["macro_sql"]) == list(SELF_SERVED)

@@ -147,8 +147,16 @@ def _assert_notifications_queued(wh):
            CROSS JOIN intermediate.int_as_of_dates_derived a
            WHERE f.fault_at <= a.as_of_at
              AND (f.fault_at > a.as_of_at - INTERVAL 48 HOUR OR f.restored_at IS NULL OR f.restored_at > a.as_of_at
-                  OR f.restored_at > a.as_of_at - INTERVAL 48 HOUR)"""
+                  OR f.restored_at > a.as_of_at - INTERVAL 48 HOUR)
+           UNION
+           -- The outage the OMS reported through the assistant before the night (tests/doubles/assistant_traffic.py).
+           SELECT DISTINCT c.customer_id, 'fault:oms:' || o.outage_id
+           FROM staging.stg_oms__outages o
+           JOIN marts.dim_customers c ON c.transformer_id = o.transformer_id
+           CROSS JOIN intermediate.int_as_of_dates_derived a
+           WHERE o.outage_kind = 'fault' AND o.started_at <= a.as_of_at AND o.restored_at IS NULL"""
     )
+    assert any(key.startswith("fault:oms:") for _, key in expected)
     assert set(
         wh.query("SELECT customer_id, event_key FROM serving.notifications WHERE event_key LIKE 'fault:%'")
     ) == set(expected)

@@ -163,11 +163,13 @@ def test_nightly_build_on_postgres_storage_runs_each_step_in_its_own_process(dep
     ]
     assert sorted(readings) == [(FIRST + dt.timedelta(days=i)).isoformat() for i in range(DAYS)]
     # The multiprocess executor: one process per step, none of them the run's own.
-    # (the BPMN steps load beside the raw tables; the marts that read ML tables are a dbt selection of their own)
+    # (the BPMN steps load beside the raw tables; the marts that read ML tables, and those that read the notices
+    # sent, are dbt selections of their own)
     assert {e.step_key for e in starts} == INGESTION_STEPS | {
         "raw_bpmn__process_steps",
         "warehouse_dbt_assets",
         "warehouse_ml_marts",
+        "warehouse_serving_marts",
     }
     step_pids = {e.dagster_event.pid for e in starts}
     assert len(step_pids) == len(starts) and cli_pid not in step_pids

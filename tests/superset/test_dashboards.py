@@ -191,6 +191,28 @@ def test_every_chart_returns_rows(superset):
     assert {r["channel_zh"] for r in rows["每日工单量（按渠道）"]} <= {"掌上电力App", "微信", "电话（IVR）", "营业厅"}
 
 
+def test_assistant_and_notice_dashboards_show_their_marts(superset):
+    """智能客服 and 主动服务 on the night that folded the assistant's traffic (tests/doubles/assistant_traffic.py:
+    7 answers on each of 3 days) and built the notices, among them the OMS outage's."""
+    charts = superset.charts()
+    rows = {
+        title: superset.chart_rows(charts[title]) for title in ("智能客服消息量", "答复类型", "转人工原因", "通知条数")
+    }
+    assert rows["智能客服消息量"] == [{"消息量": 21}]
+    assert {r["answer_kind_zh"]: r["消息量"] for r in rows["答复类型"]} == {
+        "账户答复": 3,
+        "区域停电告知": 3,
+        "生成抢修工单": 3,
+        "知识库答复": 3,
+        "转人工": 6,
+        "澄清追问": 3,
+    }
+    assert {r["answer_reason_zh"]: r["消息量"] for r in rows["转人工原因"]} == {"客户投诉": 3, "客户要求人工服务": 3}
+    (notices,) = _bi(superset.warehouse, "SELECT sum(notices) FROM marts.notification_kpis")[0]
+    (outage_notices,) = _bi(superset.warehouse, "SELECT sum(outage_notices) FROM marts.notification_kpis")[0]
+    assert rows["通知条数"] == [{"通知条数": notices}] and outage_notices > 0
+
+
 def test_the_lake_connection_offers_no_sql_lab(superset):
     """The lake also holds raw (personal) data, which no role hides: Superset may not run typed SQL on it."""
     r = superset.api.get(f"{superset.url}/api/v1/database/", params={"q": "(page_size:100)"}, timeout=30)

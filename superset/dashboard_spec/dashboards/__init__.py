@@ -1,8 +1,10 @@
 """Every dashboard, in the order Superset lists them and the export numbers their charts."""
 
 from dashboard_spec.dashboards import (
+    assistant,
     customer_profiles,
     equipment_risk,
+    proactive_service,
     process_channels,
     satisfaction_trend,
     service_heatmap,
@@ -20,5 +22,7 @@ DASHBOARDS = [
         equipment_risk,
         process_channels,
         usage_forecast,
+        assistant,
+        proactive_service,
     )
 ]

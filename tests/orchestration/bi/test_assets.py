@@ -40,6 +40,8 @@ def test_every_dashboard_hangs_off_real_marts_and_ml_tables():
         "equipment_risk",
         "process_channels",
         "usage_forecast",
+        "assistant",
+        "proactive_service",
     }
     for key in dashboards:
         parents = graph.get(key).parent_keys
@@ -49,6 +51,21 @@ def test_every_dashboard_hangs_off_real_marts_and_ml_tables():
         dg.AssetKey("transformer_daily_load"),
         dg.AssetKey("transformer_fault_risk"),
     }
+    assert graph.get(dg.AssetKey(["superset", "proactive_service"])).parent_keys == {
+        dg.AssetKey("notification_kpis"),
+        dg.AssetKey("notification_opt_outs"),
+    }
+
+
+def test_the_notice_marts_run_after_the_night_s_sending():
+    """serving.notifications is the notification_delivery asset (its delivery states), so the marts reading it
+    are built by the third dbt selection, downstream of the sending, and not in the first."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey("notification_delivery") in graph.get(dg.AssetKey("stg_serving__notifications")).parent_keys
+    assert dg.AssetKey("notification_kpis") in graph.get_all_asset_keys()
+    assert graph.get(dg.AssetKey("raw_assistant__messages")).is_materializable is False
 
 
 def test_lineage_reads_titles_and_chart_order_from_the_yaml():

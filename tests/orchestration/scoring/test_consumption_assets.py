@@ -20,10 +20,12 @@ def test_nightly_runs_dbt_then_forecast_then_the_marts_that_read_it():
         name: {h.node_name for h in deps.all_upstream_outputs_from_node(name)}
         for name in ("consumption_forecaster", "consumption_forecast", "warehouse_ml_marts")
     }
-    # Two dbt ops, not the split into levels Dagster makes of one op that sits on both sides of the scoring.
+    # Three dbt ops (the third reads the notices sent, after serving), not the split into levels Dagster makes
+    # of one op that sits on both sides of the scoring.
     assert sorted(n.name for n in job.graph.nodes if n.name.startswith("warehouse")) == [
         "warehouse_dbt_assets",
         "warehouse_ml_marts",
+        "warehouse_serving_marts",
     ]
     assert "warehouse_dbt_assets" in upstream["consumption_forecaster"]
     assert "consumption_forecaster" in upstream["consumption_forecast"]

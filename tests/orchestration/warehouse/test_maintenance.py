@@ -93,6 +93,25 @@ def test_retained_snapshots_still_travel_back_after_maintenance(lake):
     assert con.execute(f"SELECT count(*), sum(kwh) FROM lake.raw.readings AT (VERSION => {mid})").fetchall() == at_mid
 
 
+def test_retention_keeps_exactly_the_snapshots_taken_since_its_bound(lake):
+    # A bound inside today: DuckLake's own `older_than` expired every snapshot of the bound's day on SQLite.
+    con, data = lake
+    (mid, mid_time, total) = con.execute(
+        "SELECT snapshot_id, snapshot_time, (SELECT count(*) FROM lake.snapshots()) FROM lake.snapshots() "
+        "WHERE snapshot_id = (SELECT max(snapshot_id) - 20 FROM lake.snapshots())"
+    ).fetchone()
+    at_mid = con.execute(f"SELECT count(*), sum(kwh) FROM lake.raw.readings AT (VERSION => {mid})").fetchall()
+    now = dt.datetime.now(dt.UTC)
+
+    report = maintain(con, "lake", retention=now - mid_time, data_path=data, now=now)
+
+    kept = con.execute("SELECT snapshot_id FROM lake.snapshots() WHERE snapshot_id <= ? ORDER BY 1", [mid + 20])
+    kept = [sid for (sid,) in kept.fetchall()]
+    assert kept[0] == mid and kept == list(range(mid, mid + 21))
+    assert report["snapshots_expired"] == total - 21
+    assert con.execute(f"SELECT count(*), sum(kwh) FROM lake.raw.readings AT (VERSION => {mid})").fetchall() == at_mid
+
+
 def test_orphans_older_than_the_grace_are_deleted_and_newer_ones_kept(lake):
     con, data = lake
     stray = data / "raw" / "readings" / "ducklake-killed-before-commit.parquet"

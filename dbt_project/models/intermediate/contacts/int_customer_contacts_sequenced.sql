@@ -2,7 +2,9 @@
 -- they led to, with the previous contact and, for interactions, the flags channel_kpis counts.
 -- Topics are the agents' intent labels, not ml.interaction_intents: the ML scores are written after the
 -- dbt build by a Python asset that itself reads staging, so a model here reading them would close a
--- loop through the one dbt multi-asset (docs/process/README.md).
+-- loop through the one dbt multi-asset (docs/process/README.md). The assistant's messages carry the
+-- intent its model gave when it answered, recorded with the message, so they have a topic too: a bot
+-- conversation followed by a call on the same topic is a repeat contact.
 
 {# Another interaction strictly before / after the contact in (time, id) order, as the sequence orders them. #}
 {%- set before = "other.interaction_at < contact.interaction_at or (other.interaction_at = contact.interaction_at"
@@ -47,9 +49,15 @@ contacts as (
         cast('interaction' as {{ dbt.type_string() }}) as contact_kind,
         interaction_at as contact_at,
         channel,
-        agent_intent as topic,
-        cast(case when agent_intent is not null then 'agent_label' end as {{ dbt.type_string() }}) as topic_source,
-        identity_resolution
+        intent as topic,
+        cast(case
+            when intent is null then null
+            when handled_by = 'assistant' then 'assistant_intent'
+            else 'agent_label'
+        end as {{ dbt.type_string() }}) as topic_source,
+        identity_resolution,
+        handled_by,
+        answer_kind
 
     from interactions
 
@@ -63,7 +71,9 @@ contacts as (
         channel,
         ticket_type as topic,
         cast('ticket_type' as {{ dbt.type_string() }}) as topic_source,
-        cast('customer_id' as {{ dbt.type_string() }}) as identity_resolution
+        cast('customer_id' as {{ dbt.type_string() }}) as identity_resolution,
+        cast(null as {{ dbt.type_string() }}) as handled_by,
+        cast(null as {{ dbt.type_string() }}) as answer_kind
 
     from tickets
     where customer_id is not null
@@ -95,10 +105,10 @@ neighbours as (
     -- interaction (it did not finish on 100k customers x 365 days, bench/RESULTS.md).
     select
         contact.interaction_id,
-        {{ dbt.bool_or('other.agent_intent = contact.agent_intent and (' ~ before ~ ')'
+        {{ dbt.bool_or('other.intent = contact.intent and (' ~ before ~ ')'
                          ~ ' and other.interaction_at >= ' ~ dbt.dateadd('day', -7, 'contact.interaction_at')) }}
             as has_earlier_same_topic,
-        {{ dbt.bool_or('other.agent_intent = contact.agent_intent and (' ~ after ~ ')'
+        {{ dbt.bool_or('other.intent = contact.intent and (' ~ after ~ ')'
                          ~ ' and other.interaction_at <= ' ~ dbt.dateadd('day', 7, 'contact.interaction_at')) }}
             as has_later_same_topic,
         {{ dbt.bool_or('other.channel <> contact.channel and (' ~ after ~ ')'
@@ -152,6 +162,8 @@ select
     flagged.topic,
     flagged.topic_source,
     flagged.identity_resolution,
+    flagged.handled_by,
+    flagged.answer_kind,
     customers.district,
     flagged.previous_contact_at,
     flagged.previous_channel,

@@ -1,6 +1,8 @@
 -- Who wrote or called: the customer_id the channel recorded, else the one customer whose registered
 -- phone matches the caller's number. A number shared by several accounts (family members, a landlord)
 -- or known to no account is left unresolved, with the reason, rather than guessed.
+-- Messages to the assistant (智能客服) are interactions too, on the channel adapter the customer wrote
+-- through: the service identified them by the same rule when it answered, and its verdict is kept.
 
 with
 
@@ -37,28 +39,60 @@ keyed as (
 
     from interactions
 
+),
+
+resolved as (
+
+    select
+        keyed.interaction_id,
+        case
+            when keyed.customer_id is not null then keyed.customer_id
+            when phone_owners.owners = 1 then phone_owners.customer_id
+        end as customer_id,
+        cast(case
+            when keyed.customer_id is not null then 'customer_id'
+            when keyed.phone_key is null then 'unresolved_no_phone'
+            when phone_owners.owners is null then 'unresolved_unknown_phone'
+            when phone_owners.owners > 1 then 'unresolved_ambiguous_phone'
+            else 'phone_match'
+        end as {{ dbt.type_string() }}) as identity_resolution,
+        cast(phone_owners.owners as integer) as phone_owner_count,
+        keyed.channel,
+        keyed.interaction_at,
+        keyed.interaction_date,
+        cast('agent' as {{ dbt.type_string() }}) as handled_by,
+        keyed.agent_intent,
+        keyed.agent_intent as intent,
+        cast(null as {{ dbt.type_string() }}) as answer_kind
+
+    from keyed
+    left join phone_owners
+        on keyed.customer_id is null
+        and keyed.phone_key = phone_owners.phone_key
+
+),
+
+assistant as (
+
+    select
+        message_id as interaction_id,
+        customer_id,
+        identity_resolution,
+        cast(null as integer) as phone_owner_count,
+        channel,
+        received_at as interaction_at,
+        received_date as interaction_date,
+        cast('assistant' as {{ dbt.type_string() }}) as handled_by,
+        cast(null as {{ dbt.type_string() }}) as agent_intent,
+        intent,
+        answer_kind
+
+    from {{ ref('stg_assistant__messages') }}
+
 )
 
-select
-    keyed.interaction_id,
-    case
-        when keyed.customer_id is not null then keyed.customer_id
-        when phone_owners.owners = 1 then phone_owners.customer_id
-    end as customer_id,
-    cast(case
-        when keyed.customer_id is not null then 'customer_id'
-        when keyed.phone_key is null then 'unresolved_no_phone'
-        when phone_owners.owners is null then 'unresolved_unknown_phone'
-        when phone_owners.owners > 1 then 'unresolved_ambiguous_phone'
-        else 'phone_match'
-    end as {{ dbt.type_string() }}) as identity_resolution,
-    cast(phone_owners.owners as integer) as phone_owner_count,
-    keyed.channel,
-    keyed.interaction_at,
-    keyed.interaction_date,
-    keyed.agent_intent
+select * from resolved
 
-from keyed
-left join phone_owners
-    on keyed.customer_id is null
-    and keyed.phone_key = phone_owners.phone_key
+union all
+
+select * from assistant

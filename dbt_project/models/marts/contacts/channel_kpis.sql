@@ -1,6 +1,8 @@
 -- Contact-centre KPIs per day, channel and district, over interactions (messages, calls, app forms):
--- tickets are what contacts lead to, counted in daily_service_kpis.
+-- tickets are what contacts lead to, counted in daily_service_kpis. Messages the assistant answered are
+-- contacts of the channel adapter they came through; their containment is counted beside the agents' work.
 {%- set self_service = "'" ~ self_service_intents() | join("', '") ~ "'" %}
+{%- set contained = "'" ~ contained_answer_kinds() | join("', '") ~ "'" %}
 
 with
 
@@ -33,6 +35,8 @@ joined as (
         coalesce(customers.district, 'unknown') as district,
         interactions.customer_id,
         interactions.agent_intent,
+        interactions.handled_by,
+        interactions.answer_kind,
         flags.is_repeat_contact,
         flags.is_first_contact_resolved,
         flags.is_channel_switch
@@ -61,7 +65,10 @@ aggregated as (
         count(case when is_channel_switch then 1 end) as channel_switch_contacts,
         count(agent_intent) as labelled_messages,
         count(case when agent_intent in ({{ self_service }}) then 1 end)
-            as self_service_messages
+            as self_service_messages,
+        count(case when handled_by = 'assistant' then 1 end) as assistant_messages,
+        count(case when handled_by = 'assistant' and answer_kind in ({{ contained }}) then 1 end)
+            as assistant_contained_messages
 
     from joined
     group by 1, 2, 3
@@ -96,6 +103,12 @@ select
     case
         when labelled_messages > 0
             then cast(cast(self_service_messages as numeric(12, 4)) / labelled_messages as numeric(5, 4))
-    end as self_service_share
+    end as self_service_share,
+    cast(assistant_messages as bigint) as assistant_messages,
+    cast(assistant_contained_messages as bigint) as assistant_contained_messages,
+    case
+        when assistant_messages > 0
+            then cast(cast(assistant_contained_messages as numeric(12, 4)) / assistant_messages as numeric(5, 4))
+    end as assistant_containment_rate
 
 from aggregated

@@ -10,6 +10,8 @@ select
     channel,
     topic,
     topic_source,
+    handled_by,
+    answer_kind,
     identity_resolution,
     district,
     previous_contact_at,

@@ -4,11 +4,8 @@
     builds with its rule alone. source() is called unconditionally so dbt records the dependency.
 -#}
 {%- set risk_source = source('ml', 'complaint_risk') -%}
-{%- set relation = adapter.get_relation(
-        database=risk_source.database, schema=risk_source.schema, identifier=risk_source.identifier
-    ) if execute else none -%}
 
-{% if relation is not none %}
+{% if relation_exists(risk_source) %}
 
     with
 

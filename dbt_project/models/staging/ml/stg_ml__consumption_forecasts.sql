@@ -4,11 +4,8 @@
     "no forecast" instead of failing. source() is called unconditionally so dbt records the dependency.
 -#}
 {%- set forecast_source = source('ml', 'consumption_forecast') -%}
-{%- set relation = adapter.get_relation(
-        database=forecast_source.database, schema=forecast_source.schema, identifier=forecast_source.identifier
-    ) if execute else none -%}
 
-{% if relation is not none %}
+{% if relation_exists(forecast_source) %}
 
     with
 
