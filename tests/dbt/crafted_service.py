@@ -207,6 +207,8 @@ NOTIFICATIONS = [
         "delivered",
         at(0, "08:05"),
     ),
+    # Held past its bound (send_before) and never sent: expired, neither failed nor pending.
+    _notice("N7", "CA3", "tariff_advice", "tariff_advice", "app", "tariff:CA3", at(-1, "08:00"), "expired"),
 ]
 
 
@@ -284,17 +286,19 @@ NOTIFICATION_KPI_COLUMNS = (
     "delivered_notices",
     "pending_notices",
     "failed_notices",
+    "expired_notices",
     "outage_notices",
     "timed_outage_notices",
     "avg_minutes_to_notice",
     "max_minutes_to_notice",
 )
 EXPECTED_NOTIFICATION_KPIS = {
-    (day(-1), "outage", "sms"): (2, 2, 2, 1, 1, 0, 2, 1, Decimal("30.00"), Decimal("30.00")),
-    (day(-1), "restored", "sms"): (1, 1, 0, 1, 0, 0, 1, 1, Decimal("120.00"), Decimal("120.00")),
-    (day(-1), "outage", "wechat"): (1, 1, 1, 1, 0, 0, 1, 1, Decimal("30.00"), Decimal("30.00")),
-    (day(-1), "high_bill", "app"): (1, 1, 0, 0, 0, 1, 0, 0, None, None),
-    (day(0), "planned_outage", "wechat"): (1, 1, 0, 1, 0, 0, 0, 0, None, None),
+    (day(-1), "outage", "sms"): (2, 2, 2, 1, 1, 0, 0, 2, 1, Decimal("30.00"), Decimal("30.00")),
+    (day(-1), "restored", "sms"): (1, 1, 0, 1, 0, 0, 0, 1, 1, Decimal("120.00"), Decimal("120.00")),
+    (day(-1), "outage", "wechat"): (1, 1, 1, 1, 0, 0, 0, 1, 1, Decimal("30.00"), Decimal("30.00")),
+    (day(-1), "high_bill", "app"): (1, 1, 0, 0, 0, 1, 0, 0, 0, None, None),
+    (day(-1), "tariff_advice", "app"): (1, 1, 0, 0, 0, 0, 1, 0, 0, None, None),
+    (day(0), "planned_outage", "wechat"): (1, 1, 0, 1, 0, 0, 0, 0, 0, None, None),
 }
 EXPECTED_OPT_OUTS = {
     ("sms", "high_bill"): (2, 1, Decimal("0.5000")),

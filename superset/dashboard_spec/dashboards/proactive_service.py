@@ -66,6 +66,7 @@ DASHBOARD = Dashboard(
                     metric("SUM(delivered_notices)", "已送达"),
                     metric("SUM(pending_notices)", "待发送"),
                     FAILED_NOTICES,
+                    metric("SUM(expired_notices)", "已过期未发"),
                 ],
                 groupby=["kind_zh", "channel_zh"],
                 time="notice_date",

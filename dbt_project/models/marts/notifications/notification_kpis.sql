@@ -1,6 +1,6 @@
 -- Proactive notices (主动服务) per day, kind and channel: how many went out, how many the gateway refused or
--- still owes, and for outage notices the minutes from the outage's record (the SCADA fault's time, or the
--- OMS's report to the platform) to the notice reaching the gateway.
+-- still owes, how many were held past their bound and expired, and for outage notices the minutes from the
+-- outage's record (the SCADA fault's time, or the OMS's report to the platform) to the notice reaching the gateway.
 
 with
 
@@ -64,6 +64,7 @@ aggregated as (
         count(case when delivery_state = 'delivered' then 1 end) as delivered_notices,
         count(case when delivery_state = 'pending' then 1 end) as pending_notices,
         count(case when delivery_state = 'dead_letter' then 1 end) as failed_notices,
+        count(case when delivery_state = 'expired' then 1 end) as expired_notices,
         count(outage_recorded_at) as outage_notices,
         count(minutes_to_notice) as timed_outage_notices,
         avg(minutes_to_notice) as avg_minutes_to_notice,
@@ -84,6 +85,7 @@ select
     cast(delivered_notices as bigint) as delivered_notices,
     cast(pending_notices as bigint) as pending_notices,
     cast(failed_notices as bigint) as failed_notices,
+    cast(expired_notices as bigint) as expired_notices,
     cast(outage_notices as bigint) as outage_notices,
     cast(timed_outage_notices as bigint) as timed_outage_notices,
     cast(avg_minutes_to_notice as numeric(12, 2)) as avg_minutes_to_notice,
