@@ -3,8 +3,7 @@
 
 Each build is `python -m orchestration run --job build_warehouse` over every landed day, as a deployment starts
 it: in process (the reference), and with the multiprocess executor on a lake with a file catalog. When each row
-was written is left out of the
-comparison (`_loaded_at`, the load log's `loaded_at`, the rejects' `rejected_at`).
+was written is left out of the comparison (`_loaded_at`, the load log's `loaded_at`, the rejects' `rejected_at`).
 """
 
 from __future__ import annotations
