@@ -205,6 +205,12 @@ while not stop.exists():
 """
 
 
+def _wait_for_lines(out: Path, lines: int, reader: subprocess.Popen) -> None:
+    while len(out.read_text().splitlines()) < lines:
+        assert reader.poll() is None, out.read_text()[-3000:]
+        time.sleep(0.2)
+
+
 def read_marts_while(run: Callable[[], object], wh: Warehouse, tmp_path: Path) -> dict[str, tuple[set, tuple, tuple]]:
     """Run `run()` while a reader process queries every mart in a loop; per mart, (every (rows, checksum) the
     reader saw, the mart before the run, the mart after it), before and after read with time travel."""
@@ -222,12 +228,12 @@ def read_marts_while(run: Callable[[], object], wh: Warehouse, tmp_path: Path) -
             text=True,
         )
         try:
-            while len(out.read_text().splitlines()) < len(tables):  # reading before the run starts
-                assert reader.poll() is None, out.read_text()
-                time.sleep(0.2)
+            _wait_for_lines(out, len(tables), reader)  # a whole pass over the marts before the run starts
             before = wh.snapshot_id()
             run()
             after = wh.snapshot_id()
+            # And a whole pass begun after the run ended: the reader has seen every mart as the run left it.
+            _wait_for_lines(out, len(out.read_text().splitlines()) + 2 * len(tables), reader)
             stop.touch()
             assert reader.wait(timeout=120) == 0, out.read_text()[-3000:]
         finally:
@@ -262,10 +268,9 @@ def test_lake_nightly_survives_its_second_night(generated, tmp_path):
     marts = read_marts_while(lambda: run_night(env, cwd=tmp_path), wh, tmp_path)
     assert_reflects(wh, END, CUSTOMERS, generated)
     for table, (seen, before, after) in marts.items():
-        assert seen <= {before, after}, (table, seen, before, after)
-    # The reader did read during the run: it saw marts the night changed in both states.
-    assert "marts.customer_360" in marts and marts["marts.customer_360"][1] != marts["marts.customer_360"][2]
-    assert any(len(seen) == 2 for seen, _, _ in marts.values()), marts
+        assert seen == {before, after}, (table, seen, before, after)
+    # The night changed most marts: the reader saw them in both states.
+    assert sum(before != after for _, before, after in marts.values()) > len(marts) // 2, marts
     # The steps ran in processes of their own: the lake's default executor, not the DuckDB file's in-process one.
     with dg.DagsterInstance.from_config(str(home)) as instance:
         (run, *_) = instance.get_runs(limit=1)
