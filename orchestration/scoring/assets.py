@@ -12,17 +12,20 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.resources import MlflowResource, WarehouseResource
-from orchestration.scoring import complaint_history, consumption_history
+from orchestration.scoring import complaint_history, consumption_history, training_sets
 from orchestration.scoring import intents as intent_scoring
+from orchestration.scoring.training_sets import (
+    COMPLAINT_MODEL,
+    CONSUMPTION_MODEL,
+    FAULT_MODEL,
+    INTENT_MODEL,
+    TELEMETRY_COLUMNS,
+    TELEMETRY_SQL,
+)
 
 # The ml library (torch, Lightning, MLflow, Prophet) is imported inside the assets: every process that loads the
 # code location (the UI's, the daemon's, each multiprocess step, each Celery worker) would otherwise pay ~8 s of
 # CPU importing it, whether or not it runs a model. tests/orchestration/test_definitions.py pins these names.
-INTENT_MODEL = "intent_classifier"
-CONSUMPTION_MODEL = "consumption_forecaster"
-COMPLAINT_MODEL = "complaint_risk"
-
-FAULT_MODEL = "transformer_fault_risk"
 ML_SCHEMA = "ml"
 
 
@@ -38,10 +41,6 @@ def _champion(uri: str, model: str):
 
     with tracking(uri) as client:
         return champion_version(client, model)
-
-
-def _frame(warehouse: WarehouseResource, sql: str, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(warehouse.get().query(sql), columns=columns)
 
 
 def _numbers(metrics: dict) -> dict[str, float]:
@@ -61,24 +60,24 @@ def intent_classifier(
 ) -> dg.MaterializeResult:
     """Chinese intent classifier (char BiLSTM, Lightning) registered as `intent_classifier`; agents' labels on
     interactions are added to the repo's training corpus, so each retraining learns from them."""
+    from ml.data_version import log_training_set
     from ml.intent import IntentTrainConfig, register_intent_model
     from ml.intent import train as train_intent
 
     champion = _champion(mlflow.uri, INTENT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
-    snapshot = warehouse.get().snapshot_id()  # before the read: the data version of what training sees
-    labelled = _frame(
-        warehouse,
-        "SELECT message_text, agent_intent FROM staging.stg_crm__interactions WHERE agent_intent IS NOT NULL",
-        ["text", "intent"],
-    )
+    # Every read of the training set sees one lake snapshot, whatever other steps commit meanwhile.
+    data, snapshot = warehouse.get().pinned()
+    frames = training_sets.intent_training_set(data)
+    labelled = frames["agent_labels"]
     # One epoch proves the path from warehouse to registry to scores; quality is tested in tests/ml.
     cfg = IntentTrainConfig.small(epochs=1) if config.quick else IntentTrainConfig()
     metrics, objects = train_intent(cfg, extra_labelled=labelled)
     reg = register_intent_model(
         mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, INTENT_MODEL, snapshot)
     )
+    log_training_set(mlflow.uri, reg.run_id, INTENT_MODEL, frames, snapshot)
     return dg.MaterializeResult(
         metadata={
             "trained": True,
@@ -122,15 +121,6 @@ def interaction_intents(warehouse: WarehouseResource, mlflow: MlflowResource) ->
     )
 
 
-TELEMETRY_SQL = (
-    "SELECT transformer_id, measured_at, oil_temp_c, load_pct, voltage_v, ambient_temp_c "
-    "FROM staging.stg_scada__transformer_telemetry"
-)
-TELEMETRY_COLUMNS = ["transformer_id", "ts", "oil_temp_c", "load_pct", "voltage_v", "ambient_temp_c"]
-FAULTS_SQL = "SELECT fault_id, transformer_id, fault_at, fault_type FROM staging.stg_scada__equipment_faults"
-FAULTS_COLUMNS = ["fault_id", "transformer_id", "fault_at", "fault_type"]
-
-
 @dg.asset(
     group_name="ml",
     deps=["stg_scada__transformer_telemetry", "stg_scada__equipment_faults"],
@@ -141,6 +131,7 @@ def transformer_fault_model(
 ) -> dg.MaterializeResult:
     """Prophet fault-risk model per transformer, backtested against recorded faults and registered as
     `transformer_fault_risk` (promotion by backtest F1 of alerts)."""
+    from ml.data_version import log_training_set
     from ml.fault_risk.config import FaultRiskConfig
     from ml.fault_risk.registry import register_fault_risk_model
     from ml.fault_risk.train import train as train_fault_risk
@@ -148,16 +139,16 @@ def transformer_fault_model(
     champion = _champion(mlflow.uri, FAULT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
-    snapshot = warehouse.get().snapshot_id()
-    telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
-    faults = _frame(warehouse, FAULTS_SQL, FAULTS_COLUMNS)
+    data, snapshot = warehouse.get().pinned()
+    frames = training_sets.fault_training_set(data)
     # The backtest replays scoring on past days; every 3rd day keeps a half-year backtest near a minute on two
     # cores while still placing an alert inside every 3–7-day warning window.
     cfg = FaultRiskConfig(backtest_step_days=7 if config.quick else 3)
-    metrics, objects = train_fault_risk(cfg, telemetry, faults)
+    metrics, objects = train_fault_risk(cfg, frames["telemetry"], frames["faults"])
     reg = register_fault_risk_model(
         mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, FAULT_MODEL, snapshot)
     )
+    log_training_set(mlflow.uri, reg.run_id, FAULT_MODEL, frames, snapshot)
     return dg.MaterializeResult(
         metadata={
             "trained": True,
@@ -176,7 +167,7 @@ def transformer_fault_model(
 def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource) -> dg.MaterializeResult:
     """ml.transformer_fault_risk: per transformer, the 7-day risk score, alert and predicted max oil
     temperature as of the latest telemetry day, from the registered champion."""
-    telemetry = _frame(warehouse, TELEMETRY_SQL, TELEMETRY_COLUMNS)
+    telemetry = training_sets.frame(warehouse.get(), TELEMETRY_SQL, TELEMETRY_COLUMNS)
     as_of: dt.date = pd.to_datetime(telemetry["ts"]).max().date()
     from ml.tracking import load_model
 
@@ -196,8 +187,6 @@ def transformer_fault_risk(warehouse: WarehouseResource, mlflow: MlflowResource)
     )
 
 
-# Customers read for training (and its held-out evaluation); 2,000 of them are sampled into windows.
-CONSUMPTION_TRAINING_CUSTOMERS = 20_000
 CONSUMPTION_DEPS = ["fct_daily_consumption", "dim_customers", "stg_scada__transformer_telemetry"]
 
 
@@ -210,19 +199,19 @@ def consumption_forecaster(
     from ml.consumption.registry import register_consumption_model
     from ml.consumption.train import ConsumptionTrainConfig
     from ml.consumption.train import train as train_consumption
+    from ml.data_version import log_training_set
 
     champion = _champion(mlflow.uri, CONSUMPTION_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
-    snapshot = warehouse.get().snapshot_id()
-    readings, customers, temperature = consumption_history.training_frames(
-        warehouse.get(), CONSUMPTION_TRAINING_CUSTOMERS
-    )
+    data, snapshot = warehouse.get().pinned()
+    frames = training_sets.consumption_training_set(data)
     cfg = ConsumptionTrainConfig.small() if config.quick else ConsumptionTrainConfig()
-    metrics, objects = train_consumption(cfg, readings, customers, temperature)
+    metrics, objects = train_consumption(cfg, frames["readings"], frames["customers"], frames["temperature"])
     reg = register_consumption_model(
         mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, CONSUMPTION_MODEL, snapshot)
     )
+    log_training_set(mlflow.uri, reg.run_id, CONSUMPTION_MODEL, frames, snapshot)
     return dg.MaterializeResult(
         metadata={
             "trained": True,
@@ -289,24 +278,26 @@ def complaint_model(
     """Complaint early warning (投诉预警): logistic regression on weekly snapshots of each customer's service
     history, evaluated on the latest month against the rule "had a complaint before" and registered as
     `complaint_risk` (promotion by lift in the top 5 %, at least the champion's)."""
+    from ml.complaint.features import History
     from ml.complaint.registry import register_complaint_model
     from ml.complaint.train import ComplaintTrainConfig
     from ml.complaint.train import train as train_complaint
+    from ml.data_version import log_training_set
 
     champion = _champion(mlflow.uri, COMPLAINT_MODEL)
     if champion is not None and not config.retrain:
         return _kept(champion)
-    wh = warehouse.get()
-    snapshot = wh.snapshot_id()
-    span = complaint_history.history_span(wh)
+    data, snapshot = warehouse.get().pinned()
+    span = complaint_history.history_span(data)
     if span is None:
         raise dg.Failure("marts.fct_daily_consumption has no readings: no history to learn complaints from")
     cfg = ComplaintTrainConfig.small() if config.quick else ComplaintTrainConfig()
-    history = complaint_history.read_history(wh, span[0] - dt.timedelta(days=56))
-    metrics, objects = train_complaint(cfg, history, *span)
+    frames = training_sets.complaint_training_set(data)
+    metrics, objects = train_complaint(cfg, History(**frames), *span)
     reg = register_complaint_model(
         mlflow.uri, metrics, objects, **mlflow.registration(context.run_id, COMPLAINT_MODEL, snapshot)
     )
+    log_training_set(mlflow.uri, reg.run_id, COMPLAINT_MODEL, frames, snapshot)
     return dg.MaterializeResult(
         metadata={
             "trained": True,

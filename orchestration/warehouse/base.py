@@ -54,6 +54,17 @@ class Warehouse(abc.ABC):
         an engine without snapshots (a DuckDB file, PostgreSQL)."""
         return None
 
+    def pinned(self) -> tuple[Warehouse, int | None]:
+        """A reader of this warehouse's latest snapshot, and that snapshot: reads made through it (a training
+        run's frames) all see one data version, which `at_snapshot` reads again later, whatever is committed
+        meanwhile. On an engine without snapshots (a DuckDB file, PostgreSQL): the warehouse itself and None,
+        its reads seeing whatever is committed when each runs."""
+        return self, None
+
+    def at_snapshot(self, snapshot: int) -> Warehouse:
+        """The warehouse as it was at `snapshot`, read-only; only the lake keeps snapshots."""
+        raise ValueError(f"{self.url.redacted()} keeps no snapshots: it cannot be read as of one")
+
     def snapshot_metadata(self) -> dict[str, int]:
         """`lake_snapshot_id` for a materialization's metadata, on the lake; nothing elsewhere."""
         snapshot = self.snapshot_id()

@@ -32,15 +32,20 @@ _DATABASES: dict[tuple[int, str, str], duckdb.DuckDBPyConnection] = {}
 _LOCK = threading.Lock()
 
 
-def attach_sql(catalog: str, data_path: str, alias: str = ALIAS, read_only: bool = False) -> str:
-    """The ATTACH statement of a lake whose catalog is `catalog` (`sqlite:…` or `postgres:…`).
+def attach_sql(
+    catalog: str, data_path: str, alias: str = ALIAS, read_only: bool = False, snapshot: int | None = None
+) -> str:
+    """The ATTACH statement of a lake whose catalog is `catalog` (`sqlite:…` or `postgres:…`), read-only and as of
+    `snapshot` (every table and view as `AT (VERSION => snapshot)` reads it) when one is given.
 
     DuckLake's default data inlining stays on: a write of at most 10 rows (a load-log row, a few rejects, a
     batch of delivery outcomes) goes into the catalog instead of a Parquet file of its own, so a year of
     nightly runs does not leave thousands of tiny files; larger writes go to Parquet under `data_path`.
     """
     quoted = catalog.replace("'", "''")
-    options = [f"DATA_PATH '{data_path}'"] + (["READ_ONLY"] if read_only else [])
+    options = [f"DATA_PATH '{data_path}'"] + (["READ_ONLY"] if read_only or snapshot is not None else [])
+    if snapshot is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
     return f"ATTACH 'ducklake:{quoted}' AS {alias} ({', '.join(options)})"
 
 
@@ -65,13 +70,22 @@ def create_sqlite_catalog(path: Path) -> None:
 class DuckLakeWarehouse(DuckDBWarehouse):
     """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
 
+    pinned_snapshot: int | None = None  # set by `at_snapshot`: every read sees the lake as of this snapshot
+
     def _database(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """This process's DuckDB database with the extensions loaded and the lake attached, read-only or not.
 
         Reads and writes get a database each: with both attachments in one, `information_schema` would list every
         table twice. Per process id: a process forked by the multiprocess executor must not share its parent's.
         """
-        key = (os.getpid(), self.url.lake_catalog(with_password=False), str(self.url.data_path), read_only)
+        read_only = read_only or self.pinned_snapshot is not None
+        key = (
+            os.getpid(),
+            self.url.lake_catalog(with_password=False),
+            str(self.url.data_path),
+            read_only,
+            self.pinned_snapshot,
+        )
         with _LOCK:
             database = _DATABASES.get(key)
             if database is None:
@@ -82,7 +96,9 @@ class DuckLakeWarehouse(DuckDBWarehouse):
                 database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
                 load_extensions(database)
                 alias = READER_ALIAS if read_only else ALIAS
-                attach = attach_sql(self.url.lake_catalog(), str(self.url.data_path), alias, read_only)
+                attach = attach_sql(
+                    self.url.lake_catalog(), str(self.url.data_path), alias, read_only, self.pinned_snapshot
+                )
                 try:
                     database.execute(attach)
                 except duckdb.Error:
@@ -99,6 +115,7 @@ class DuckLakeWarehouse(DuckDBWarehouse):
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection (cursor) whose default database is the lake; closing it keeps the process's database."""
+        read_only = read_only or self.pinned_snapshot is not None
         con = self._database(read_only).cursor()
         con.execute(f"USE {READER_ALIAS if read_only else ALIAS}")
         return con
@@ -121,8 +138,21 @@ class DuckLakeWarehouse(DuckDBWarehouse):
 
     def snapshot_id(self) -> int:
         """The lake's latest snapshot: the data version a materialization produced or a training run read."""
+        if self.pinned_snapshot is not None:
+            return self.pinned_snapshot
         con = self.connect(read_only=True)
         try:
             return con.execute(f"SELECT max(snapshot_id) FROM {READER_ALIAS}.snapshots()").fetchone()[0]
         finally:
             con.close()
+
+    def at_snapshot(self, snapshot: int) -> DuckLakeWarehouse:
+        """The lake as it was at `snapshot`, read-only: each query reads every table and view as of it (DuckLake's
+        time travel, `AT (VERSION => snapshot)`), whatever has been committed since."""
+        pinned = DuckLakeWarehouse(self.url)
+        pinned.pinned_snapshot = snapshot
+        return pinned
+
+    def pinned(self) -> tuple[DuckLakeWarehouse, int]:
+        snapshot = self.snapshot_id()
+        return self.at_snapshot(snapshot), snapshot

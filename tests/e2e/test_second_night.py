@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +24,9 @@ import pytest
 
 from datagen import generate
 from datagen.manifest import good_rows
+from ml.data_version import fingerprint, logged_training_set
 from orchestration.ingestion.contract import DAILY
+from orchestration.scoring.training_sets import READERS, reproduce_training_set
 from orchestration.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,10 +77,12 @@ def production_env(tmp_path: Path, warehouse_url: str, mlflow_url: str, **extra:
     return env
 
 
-def run_night(env: dict, cwd: Path) -> str:
-    """`python -m orchestration run --quick-training` as the schedule's run would start it; returns its output."""
+def run_night(env: dict, cwd: Path, job: str = "nightly") -> str:
+    """`python -m orchestration run --job JOB` as the schedule's run would start it (`--quick-training` for the
+    nightly job, which trains); returns its output."""
+    quick = ["--quick-training"] if job == "nightly" else []
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration", "run", "--quick-training"],
+        [sys.executable, "-m", "orchestration", "run", "--job", job, *quick],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -177,18 +183,94 @@ def test_postgres_nightly_survives_its_second_night(generated, tmp_path, make_pg
     ]
 
 
+# A mart's row count and a checksum of its rows (order-independent: a sum of row hashes).
+MART_CHECKSUM = "SELECT count(*), CAST(sum(hash(t)) AS VARCHAR) FROM {table} AS t"
+# A notebook reading every mart in a loop, one query after another, until the stop file appears: one JSON line
+# per query, [table, rows, checksum] or [table, "error", message].
+READER = f"""
+import json, sys, time
+from pathlib import Path
+from orchestration.warehouse import Warehouse
+
+url, stop, tables = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+wh = Warehouse(url)
+while not stop.exists():
+    for table in tables:
+        try:
+            ((rows, checksum),) = wh.query({MART_CHECKSUM!r}.format(table=table))
+            print(json.dumps([table, rows, checksum]), flush=True)
+        except Exception as exc:
+            print(json.dumps([table, "error", repr(exc)]), flush=True)
+    time.sleep(0.1)
+"""
+
+
+def _wait_for_lines(out: Path, lines: int, reader: subprocess.Popen) -> None:
+    while len(out.read_text().splitlines()) < lines:
+        assert reader.poll() is None, out.read_text()[-3000:]
+        time.sleep(0.2)
+
+
+def read_marts_while(run: Callable[[], object], wh: Warehouse, tmp_path: Path) -> dict[str, tuple[set, tuple, tuple]]:
+    """Run `run()` while a reader process queries every mart in a loop; per mart, (every (rows, checksum) the
+    reader saw, the mart before the run, the mart after it), before and after read with time travel."""
+    tables = [
+        f"marts.{t}"
+        for (t,) in wh.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1")
+    ]
+    out, stop = tmp_path / "reader.jsonl", tmp_path / "reader.stop"
+    with open(out, "w") as sink:
+        reader = subprocess.Popen(
+            [sys.executable, "-c", READER, str(wh.url.redacted()), str(stop), *tables],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            _wait_for_lines(out, len(tables), reader)  # a whole pass over the marts before the run starts
+            before = wh.snapshot_id()
+            run()
+            after = wh.snapshot_id()
+            # And a whole pass begun after the run ended: the reader has seen every mart as the run left it.
+            _wait_for_lines(out, len(out.read_text().splitlines()) + 2 * len(tables), reader)
+            stop.touch()
+            assert reader.wait(timeout=120) == 0, out.read_text()[-3000:]
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+    seen: dict[str, set] = {t: set() for t in tables}
+    for line in out.read_text().splitlines():
+        table, rows, checksum = json.loads(line)
+        assert rows != "error", (table, checksum)
+        seen[table].add((rows, checksum))
+    return {
+        t: (seen[t], *(tuple(wh.at_snapshot(s).query(MART_CHECKSUM.format(table=t))[0]) for s in (before, after)))
+        for t in tables
+    }
+
+
 def test_lake_nightly_survives_its_second_night(generated, tmp_path):
     """The embedded default the production way: `python -m orchestration run` with the lake's default executor,
-    each step in a process of its own, every process reading and writing the same lake (SQLite catalog)."""
+    each step in a process of its own, every process reading and writing the same lake (SQLite catalog).
+
+    While the second night writes, a reader process queries every mart in a loop: it never fails, and each
+    answer is the mart as it was before the run or as it is after it, never a half-written state."""
     lake = tmp_path / "lake"
     landing, home = tmp_path / "landing", tmp_path / "dagster_home"
     env = production_env(tmp_path, f"ducklake:///{lake}", f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
     (tmp_path / "mlflow").mkdir()
     wh = Warehouse(env["WAREHOUSE_URL"])
-    for through in (NIGHT_ONE, END):
-        land(generated, landing, through)
-        run_night(env, cwd=tmp_path)
-        assert_reflects(wh, through, CUSTOMERS, generated)
+    land(generated, landing, NIGHT_ONE)
+    run_night(env, cwd=tmp_path)
+    assert_reflects(wh, NIGHT_ONE, CUSTOMERS, generated)
+    land(generated, landing, END)
+    marts = read_marts_while(lambda: run_night(env, cwd=tmp_path), wh, tmp_path)
+    assert_reflects(wh, END, CUSTOMERS, generated)
+    for table, (seen, before, after) in marts.items():
+        assert seen == {before, after}, (table, seen, before, after)
+    # The night changed most marts: the reader saw them in both states.
+    assert sum(before != after for _, before, after in marts.values()) > len(marts) // 2, marts
     # The steps ran in processes of their own: the lake's default executor, not the DuckDB file's in-process one.
     with dg.DagsterInstance.from_config(str(home)) as instance:
         (run, *_) = instance.get_runs(limit=1)
@@ -215,6 +297,18 @@ def test_lake_nightly_survives_its_second_night(generated, tmp_path):
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     versions = {r.data.tags.get("data_version", "") for r in runs}
     assert versions and all(v.startswith("lake-snapshot-") for v in versions), versions
+    # Night one trained every model; the lake has moved on since, and time travel reads each training set again
+    # with the row counts and checksums its run logged, while today's data is another set for the forecaster.
+    trained = {logged_training_set(r.data.tags)[0]: r for r in runs}
+    assert sorted(trained) == sorted(READERS)
+    for name, r in trained.items():
+        _, snapshot, logged = logged_training_set(r.data.tags)
+        assert (
+            snapshot < latest
+            and fingerprint(reproduce_training_set(wh, env["MLFLOW_TRACKING_URI"], r.info.run_id)) == logged
+        ), name
+    _, _, logged = logged_training_set(trained["consumption_forecaster"].data.tags)
+    assert fingerprint(READERS["consumption_forecaster"](wh))["readings"] != logged["readings"]
     # The lake's files are Parquet under its data path, its catalog a SQLite file beside them.
     assert (lake / "catalog.sqlite").is_file() and list((lake / "data").rglob("*.parquet"))
     # Artifacts live beside the SQLite store, not in the working directory.

@@ -210,6 +210,23 @@ def test_asset_modules_name_the_models_ml_registers():
     assert ml_assets.FAULT_MODEL == FAULT_RISK
 
 
+@pytest.mark.parametrize(
+    "job, trained",
+    [
+        ("build_warehouse", set()),
+        ("nightly", {"intent_classifier", "transformer_fault_model", "consumption_forecaster", "complaint_model"}),
+    ],
+)
+def test_quick_training_configures_only_the_jobs_own_training_steps(job, trained):
+    """`run --quick-training` on a job without models (build_warehouse) was refused: its asset graph holds the
+    training assets downstream of its marts, and the run config named them."""
+    from orchestration.cli import _quick_training
+    from orchestration.definitions import defs
+
+    config = _quick_training(defs.resolve_job_def(job))
+    assert config == {"ops": {name: {"config": {"quick": True}} for name in trained}}
+
+
 def test_loading_the_code_location_does_not_import_torch():
     """Every step process and worker loads the code location; torch/Lightning cost seconds of CPU to import."""
     import subprocess

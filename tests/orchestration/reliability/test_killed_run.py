@@ -1,12 +1,16 @@
 """A killed ingestion (SIGKILL in the middle of a large file) leaves nothing half-loaded: re-running it gives the
-same warehouse as a load that was never interrupted, on both engines (issue 10, atomic loads)."""
+same warehouse as a load that was never interrupted, on every engine (issue 10, atomic loads); on the lake, a
+process killed while it commits leaves the lake at the snapshot before (issue 18)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,8 @@ import pytest
 from datagen import generate
 from orchestration.ingestion.contract import DATASETS
 from orchestration.resources import PROJECT_ROOT
-from orchestration.warehouse import RAW_SCHEMA, Warehouse
+from orchestration.warehouse import RAW_SCHEMA, Warehouse, parse_warehouse_url
+from tests.conftest import lake_pg_url, lake_url
 
 # Two days of 80,000 customers: two meter-readings files of ~80 k rows each, the large files a kill lands in.
 CUSTOMERS, DAYS, END = 80_000, 2, dt.date(2026, 10, 31)
@@ -23,7 +28,8 @@ BIG = DATASETS["meter_readings"]
 # The ingestion process: the library the ingestion assets call, without Dagster's start-up. Its connections are
 # wrapped so that it prints WRITING just before it sends a meter-readings file's rows into the open delivery
 # transaction (DuckDB's INSERT … SELECT from the validated file, PostgreSQL's COPY): the test kills it there,
-# in the middle of writing a large file.
+# in the middle of writing a large file. With `--pause`, it prints COMMITTING as it is about to commit the first
+# such file's transaction and waits for a line on stdin before it does.
 DRIVER = """
 import contextlib, sys
 from pathlib import Path
@@ -32,6 +38,8 @@ from orchestration.ingestion.ingest import load_dataset
 from orchestration.warehouse import Warehouse
 
 BIG = DATASETS["meter_readings"].table
+PAUSE = "--pause" in sys.argv
+state = {"writes": 0}
 
 class Loud:
     def __init__(self, inner):
@@ -48,6 +56,10 @@ class Loud:
     def execute(self, sql, *a, **k):
         if sql.startswith(f"INSERT INTO raw.{BIG} "):
             print("WRITING", flush=True)
+            state["writes"] += 1
+        elif sql == "COMMIT" and state["writes"] == 1 and PAUSE:
+            print("COMMITTING", flush=True)
+            sys.stdin.readline()
         return self._inner.execute(sql, *a, **k)
     def copy_expert(self, sql, *a, **k):
         if sql.startswith(f"COPY raw.{BIG} "):
@@ -139,13 +151,18 @@ def _whole_files_only(url: str) -> int:
     return sum(present.values())
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
-def test_killed_ingestion_then_rerun_equals_an_uninterrupted_load(engine, big_landing, tmp_path, request):
-    reference_url = f"duckdb:///{tmp_path / 'reference.duckdb'}"
-    assert _ingest(big_landing, reference_url) == 0
-    reference = _snapshot(reference_url)
-    assert len(reference[BIG.table]) > 150_000
+@pytest.fixture(scope="module")
+def reference(big_landing, tmp_path_factory) -> dict[str, list]:
+    """What an uninterrupted load of the landing files gives (on a DuckDB file)."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('reference') / 'reference.duckdb'}"
+    assert _ingest(big_landing, url) == 0
+    out = _snapshot(url)
+    assert len(out[BIG.table]) > 150_000
+    return out
 
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_killed_ingestion_then_rerun_equals_an_uninterrupted_load(engine, big_landing, reference, tmp_path, request):
     url = f"duckdb:///{tmp_path / 'killed.duckdb'}" if engine == "duckdb" else request.getfixturevalue("pg_url")
     # Killed while writing the first file: nothing of it may remain. Then killed while writing the second
     # (the first is loaded by then): the first is whole, nothing of the second remains.
@@ -157,3 +174,97 @@ def test_killed_ingestion_then_rerun_equals_an_uninterrupted_load(engine, big_la
 
     assert _ingest(big_landing, url) == 0
     assert _snapshot(url) == reference
+
+
+@contextlib.contextmanager
+def _pg_catalog_locked(url: str) -> Iterator[Callable[[], None]]:
+    """Hold, for the block, a lock on the PostgreSQL catalog's table of data files that lets readers read and
+    blocks a commit's insert of its new files; yields a function that returns once a commit waits on it, in the
+    middle of its catalog transaction (it has written other catalog tables already)."""
+    import psycopg2
+
+    parsed = parse_warehouse_url(url)
+    con = psycopg2.connect(host=parsed.host, port=parsed.port, user=parsed.user, dbname=parsed.dbname)
+    try:
+        with con.cursor() as cur:
+            cur.execute("LOCK TABLE ducklake_data_file IN SHARE MODE")
+
+            def stuck() -> None:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    cur.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                    waiting = [pid for (pid,) in cur.fetchall()]
+                    if waiting:
+                        cur.execute(
+                            "SELECT count(*) FROM pg_locks WHERE pid = %s AND granted AND mode = 'RowExclusiveLock'",
+                            waiting[:1],
+                        )
+                        assert cur.fetchone()[0] > 0
+                        return
+                    time.sleep(0.05)
+                raise AssertionError("the commit never waited on the catalog lock")
+
+            yield stuck
+    finally:
+        con.rollback()
+        con.close()
+
+
+@pytest.mark.parametrize("catalog", ["sqlite", "postgres"])
+def test_lake_killed_while_committing_stays_at_its_previous_snapshot(
+    catalog, big_landing, reference, tmp_path, request
+):
+    """SIGKILL as the first meter-readings file's transaction commits: its Parquet files are written, the
+    catalog never names them, and the lake stays at the snapshot before, its contents unchanged; the re-run
+    loads everything as an uninterrupted load does.
+
+    DuckLake writes a transaction's Parquet files as it inserts and its commit is one catalog transaction. The
+    driver pauses just before COMMIT; on a SQLite catalog the kill lands there (SQLite's journal makes the
+    catalog write itself all or nothing). On a PostgreSQL catalog the commit is let go and killed while it
+    waits on a catalog lock the test holds, half-way through its catalog transaction.
+    """
+    data = tmp_path / "lake" / "data"
+    url = lake_url(tmp_path / "lake") if catalog == "sqlite" else lake_pg_url(request.getfixturevalue("pg_url"), data)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(big_landing), url, "--pause"],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _next_line(proc, "COMMITTING"), proc.stderr.read()
+        # The open transaction has written the file's rows to Parquet; readers still see the snapshot before.
+        written = set((data / RAW_SCHEMA / BIG.table).glob("*.parquet"))
+        assert written
+        wh = Warehouse(url)
+        before_id, before = wh.snapshot_id(), _snapshot(url)
+        assert before[BIG.table] == []
+        with _pg_catalog_locked(url) if catalog == "postgres" else contextlib.nullcontext() as commit_stuck:
+            if commit_stuck:
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                commit_stuck()
+            assert proc.poll() is None, proc.stderr.read()
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert written <= set((data / RAW_SCHEMA / BIG.table).glob("*.parquet"))
+    assert wh.snapshot_id() == before_id
+    assert _snapshot(url) == before
+    assert _whole_files_only(url) == 0
+
+    assert _ingest(big_landing, url) == 0
+    assert wh.snapshot_id() > before_id
+    assert _snapshot(url) == reference
+
+
+def _next_line(proc: subprocess.Popen, expected: str) -> bool:
+    """Read the driver's output up to the line `expected`; False if it ended first."""
+    return any(line.strip() == expected for line in proc.stdout)
