@@ -12,6 +12,7 @@ cursors of it (about 50 ms). A cursor sees what other processes committed before
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -23,6 +24,7 @@ import duckdb
 from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
 from orchestration.warehouse.extensions import OFFLINE, load_extensions
 from orchestration.warehouse.maintenance import maintain
+from orchestration.warehouse.postgres_warehouse import PG_DDL_LOCK
 from orchestration.warehouse.url import LAKE_CATALOG_FILE
 
 ALIAS = "lake"
@@ -99,19 +101,39 @@ class DuckLakeWarehouse(DuckDBWarehouse):
                 attach = attach_sql(
                     self.url.lake_catalog(), str(self.url.data_path), alias, read_only, self.pinned_snapshot
                 )
-                try:
-                    database.execute(attach)
-                except duckdb.Error:
-                    if not read_only:
-                        raise
-                    # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
-                    writer = duckdb.connect(config=OFFLINE)
-                    load_extensions(writer)
-                    writer.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
-                    writer.close()
-                    database.execute(attach)
+                with self._catalog_creation_lock():
+                    try:
+                        database.execute(attach)
+                    except duckdb.Error:
+                        if not read_only:
+                            raise
+                        # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
+                        writer = duckdb.connect(config=OFFLINE)
+                        load_extensions(writer)
+                        writer.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                        writer.close()
+                        database.execute(attach)
                 _DATABASES[key] = database
             return database
+
+    @contextlib.contextmanager
+    def _catalog_creation_lock(self):
+        """On a PostgreSQL catalog, attach under the platform's DDL advisory lock: the first ATTACH of a new lake
+        creates the catalog's tables, and several Celery workers or step processes attaching it at once raced to
+        create them (duplicate key on pg_type). A SQLite catalog is created before (create_sqlite_catalog)."""
+        if self.url.lake != "postgres":
+            yield
+            return
+        import psycopg2
+
+        con = psycopg2.connect(self.url.lake_catalog().removeprefix("postgres:"), application_name="gridcare")
+        try:
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute("SELECT pg_advisory_lock(%s)", [PG_DDL_LOCK])
+            yield
+        finally:
+            con.close()  # ends the session, and with it the lock
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection (cursor) whose default database is the lake; closing it keeps the process's database."""

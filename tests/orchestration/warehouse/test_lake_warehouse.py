@@ -221,3 +221,30 @@ def test_materializations_name_the_lake_snapshot_they_are_readable_at(tmp_path):
     assert lake.query(f"SELECT sum(n) FROM ml.t AT (VERSION => {snapshot})") == [(6,)]
     # Engines without snapshots add nothing.
     assert Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}").snapshot_metadata() == {}
+
+
+PROCESSES = 6
+ATTACH_AT = """
+import sys, time
+from orchestration.warehouse import Warehouse
+url, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+wh = Warehouse(url)
+wh.replace_table("ml", f"attached_{sys.argv[3]}", __import__("pandas").DataFrame({"n": [int(sys.argv[3])]}))
+"""
+
+
+@pytest.mark.postgres
+def test_processes_attaching_a_new_postgres_catalog_at_once_all_succeed(make_pg_database, tmp_path):
+    # Celery workers starting on an empty catalog database: each ATTACH would create the catalog's tables.
+    url = lake_pg_url(make_pg_database(), tmp_path / "lake-data")
+    start = time.time() + 8  # past every child's imports and extension loading
+    procs = [
+        subprocess.Popen([sys.executable, "-c", ATTACH_AT, url, str(start), str(i)], stderr=subprocess.PIPE, text=True)
+        for i in range(PROCESSES)
+    ]
+    errors = [p.communicate(timeout=180)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * PROCESSES, "\n".join(errors)
+    assert sorted(
+        Warehouse(url).query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'ml'")
+    ) == [(f"attached_{i}",) for i in range(PROCESSES)]
