@@ -35,24 +35,40 @@ DEFAULT_QUEUE = "agents"
 STATUS_ZH = {"open": "已受理，待派工", "dispatched": "已派工", "resolved": "已处理", "closed": "已办结"}
 CONTACT_DAYS = 7
 
-BILL_SQL = """
-SELECT bill_month, bill_status, estimated_bill_yuan, previous_month_bill_yuan, bill_change_yuan, kwh_month_estimate,
-       high_bill_alert, main_driver_zh
-FROM marts.bill_forecast WHERE customer_id = ? ORDER BY bill_month DESC LIMIT 1
-"""
 TOU_SQL = """
 SELECT tou_yearly_saving_yuan FROM marts.customer_tags WHERE customer_id = ? AND tag = 'tou_candidate'
 """
-TAG_LABELS_SQL = "SELECT tag_label_zh FROM marts.customer_tags WHERE customer_id = ? ORDER BY tag"
+# The month's bill with the TOU saving the reply adds (TOU_SQL's) in the same round trip.
+BILL_SQL = """
+SELECT bill_month, bill_status, estimated_bill_yuan, previous_month_bill_yuan, bill_change_yuan, kwh_month_estimate,
+       high_bill_alert, main_driver_zh,
+       (SELECT t.tou_yearly_saving_yuan FROM marts.customer_tags t
+        WHERE t.customer_id = b.customer_id AND t.tag = 'tou_candidate' LIMIT 1) AS tou_yearly_saving_yuan
+FROM marts.bill_forecast b WHERE b.customer_id = ? ORDER BY bill_month DESC LIMIT 1
+"""
 OPEN_TICKETS_SQL = """
 SELECT ticket_id, ticket_type, status, created_at, worker_id, arrival_commitment_minutes
 FROM marts.fct_service_tickets
 WHERE customer_id = ? AND resolved_at IS NULL AND ticket_type <> 'preventive_maintenance'
 ORDER BY created_at DESC, ticket_id LIMIT 5
 """
-CONTACTS_SQL = """
-SELECT contact_id, contact_at, channel, topic FROM marts.customer_contact_timeline
-WHERE customer_id = ? AND contact_at >= ? ORDER BY contact_at, contact_id
+# What a handoff summary names besides the message, in one round trip: the customer's contacts since a time
+# (contact timeline, with the contact id), tag labels and open tickets (OPEN_TICKETS_SQL's). The NULLs are typed: PostgreSQL types a
+# UNION's column pairwise, and two untyped NULLs become text, which the third part's timestamp cannot join.
+SUMMARY_SQL = """
+SELECT 'contact' AS part, contact_at AS at, channel AS a, topic AS b, CAST(contact_id AS VARCHAR) AS c,
+       CAST(NULL AS VARCHAR) AS d, CAST(NULL AS INTEGER) AS minutes
+FROM marts.customer_contact_timeline WHERE customer_id = ? AND contact_at >= ?
+UNION ALL
+SELECT 'tag', CAST(NULL AS TIMESTAMP), tag, tag_label_zh, NULL, NULL, NULL
+FROM marts.customer_tags WHERE customer_id = ?
+UNION ALL
+SELECT * FROM (
+    SELECT 'ticket' AS part, created_at, ticket_id, ticket_type, status, worker_id,
+           CAST(arrival_commitment_minutes AS INTEGER)
+    FROM marts.fct_service_tickets
+    WHERE customer_id = ? AND resolved_at IS NULL AND ticket_type <> 'preventive_maintenance'
+    ORDER BY created_at DESC, ticket_id LIMIT 5) t
 """
 
 
@@ -96,7 +112,7 @@ def bill_answer(db, customer: Customer) -> Answer | None:
     rows = db.query(BILL_SQL, (customer.customer_id,))
     if not rows:
         return None
-    month, status, bill, previous, change, kwh, alert, driver = rows[0]
+    month, status, bill, previous, change, kwh, alert, driver, saving = rows[0]
     word = "预计" if status == "estimate" else "账单"
     reply = f"您户号 {customer.customer_id} {month:%Y年%m月}电费{word} {_yuan(bill)} 元（约 {float(kwh):.0f} 千瓦时）"
     if previous is not None and change is not None:
@@ -108,9 +124,8 @@ def bill_answer(db, customer: Customer) -> Answer | None:
         reply += f"主要原因：{driver}。"
     if alert:
         reply += "本月电费明显高于近三个月平均水平，请留意用电。"
-    tou = tou_line(db, customer)
-    if tou:
-        reply += tou
+    if saving is not None:
+        reply += _tou_sentence(saving)
     return Answer(ACCOUNT, reply, extra={"bill_month": month.isoformat(), "estimated_bill_yuan": float(bill)})
 
 
@@ -119,7 +134,11 @@ def tou_line(db, customer: Customer) -> str | None:
     rows = db.query(TOU_SQL, (customer.customer_id,))
     if not rows or rows[0][0] is None:
         return None
-    return f"按您近 90 天的用电，改用峰谷分时电价预计每年可节省约 {_yuan(rows[0][0])} 元，可在掌上电力App申请。"
+    return _tou_sentence(rows[0][0])
+
+
+def _tou_sentence(saving) -> str:
+    return f"按您近 90 天的用电，改用峰谷分时电价预计每年可节省约 {_yuan(saving)} 元，可在掌上电力App申请。"
 
 
 def tickets_answer(db, customer: Customer, lead: str, ticket_type: str | None = None) -> Answer | None:
@@ -172,20 +191,29 @@ def clarify_answer(reason: str) -> Answer:
     return Answer(CLARIFY, reply, reason=reason)
 
 
-def contacts(
+def summary_facts(
     db, customer_id: str, now: dt.datetime, logged: list[LoggedMessage]
-) -> list[tuple[dt.datetime, str, str | None]]:
-    """The customer's contacts of the last `CONTACT_DAYS` days on every channel, oldest first: the contact
-    timeline (what the nightly run knows) and the messages to this service since (its own log). The night
-    folds this service's messages into the timeline (contact_id = message_id): those are counted once."""
+) -> tuple[list[tuple[dt.datetime, str, str | None]], list[str], list[tuple]]:
+    """What a handoff summary names, read in one statement: the customer's contacts of the last `CONTACT_DAYS`
+    days on every channel, oldest first (the contact timeline, what the nightly run knows, and the messages to
+    this service since, its own log); their tag labels in tag order; their open tickets as `open_tickets`.
+    The night folds this service's messages into the timeline (contact_id = message_id): those count once."""
     since = now - dt.timedelta(days=CONTACT_DAYS)
-    timeline = db.query(CONTACTS_SQL, (customer_id, since))
-    folded = {contact_id for contact_id, *_ in timeline}
-    rows = [(at, ch, topic) for _, at, ch, topic in timeline]
-    rows += [
+    seen, folded, tags, tickets = [], set(), [], []
+    for part, at, a, b, c, d, minutes in db.query(SUMMARY_SQL, (customer_id, since, customer_id, customer_id)):
+        if part == "contact":
+            seen.append((at, a, b))
+            folded.add(c)
+        elif part == "tag":
+            tags.append((a, b))
+        else:
+            tickets.append((a, b, c, at, d, minutes))
+    seen += [
         (m.received_at, m.channel, m.intent) for m in logged if m.received_at >= since and m.message_id not in folded
     ]
-    return sorted(set(rows), key=lambda r: (r[0], r[1]))
+    tickets.sort(key=lambda t: t[0])  # newest first, then by ticket_id, as OPEN_TICKETS_SQL orders them
+    tickets.sort(key=lambda t: (t[3] is not None, t[3]), reverse=True)
+    return sorted(set(seen), key=lambda r: (r[0], r[1])), [label for _, label in sorted(tags)], tickets
 
 
 def handoff_answer(
@@ -215,7 +243,7 @@ def handoff_answer(
         parts = [
             f"{who}经{CHANNEL_LABELS_ZH.get(channel, channel)}来信，识别为{what}{sure}，转人工原因：{REASONS_ZH[reason]}。"
         ]
-        seen = contacts(db, customer.customer_id, now, logged)
+        seen, tags, tickets = summary_facts(db, customer.customer_id, now, logged)
         if seen:
             listed = "；".join(
                 f"{at:%m-%d %H:%M} {CHANNEL_LABELS_ZH.get(ch, ch)} {TICKET_TYPE_LABELS_ZH.get(t, t or '未标注')}"
@@ -228,9 +256,8 @@ def handoff_answer(
             )
         else:
             parts.append(f"近 {CONTACT_DAYS} 天无其他联系。")
-        tags = [t for (t,) in db.query(TAG_LABELS_SQL, (customer.customer_id,))]
         parts.append(f"标签：{'、'.join(tags)}。" if tags else "标签：无。")
-        lines = ticket_lines(open_tickets(db, customer.customer_id))
+        lines = ticket_lines(tickets)
         parts.append(f"未结工单：{'；'.join(lines)}。" if lines else "未结工单：无。")
     summary = "".join(parts)
     reply = "正在为您转接人工客服，您的情况已同步给客服人员，无需重复说明，请稍候。"

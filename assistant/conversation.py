@@ -30,7 +30,7 @@ from assistant.identify import CustomerDirectory, Identity
 from assistant.intent import IntentModel, Prediction
 from assistant.orders import OrderDesk
 from assistant.outages import active_outage
-from assistant.store import MessageLog
+from assistant.store import History, MessageLog
 
 log = logging.getLogger("assistant.messages")
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -81,17 +81,16 @@ class Assistant:
     def handle(self, message: Message, identity: Identity | None = None) -> dict:
         """The response body for a message; recorded in the conversation log before it is returned."""
         started = time.perf_counter()
-        stored = self.log.answer_of(message.message_id)
-        if stored is not None:
-            log.info("message_id=%s replay answer_kind=%s", message.message_id, stored["answer_kind"])
-            return stored
         now = self.clock()
         identity = identity or self.identify(message)
-        prediction = self.model.predict(message.text)
-        logged = (
-            self.log.recent(identity.customer_id, now - REPEAT_WINDOW, message.message_id) if identity.customer else []
+        history = self.log.history(
+            message.message_id, identity.customer_id, now - REPEAT_WINDOW, message.conversation_id
         )
-        answer = self.route(message, identity, prediction, now, logged)
+        if history.answer is not None:
+            log.info("message_id=%s replay answer_kind=%s", message.message_id, history.answer["answer_kind"])
+            return history.answer
+        prediction = self.model.predict(message.text)
+        answer = self.route(message, identity, prediction, now, history)
         body = {
             "message_id": message.message_id,
             "customer_id": identity.customer_id,
@@ -144,9 +143,12 @@ class Assistant:
         )
         return standing
 
-    def route(self, message: Message, identity: Identity, p: Prediction, now: dt.datetime, logged: list) -> A.Answer:
+    def route(
+        self, message: Message, identity: Identity, p: Prediction, now: dt.datetime, history: History
+    ) -> A.Answer:
         """The answer for a message whose intent was predicted (module docstring: the routing rules)."""
         customer = identity.customer
+        logged = history.recent
 
         def handoff(reason: str) -> A.Answer:
             return A.handoff_answer(self.db, identity, message.channel, p.intent, p.confidence, reason, now, logged)
@@ -164,7 +166,7 @@ class Assistant:
                     return A.outage_answer(outage, customer)
             return (
                 handoff("low_confidence")
-                if self._clarified_before(message, now, logged)
+                if self._clarified_before(message, now, history)
                 else A.clarify_answer("unclear_intent")
             )
         intent = p.intent
@@ -197,9 +199,10 @@ class Assistant:
             return A.Answer(A.KNOWLEDGE, reply, kb_article_id=hit.article_id if hit else None)
         return self._knowledge(message.text, handoff)
 
-    def _clarified_before(self, message: Message, now: dt.datetime, logged: list) -> bool:
+    def _clarified_before(self, message: Message, now: dt.datetime, history: History) -> bool:
+        logged = history.recent
         if message.conversation_id:
-            last = self.log.last_in_conversation(message.conversation_id, message.message_id)
+            last = history.last_in_conversation
         else:
             last = logged[-1] if logged and now - logged[-1].received_at <= CLARIFY_MEMORY else None
         return last is not None and last.answer_kind == A.CLARIFY and last.answer_reason == "unclear_intent"

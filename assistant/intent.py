@@ -8,7 +8,6 @@ one kept.
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 import threading
@@ -17,6 +16,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 log = logging.getLogger("assistant.intent")
+# The pyfunc's output columns (ml.intent.predict.PREDICT_COLUMNS; not imported, so the service loads no torch
+# for a model that needs none).
+COLUMNS = ("intent", "confidence", "out_of_scope", "outcome", "action")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class IntentModel:
 
     def __init__(self, tracking_uri: str, name: str = "intent_classifier", alias: str = "champion"):
         self.tracking_uri, self.name, self.alias = tracking_uri, name, alias
-        self._serving: tuple[str, object] | None = None  # (version, predict function), replaced whole
+        # (version, predict function of a list of texts -> rows in PREDICT_COLUMNS order), replaced whole
+        self._serving: tuple[str, object] | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -71,11 +74,12 @@ class IntentModel:
             # threads and the other worker process for the same cores.
             sys.modules["torch"].set_num_threads(1)
         # The python model itself, past MLflow's per-call input validation (a third of a one-message predict's
-        # time): the input is always the service's own one-column frame.
+        # time), and without frames where the model offers `predict_rows` (ml.intent.predict.IntentPyfunc): for
+        # one message, building and reading the frames cost more than the network.
         python_model = model.unwrap_python_model()
-        predict = functools.partial(python_model.predict, None)
+        predict = getattr(python_model, "predict_rows", None) or _rows_of(python_model)
         # Warm up: the first call of a torch model allocates; it must not be a customer's.
-        predict(pd.DataFrame({"text": ["电费多少"]}))
+        predict(["电费多少"])
         previous = self.version
         self._serving = (version, predict)
         log.info("intent model %s version %s serving (was %s)", self.name, version, previous)
@@ -84,19 +88,19 @@ class IntentModel:
     def predict(self, text: str) -> Prediction:
         """The prediction for one message by the model serving now."""
         version, predict = self._serving
-        row = predict(pd.DataFrame({"text": [text]})).iloc[0]
+        ((intent, confidence, out_of_scope, _outcome, action),) = predict([text])
         return Prediction(
-            intent=str(row["intent"]),
-            confidence=round(float(row["confidence"]), 4),
-            out_of_scope=round(float(row.get("out_of_scope", 0.0)), 4),
-            action=str(row.get("action", "answer")),
+            intent=str(intent),
+            confidence=round(float(confidence), 4),
+            out_of_scope=round(float(out_of_scope), 4),
+            action=str(action),
             model_version=version,
         )
 
     def predict_batch(self, texts: list[str]) -> pd.DataFrame:
         """The pyfunc's output columns for many messages in one call (benchmarks, offline scoring)."""
         _, predict = self._serving
-        return predict(pd.DataFrame({"text": texts}))
+        return pd.DataFrame(predict(texts), columns=COLUMNS)
 
     def start_polling(self, poll_s: float) -> None:
         """Check the alias every `poll_s` seconds in a daemon thread until `stop`."""
@@ -114,3 +118,22 @@ class IntentModel:
     def stop(self) -> None:
         """End the polling thread."""
         self._stop.set()
+
+
+def _rows_of(python_model):
+    """`predict_rows` of a pyfunc that has only `predict(context, frame)`: its frame read back as tuples (a
+    model without an `out_of_scope` or `action` column is taken as sure and in scope)."""
+
+    def predict_rows(texts: list[str]) -> list[tuple]:
+        out = python_model.predict(None, pd.DataFrame({"text": texts}))
+        return list(
+            zip(
+                out["intent"],
+                out["confidence"],
+                out["out_of_scope"] if "out_of_scope" in out else [0.0] * len(out),
+                out["outcome"] if "outcome" in out else out["intent"],
+                out["action"] if "action" in out else ["answer"] * len(out),
+            )
+        )
+
+    return predict_rows

@@ -19,22 +19,27 @@ KINDS = (FAULT, PLANNED)
 # plus a typical repair; past it the supply is assumed back and a report from the customer is a new fault.
 RECENT_FAULT_HOURS = 4
 
+# The OMS's latest active report on the transformer (source 1), and the latest recent SCADA fault no report
+# restored (source 2), in one round trip; the report wins. The NULLs are typed: PostgreSQL gives an untyped
+# NULL of a subquery the type text, which a timestamp column cannot join.
 ACTIVE_SQL = f"""
-SELECT outage_id, kind, cause, started_at, estimated_restore_at
-FROM {OUTAGES}
-WHERE transformer_id = ? AND restored_at IS NULL AND started_at <= ?
-  AND (kind <> '{PLANNED}' OR estimated_restore_at IS NULL OR estimated_restore_at > ?)
-ORDER BY started_at DESC, outage_id
-LIMIT 1
-"""
-FAULT_SQL = f"""
-SELECT f.fault_id, f.fault_type, f.fault_at
-FROM staging.stg_scada__equipment_faults f
-WHERE f.transformer_id = ? AND f.fault_at <= ? AND f.fault_at > ?
-  AND NOT EXISTS (SELECT 1 FROM {OUTAGES} o
-                  WHERE o.transformer_id = f.transformer_id AND o.restored_at >= f.fault_at)
-ORDER BY f.fault_at DESC, f.fault_id
-LIMIT 1
+SELECT * FROM (
+    SELECT 1 AS source, outage_id, kind, cause, started_at, estimated_restore_at
+    FROM {OUTAGES}
+    WHERE transformer_id = ? AND restored_at IS NULL AND started_at <= ?
+      AND (kind <> '{PLANNED}' OR estimated_restore_at IS NULL OR estimated_restore_at > ?)
+    ORDER BY started_at DESC, outage_id
+    LIMIT 1) o
+UNION ALL
+SELECT * FROM (
+    SELECT 2 AS source, f.fault_id, f.fault_type, CAST(NULL AS VARCHAR), f.fault_at, CAST(NULL AS TIMESTAMP)
+    FROM staging.stg_scada__equipment_faults f
+    WHERE f.transformer_id = ? AND f.fault_at <= ? AND f.fault_at > ?
+      AND NOT EXISTS (SELECT 1 FROM {OUTAGES} o
+                      WHERE o.transformer_id = f.transformer_id AND o.restored_at >= f.fault_at)
+    ORDER BY f.fault_at DESC, f.fault_id
+    LIMIT 1) f
+ORDER BY source
 """
 
 
@@ -54,17 +59,17 @@ def active_outage(db: ServiceWarehouse, transformer_id: str | None, now: dt.date
     """The outage on this transformer now, the latest reported first, else a recent recorded fault."""
     if not transformer_id:
         return None
-    rows = db.query(ACTIVE_SQL, (transformer_id, now, now))
-    if rows:
-        oid, kind, cause, start, eta = rows[0]
+    recent = now - dt.timedelta(hours=RECENT_FAULT_HOURS)
+    rows = db.query(ACTIVE_SQL, (transformer_id, now, now, transformer_id, now, recent))
+    if not rows:
+        return None
+    source, oid, kind, cause, start, eta = rows[0]
+    if source == 1:
         return Outage(oid, kind, cause, start, eta, "oms")
-    rows = db.query(FAULT_SQL, (transformer_id, now, now - dt.timedelta(hours=RECENT_FAULT_HOURS)))
-    if rows:
-        fid, fault_type, at = rows[0]
-        # SCADA records the fault type in Chinese (绕组过热, 雷击损坏 ...), or none.
-        cause = f"变压器故障（{fault_type}）" if fault_type else "变压器故障"
-        return Outage(fid, FAULT, cause, at, at + dt.timedelta(hours=RECENT_FAULT_HOURS), "scada")
-    return None
+    # SCADA records the fault type in Chinese (绕组过热, 雷击损坏 ...), or none.
+    fault_type = kind
+    cause = f"变压器故障（{fault_type}）" if fault_type else "变压器故障"
+    return Outage(oid, FAULT, cause, start, start + dt.timedelta(hours=RECENT_FAULT_HOURS), "scada")
 
 
 def report_outage(

@@ -82,6 +82,8 @@ def ddl(engine: str, lake: bool = False) -> list[str]:
             f"CREATE INDEX IF NOT EXISTS raw_assistant__messages_customer ON {MESSAGES} (customer_id, received_at)"
         )
         stmts.append(f"CREATE INDEX IF NOT EXISTS raw_oms__outages_transformer ON {OUTAGES} (transformer_id)")
+        # History.read looks a conversation up by its id: without the index, every message scanned the log.
+        stmts.append(f"CREATE INDEX IF NOT EXISTS raw_assistant__messages_conversation ON {MESSAGES} (conversation_id)")
     return stmts
 
 
@@ -217,6 +219,29 @@ class LoggedMessage:
 
 
 _LOGGED = "message_id, conversation_id, channel, received_at, intent, answer_kind, answer_reason, work_order_id"
+# What a message needs from the log before it is answered, in one round trip: its own earlier answer (a replay;
+# the first recorded, should the lake hold two), the customer's messages since a time, and the latest earlier
+# message of its conversation. Each part is one index lookup on PostgreSQL and a DuckDB file.
+HISTORY_SQL = f"""
+SELECT * FROM (SELECT 'answer' AS part, {_LOGGED}, response FROM {MESSAGES}
+               WHERE message_id = ? ORDER BY received_at LIMIT 1) a
+UNION ALL
+SELECT 'recent' AS part, {_LOGGED}, NULL AS response FROM {MESSAGES}
+WHERE customer_id = ? AND received_at >= ? AND message_id <> ?
+UNION ALL
+SELECT * FROM (SELECT 'conversation' AS part, {_LOGGED}, NULL AS response FROM {MESSAGES}
+               WHERE conversation_id = ? AND message_id <> ?
+               ORDER BY received_at DESC, message_id DESC LIMIT 1) c
+"""
+
+
+@dataclass(frozen=True)
+class History:
+    """What the log holds about a message before it is answered (`MessageLog.history`)."""
+
+    answer: dict | None  # the answer already given to this message_id (a replay), else None
+    recent: list[LoggedMessage]  # the customer's messages since the time asked, oldest first
+    last_in_conversation: LoggedMessage | None  # the latest earlier message of its conversation
 
 
 class MessageLog:
@@ -240,23 +265,22 @@ class MessageLog:
             return json.loads(row["response"])
         return self.answer_of(row["message_id"])
 
-    def recent(self, customer_id: str, since: dt.datetime, exclude: str | None = None) -> list[LoggedMessage]:
-        """The customer's messages received at or after `since`, oldest first."""
-        rows = self.db.query(
-            f"SELECT {_LOGGED} FROM {MESSAGES} WHERE customer_id = ? AND received_at >= ? AND message_id <> ? "
-            "ORDER BY received_at, message_id",
-            (customer_id, since, exclude or ""),
-        )
-        return [LoggedMessage(*r) for r in rows]
-
-    def last_in_conversation(self, conversation_id: str, exclude: str) -> LoggedMessage | None:
-        """The latest earlier message of a conversation."""
-        rows = self.db.query(
-            f"SELECT {_LOGGED} FROM {MESSAGES} WHERE conversation_id = ? AND message_id <> ? "
-            "ORDER BY received_at DESC, message_id DESC LIMIT 1",
-            (conversation_id, exclude),
-        )
-        return LoggedMessage(*rows[0]) if rows else None
+    def history(
+        self, message_id: str, customer_id: str | None, since: dt.datetime, conversation_id: str | None
+    ) -> History:
+        """The message's earlier answer, the customer's messages received at or after `since` and the latest
+        earlier message of the conversation (each part empty when its key is None), in one statement."""
+        rows = self.db.query(HISTORY_SQL, (message_id, customer_id, since, message_id, conversation_id, message_id))
+        answer, recent, last = None, [], None
+        for part, *logged, response in rows:
+            if part == "answer":
+                answer = json.loads(response)
+            elif part == "recent":
+                recent.append(LoggedMessage(*logged))
+            else:
+                last = LoggedMessage(*logged)
+        recent.sort(key=lambda m: (m.received_at, m.message_id))
+        return History(answer, recent, last)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
     python -m bench.assistant eval --mlflow-uri sqlite:///data/mlflow/mlflow.db [--json out.json]
     python -m bench.assistant load --mlflow-uri sqlite:///data/mlflow/mlflow.db [--rates 50,100,200,333] [--seconds 20]
+    python -m bench.assistant cpu --mlflow-uri sqlite:///data/mlflow/mlflow.db [--engines postgres,duckdb] [--profile out]
 
 `eval` builds the crafted warehouse of tests/assistant/crafted.py in a temporary DuckDB file (an outage reported
 on TR_OUT, a SCADA fault on TR_SCA), answers every message of docs/assistant/eval_messages.jsonl with the
@@ -15,11 +16,18 @@ every 30 s on average are an open-loop Poisson stream of 333 messages/s. Each ra
 (anything but 200, or no answer), achieved messages/s, p50/p99 latency. The highest sustained rate is the highest
 with no error, p99 ≤ 300 ms and at least 95 % of the offered rate achieved. Beside it, the bare model's batched
 throughput (256 messages per predict) in the same run, on the same machine.
+
+`cpu` answers the evaluation set through the library in this process, as `eval` does, on each engine of
+`--engines` (a fresh PostgreSQL database or a temporary DuckDB file holding the crafted warehouse), and reports the
+CPU milliseconds one message costs: this process's (`time.process_time`, all its threads) and, on PostgreSQL, the
+server backends' (their /proc counters, when the server runs on this machine). CPU time, unlike latency, hardly
+moves with what else the machine runs. `--profile DIR` also writes a cProfile of each engine's pass.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -92,6 +100,101 @@ def evaluate(mlflow_uri: str, path: Path | None = None) -> dict:
         if a["answer_kind"] != r.expected_kind
     ]
     return figures
+
+
+@contextlib.contextmanager
+def _pg_database(pg_admin: str, prefix: str):
+    """A fresh PostgreSQL database on the server of `pg_admin` (its URL), dropped on exit."""
+    import uuid
+
+    import psycopg2
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(pg_admin)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _backend_cpu_s(db) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backends of `db`'s pool (None when not readable here)."""
+    pids = db.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for (pid,) in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def cpu_per_message(mlflow_uri: str, engine: str, pg_admin: str, passes: int = 1, profile: Path | None = None) -> dict:
+    """CPU ms per message of the library on `engine` (see the module docstring)."""
+    import cProfile
+
+    import torch
+
+    from ml.knowledge import KnowledgeBase
+    from orchestration.warehouse import Warehouse
+    from tests.assistant import crafted
+
+    torch.set_num_threads(1)  # as the service sets it
+    rows = load_eval()
+    model = IntentModel(mlflow_uri)
+    model.load()
+    kb = KnowledgeBase.from_dir()
+    with contextlib.ExitStack() as stack:
+        if engine == "postgres":
+            url = stack.enter_context(_pg_database(pg_admin, "gridcare_bench_cpu"))
+        else:
+            url = f"duckdb:///{Path(stack.enter_context(tempfile.TemporaryDirectory())) / 'warehouse.duckdb'}"
+        crafted.load(Warehouse(url))
+        db = stack.enter_context(opened(url))
+        eta = crafted.NOW + dt.timedelta(hours=3)
+        report_outage(db, "EVAL-O1", "TR_OUT", "fault", "10kV 线路故障", crafted.ago(minutes=30), eta, crafted.NOW)
+        assistant = Assistant.build(db, model, kb)
+        stack.callback(assistant.desk.close)
+
+        def answer(tag: str) -> list[dict]:
+            return [
+                assistant.handle(
+                    Message(f"{tag}-{r.id}", r.channel, r.text, r.customer_id, conversation_id=f"{tag}-conv-{r.id}")
+                )
+                for r in rows
+            ]
+
+        answer("warm")  # connections, caches and the first calls' allocations are not a message's cost
+        backend = _backend_cpu_s(db) if engine == "postgres" else None
+        profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not waits
+        cpu, wall = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
+        kinds = Counter()
+        for n in range(passes):
+            kinds.update(a["answer_kind"] for a in answer(f"run{n}"))
+        if profiler:
+            profiler.disable()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        backend_after = _backend_cpu_s(db) if backend is not None else None
+    if profiler:
+        profile.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(profile / f"{engine}.prof")
+    n = passes * len(rows)
+    return {
+        "engine": engine,
+        "messages": n,
+        "cpu_ms_per_message": round(cpu * 1000 / n, 2),
+        "backend_cpu_ms_per_message": round((backend_after - backend) * 1000 / n, 2) if backend_after else None,
+        "wall_ms_per_message": round(wall * 1000 / n, 2),
+        "profiled": profiler is not None,
+        "answer_kinds": dict(sorted(kinds.items())),
+    }
 
 
 P99_GOAL_MS = 300.0
@@ -173,21 +276,13 @@ def bare_model_throughput(mlflow_uri: str, texts: list[str], batch: int = 256, s
 def load(mlflow_uri: str, rates: list[float], seconds: float, pg_admin: str, workers: int = 2) -> dict:
     """The load benchmark (see the module docstring)."""
     import asyncio
-    import uuid
-
-    import psycopg2
 
     from orchestration.warehouse import Warehouse
     from tests.assistant import crafted
     from tests.assistant.conftest import KEYS, KEYS_SPEC, free_port, kill, wait_healthy
 
     rows = load_eval()
-    name = f"gridcare_bench_assistant_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(pg_admin)
-    admin.autocommit = True
-    admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    url = pg_admin.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with _pg_database(pg_admin, "gridcare_bench_assistant") as url:
         crafted.load(Warehouse(url))
         port = free_port()
         env = {
@@ -203,6 +298,7 @@ def load(mlflow_uri: str, rates: list[float], seconds: float, pg_admin: str, wor
         cmd = [sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory", "--host", "127.0.0.1"]
         cmd += ["--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         cmd += ["--timeout-keep-alive", "75"]
+        name = url.rsplit("/", 1)[1]
         log = open(Path(tempfile.gettempdir()) / f"{name}.log", "w")  # noqa: SIM115 (closed with the service)
         service = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stderr=log, stdout=log)
         try:
@@ -213,9 +309,6 @@ def load(mlflow_uri: str, rates: list[float], seconds: float, pg_admin: str, wor
         finally:
             kill(service)
             log.close()
-    finally:
-        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
     sustained = [
         s["offered_per_s"]
         for s in steps
@@ -247,7 +340,20 @@ def main(argv: list[str] | None = None) -> None:
     ld.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ld.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="PostgreSQL server (admin)")
     ld.add_argument("--json", type=Path, help="also write the figures here")
+    cp = sub.add_parser("cpu", help="CPU ms per message of the library, in this process, per engine")
+    cp.add_argument("--mlflow-uri", required=True, help="the MLflow store holding intent_classifier@champion")
+    cp.add_argument("--engines", default="postgres,duckdb", help="postgres and/or duckdb")
+    cp.add_argument("--passes", type=int, default=1, help="passes over the evaluation set, after a warm-up pass")
+    cp.add_argument("--profile", type=Path, help="write <engine>.prof (cProfile) here")
+    cp.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="PostgreSQL server (admin)")
     args = parser.parse_args(argv)
+    if args.command == "cpu":
+        figures = [
+            cpu_per_message(args.mlflow_uri, e, args.pg, args.passes, args.profile) for e in args.engines.split(",")
+        ]
+        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return
     if args.command == "load":
         rates = [float(r) for r in args.rates.split(",")]
         figures = load(args.mlflow_uri, rates, args.seconds, args.pg, args.workers)

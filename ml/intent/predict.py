@@ -102,7 +102,25 @@ class IntentClassifier:
         * `outcome`: the most probable class of all, `intent` or `out_of_scope`;
         * `action`: `handoff` when the outcome is out_of_scope, else `clarify` below `clarify_below`, else `answer`.
         """
-        probs = self.predict_proba(list(texts), batch_tokens)
+        intent, confidence, p_oos, outcome, action = self._columns(self.predict_proba(list(texts), batch_tokens))
+        return pd.DataFrame(
+            {
+                "intent": pd.Series(intent, dtype=object),
+                "confidence": confidence,
+                "out_of_scope": p_oos,
+                "outcome": pd.Series(outcome, dtype=object),
+                "action": pd.Series(action, dtype=object),
+            }
+        )
+
+    def predict_rows(self, texts: Iterable[str | None]) -> list[tuple[str, float, float, str, str]]:
+        """`predict` as plain tuples in `PREDICT_COLUMNS` order: for one message, building and reading the
+        frames cost more than the network (the online assistant's path)."""
+        columns = self._columns(self.predict_proba(list(texts)))
+        return list(zip(columns[0], columns[1].tolist(), columns[2].tolist(), columns[3], columns[4]))
+
+    def _columns(self, probs: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, list[str], list[str]]:
+        """intent, confidence, out_of_scope, outcome and action of each row of `probs` (see `predict`)."""
         in_scope = [i for i, label in enumerate(self.labels) if label != OUT_OF_SCOPE]
         oos = self.labels.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.labels else None
         rows = np.arange(len(probs))
@@ -112,14 +130,12 @@ class IntentClassifier:
         p_oos = probs[:, oos].astype(np.float64) if oos is not None else np.zeros(len(probs))
         is_oos = outcome == oos if oos is not None else np.zeros(len(probs), dtype=bool)
         action = np.where(is_oos, HANDOFF, np.where(confidence < self.clarify_below, CLARIFY, ANSWER))
-        return pd.DataFrame(
-            {
-                "intent": pd.Series([self.labels[i] for i in best], dtype=object),
-                "confidence": confidence,
-                "out_of_scope": p_oos,
-                "outcome": pd.Series([self.labels[i] for i in outcome], dtype=object),
-                "action": pd.Series(action.tolist(), dtype=object),
-            }
+        return (
+            [self.labels[i] for i in best],
+            confidence,
+            p_oos,
+            [self.labels[i] for i in outcome],
+            action.tolist(),
         )
 
     def save(self, directory: str | Path) -> Path:
@@ -178,3 +194,7 @@ class IntentPyfunc(mlflow.pyfunc.PythonModel):
         """Classify `model_input["text"]`; a Series or a list of strings is accepted as the texts themselves."""
         texts = model_input["text"] if isinstance(model_input, pd.DataFrame) else pd.Series(model_input)
         return self.classifier.predict(texts.tolist())
+
+    def predict_rows(self, texts: list[str]) -> list[tuple[str, float, float, str, str]]:
+        """`predict` without frames or MLflow's input validation: one tuple per text, `PREDICT_COLUMNS` order."""
+        return self.classifier.predict_rows(texts)

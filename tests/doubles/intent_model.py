@@ -33,12 +33,17 @@ class KeywordIntentModel(mlflow.pyfunc.PythonModel):
         self.rules, self.unsure = tuple(rules), unsure
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        rows = self.predict_rows(model_input["text"])
+        return pd.DataFrame(rows, columns=["intent", "confidence", "out_of_scope", "outcome", "action"])
+
+    def predict_rows(self, texts) -> list[tuple]:
+        """`predict` as tuples, as the real pyfunc offers it (the assistant's path)."""
         rows = []
-        for text in model_input["text"]:
+        for text in texts:
             intent, confidence, oos, action = next((r for k, r in self.rules if k in str(text)), self.unsure)
             outcome = "out_of_scope" if action == "handoff" else intent
             rows.append((intent, confidence, oos, outcome, action))
-        return pd.DataFrame(rows, columns=["intent", "confidence", "out_of_scope", "outcome", "action"])
+        return rows
 
 
 def register_champion(tracking_uri: str, model: KeywordIntentModel, name: str = "intent_classifier") -> str:

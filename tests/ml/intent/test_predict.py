@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ml.intent.data import collate
+from ml.intent.data import Vocab, collate
 from ml.intent.labels import INTENTS, OUT_OF_SCOPE, OUTCOMES
+from ml.intent.model import IntentLSTM
 from ml.intent.predict import ANSWER, CLARIFY, HANDOFF, PREDICT_COLUMNS, IntentClassifier
 from ml.intent.registry import MODEL_NAME, register_intent_model
 
@@ -127,3 +128,14 @@ def test_an_ensemble_averages_its_members_logits_and_survives_save_and_load(
     assert (len(reloaded.models), reloaded.temperature) == (2, 2.0)
     assert sorted(p.name for p in (tmp_path / "ensemble").glob("*.pt")) == ["model.pt", "model_1.pt"]
     np.testing.assert_allclose(reloaded.predict_proba(MESSAGES), twin.predict_proba(MESSAGES), rtol=1e-5)
+
+
+def test_predict_rows_are_predicts_rows_without_frames() -> None:
+    """The assistant's one-message path gives `predict`'s rows, value for value (an untrained net will do)."""
+    torch.manual_seed(0)
+    vocab = Vocab.build([m for m in MESSAGES if m])  # an empty text has no bigrams to count
+    net = IntentLSTM(len(vocab), len(vocab.bigrams), embedding_dim=16, hidden_size=16)
+    classifier = IntentClassifier(net, vocab, max_len=32, temperature=1.3)
+    rows = classifier.predict_rows(MESSAGES)
+    assert rows == list(classifier.predict(MESSAGES).itertuples(index=False, name=None))
+    assert len(rows) == len(MESSAGES) and {r[4] for r in rows} <= {ANSWER, CLARIFY, HANDOFF}
