@@ -2,23 +2,28 @@
 (issue 18): every raw, intermediate and mart table equal row for row to the serial build.
 
 Each build is `python -m orchestration run --job build_warehouse` over every landed day, as a deployment starts
-it: in process (the reference), and with the multiprocess executor on a lake with a file catalog. When each row
-was written is left out of the comparison (`_loaded_at`, the load log's `loaded_at`, the rejects' `rejected_at`).
+it: in process (the reference), with the multiprocess executor on a lake with a file catalog, and through two
+Celery workers writing one lake whose catalog is in PostgreSQL. When each row was written is left out of the
+comparison (`_loaded_at`, the load log's `loaded_at`, the rejects' `rejected_at`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+import uuid
 from pathlib import Path
 
 import dagster as dg
+import psutil
 import pytest
 
 from datagen import generate
+from orchestration.resources import SETTINGS
 from orchestration.warehouse import Warehouse
-from tests.conftest import lake_url
+from tests.conftest import lake_pg_url, lake_url
 from tests.e2e.test_second_night import production_env, run_night
+from tests.orchestration.test_operations import celery_worker, require_broker, run_cli
 
 CUSTOMERS, DAYS, SEED, END = 40, 30, 5, dt.date(2026, 10, 31)
 COMPARED_SCHEMAS = ("raw", "intermediate", "marts")
@@ -91,3 +96,41 @@ def test_a_30_day_backfill_in_parallel_processes_equals_the_serial_build(serial,
     assert sorted(parallel) == sorted(serial)
     for table in serial:
         assert parallel[table] == serial[table], table
+
+
+def test_a_30_day_backfill_on_two_celery_workers_and_a_postgres_catalog_equals_the_serial_build(
+    serial, landing, tmp_path, make_pg_database, monkeypatch
+):
+    """The steps go through RabbitMQ to two worker processes, each writing the lake (catalog in PostgreSQL,
+    Parquet in a shared folder) and reporting to Dagster's PostgreSQL storage."""
+    require_broker(SETTINGS.celery_broker_url)
+    root, queue = tmp_path / "celery", f"gridcare-test-{uuid.uuid4().hex[:8]}"
+    storage = make_pg_database().replace("postgresql://", "postgresql+psycopg2://")
+    monkeypatch.setenv("DAGSTER_PG_URL", storage)  # the instance this test opens reads its storage from it
+    url = lake_pg_url(make_pg_database(), tmp_path / "shared" / "lake")
+    env = _deployment(
+        root,
+        landing,
+        url,
+        DAGSTER_EXECUTOR="celery",
+        DAGSTER_CELERY_QUEUE=queue,
+        CELERY_BROKER_URL=SETTINGS.celery_broker_url,
+        DAGSTER_PG_URL=storage,
+    )
+    home = Path(env["DAGSTER_HOME"])
+    shutil.copy(
+        Path(__file__).resolve().parents[2] / "orchestration/instance/dagster.postgres.yaml", home / "dagster.yaml"
+    )
+    with (
+        celery_worker(env, queue, f"{queue}-a@ci", tmp_path / "worker-a.log") as first,
+        celery_worker(env, queue, f"{queue}-b@ci", tmp_path / "worker-b.log") as second,
+    ):
+        _, run_id, _ = run_cli(env, "build_warehouse", first, tmp_path / "worker-a.log")
+        workers = [{c.pid for c in psutil.Process(w.pid).children(recursive=True)} for w in (first, second)]
+    pids = _step_pids(home, run_id)
+    # Both workers wrote: each ran some of the steps, in its own processes.
+    assert all(pids & children for children in workers), (pids, workers)
+    celery = tables(Warehouse(url))
+    assert sorted(celery) == sorted(serial)
+    for table in serial:
+        assert celery[table] == serial[table], table
