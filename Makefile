@@ -36,10 +36,12 @@ help: ## Show this help
 demo: venv data run ## Set up, generate the sample utility, and run the whole pipeline on the lake
 
 # Two pytest workers (pytest-xdist): most tests wait on subprocesses, servers and databases, so two keep both
-# cores busy. Tests sharing a session build run on one worker (xdist groups, tests/conftest.py). TEST_WORKERS=0
+# cores busy. A test file runs whole on one worker (its module fixtures and order kept); session fixtures are
+# built once per worker that needs them. loadgroup would pin a session build's users to one worker, but
+# pytest-xdist 3.8 cannot rename pytest 9.2's structured node ids, so its groups are ignored. TEST_WORKERS=0
 # runs everything in this process.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(VENV)/bin/pytest $(XDIST) tests

@@ -160,19 +160,10 @@ SLOW_PATHS = (
 )
 
 
-# Folders whose tests share session fixtures (dbt parses and builds per engine, trained models): under
-# `pytest -n 2 --dist loadgroup` each runs on one worker, so nothing session-wide is built twice.
-SHARED_SESSION = ("dbt/", "ml/intent/", "ml/consumption/", "ml/fault_risk/", "ml/complaint/", "ml/")
-
-
 def pytest_collection_modifyitems(config, items):
-    """Mark as slow every test that runs the whole pipeline (the session build included) or a deployment,
-    and give each test its xdist group: the users of one session build together, else its folder or file."""
+    """Mark as slow every test that runs the whole pipeline (the session build included) or a deployment."""
     root = Path(__file__).parent
     for item in items:
         where = Path(str(item.fspath)).relative_to(root).as_posix()
-        uses_build = "built_platform" in getattr(item, "fixturenames", ())
-        if uses_build or where.startswith(SLOW_PATHS):
+        if "built_platform" in getattr(item, "fixturenames", ()) or where.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
-        shared = next((folder for folder in SHARED_SESSION if where.startswith(folder)), None)
-        item.add_marker(pytest.mark.xdist_group("built_platform" if uses_build else shared or where))
