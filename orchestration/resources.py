@@ -329,6 +329,8 @@ def build_executor(settings: Settings | None = None) -> dg.ExecutorDefinition:
         return dg.multiprocess_executor.configured(
             {
                 "max_concurrent": settings.max_concurrent_steps,
+                # One dbt step at a time: dbt's commits are not retried (orchestration/warehouse/assets.py).
+                "tag_concurrency_limits": [{"key": "gridcare/writer", "value": "dbt", "limit": 1}],
                 "start_method": {"forkserver": {"preload_modules": list(PRELOAD_MODULES)}},
             }
         )

@@ -89,20 +89,41 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, ware
     yield from with_lake_snapshot(events, warehouse.get())
 
 
-@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, exclude=f"{ML_READERS} {SERVING_READERS}")
+# dbt does not retry a commit the lake's catalog refuses while another writer commits (the platform's own writes
+# do): the three dbt steps carry this tag, and the multiprocess executor runs one of them at a time
+# (orchestration/resources.py).
+DBT_STEP = {"gridcare/writer": "dbt"}
+
+
+@dbt_assets(
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=TRANSLATOR,
+    exclude=f"{ML_READERS} {SERVING_READERS}",
+    op_tags=DBT_STEP,
+)
 def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
     yield from dbt_build(context, dbt, warehouse)
 
 
-@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=ML_READERS, name="warehouse_ml_marts")
+@dbt_assets(
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=TRANSLATOR,
+    select=ML_READERS,
+    name="warehouse_ml_marts",
+    op_tags=DBT_STEP,
+)
 def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
     yield from dbt_build(context, dbt, warehouse)
 
 
 @dbt_assets(
-    manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, select=SERVING_READERS, name="warehouse_serving_marts"
+    manifest=DBT_MANIFEST,
+    dagster_dbt_translator=TRANSLATOR,
+    select=SERVING_READERS,
+    name="warehouse_serving_marts",
+    op_tags=DBT_STEP,
 )
 def warehouse_serving_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
     """dbt build of the marts that read what the platform sent (notification_kpis), after the night's notices."""

@@ -12,6 +12,7 @@ import pytest
 
 from tests.dbt import crafted
 from tests.dbt.crafted import D, at, day
+from tests.dbt.test_project import MODEL_COUNT
 
 UNIT_TESTS = {
     "test_consumption_windows_include_d_and_stop_at_d_minus_89",
@@ -45,7 +46,7 @@ def test_build_runs_every_node_green(built):
     kinds = {}
     for unique_id in statuses:
         kinds[unique_id.split(".")[0]] = kinds.get(unique_id.split(".")[0], 0) + 1
-    assert kinds["model"] == 42
+    assert kinds["model"] == MODEL_COUNT
     assert kinds["seed"] == 2
     assert kinds["test"] >= 70
     unit_tests = {uid.rsplit(".", 1)[-1] for uid in run.statuses("unit_test")}
