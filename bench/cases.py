@@ -103,15 +103,7 @@ class Warehouse:
         files = [p for p in self.dir.rglob("*") if p.is_file() and "dagster" not in p.parts and p.suffix != ".json"]
         size = sum(p.stat().st_size for p in files if p.suffix != ".log" and p.name != "mlflow.db")
         if self.dbname:
-            import psycopg2
-
-            con = psycopg2.connect(f"{PG_SERVER}/postgres")
-            try:
-                with con.cursor() as cur:
-                    cur.execute("SELECT pg_database_size(%s)", [self.dbname])
-                    size += cur.fetchone()[0]
-            finally:
-                con.close()
+            size += _pg_admin(f"SELECT pg_database_size('{self.dbname}')")[0][0]
         return round(size / 2**20, 1)
 
     def run(self, data: Dataset, first: dt.date, last: dt.date, job: str = "build_warehouse") -> Measured:
@@ -139,7 +131,8 @@ class Warehouse:
         return set(PlatformWarehouse(self.url).query("SELECT customer_id, tag FROM marts.customer_tags"))
 
 
-def _pg_admin(*statements: str) -> None:
+def _pg_admin(*statements: str) -> list[tuple]:
+    """Run `statements` on the server's `postgres` database outside a transaction; the last one's rows."""
     import psycopg2
 
     con = psycopg2.connect(f"{PG_SERVER}/postgres")
@@ -148,6 +141,7 @@ def _pg_admin(*statements: str) -> None:
         with con.cursor() as cur:
             for statement in statements:
                 cur.execute(statement)
+            return cur.fetchall() if cur.description else []
     finally:
         con.close()
 

@@ -95,39 +95,33 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, ware
 DBT_STEP = {"gridcare/writer": "dbt"}
 
 
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=TRANSLATOR,
+def _dbt_step(name: str, description: str, **selection: str):
+    """One dbt step of the run: `dbt build` of its selection, tagged so the executor runs one at a time."""
+
+    def step(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
+        yield from dbt_build(context, dbt, warehouse)
+
+    step.__doc__ = description  # the op's description in the UI
+    return dbt_assets(
+        manifest=DBT_MANIFEST, dagster_dbt_translator=TRANSLATOR, name=name, op_tags=DBT_STEP, **selection
+    )(step)
+
+
+warehouse_dbt_assets = _dbt_step(
+    "warehouse_dbt_assets",
+    "dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts.",
     exclude=f"{ML_READERS} {SERVING_READERS}",
-    op_tags=DBT_STEP,
 )
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
-    """dbt build of the data mid-platform (数据中台): staging views, intermediate models and contracted marts."""
-    yield from dbt_build(context, dbt, warehouse)
-
-
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=TRANSLATOR,
+warehouse_ml_marts = _dbt_step(
+    "warehouse_ml_marts",
+    "dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring.",
     select=ML_READERS,
-    name="warehouse_ml_marts",
-    op_tags=DBT_STEP,
 )
-def warehouse_ml_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
-    """dbt build of the marts that read the models' predictions (bill_forecast, customer_360), after scoring."""
-    yield from dbt_build(context, dbt, warehouse)
-
-
-@dbt_assets(
-    manifest=DBT_MANIFEST,
-    dagster_dbt_translator=TRANSLATOR,
+warehouse_serving_marts = _dbt_step(
+    "warehouse_serving_marts",
+    "dbt build of the marts that read what the platform sent (notification_kpis), after the night's notices.",
     select=SERVING_READERS,
-    name="warehouse_serving_marts",
-    op_tags=DBT_STEP,
 )
-def warehouse_serving_marts(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, warehouse: WarehouseResource):
-    """dbt build of the marts that read what the platform sent (notification_kpis), after the night's notices."""
-    yield from dbt_build(context, dbt, warehouse)
 
 
 @dg.asset(group_name="maintenance", kinds={"ducklake"})
