@@ -90,11 +90,18 @@ def failures(result) -> list[str]:
     return lines
 
 
+DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
 def _innermost(error) -> str:
     """The message of the deepest cause of a Dagster SerializableErrorInfo (the user code's exception)."""
     while getattr(error, "cause", None) is not None:
         error = error.cause
-    return " ".join(error.message.strip().splitlines()[:3])
+    head, _, dbt_errors = error.message.strip().partition(DBT_ERRORS)
+    # dagster-dbt puts dbt's own error lines (the failing model and its database error) after a fixed heading:
+    # they, not the command line before them, say what went wrong.
+    lines = [line for line in dbt_errors.splitlines() if line.strip()][:6] if dbt_errors else []
+    return " ".join(head.splitlines()[:3] + ([DBT_ERRORS, *lines] if lines else []))
 
 
 def resolve_job(name: str) -> dg.JobDefinition:

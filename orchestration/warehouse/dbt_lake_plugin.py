@@ -11,14 +11,16 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from orchestration.warehouse.extensions import OFFLINE, load_extensions
+from orchestration.warehouse.extensions import OFFLINE
+from orchestration.warehouse.lake_warehouse import configure_lake_connection
 
 
 class Plugin(BasePlugin):
-    """Loads ducklake, sqlite and postgres into dbt's DuckDB database; never downloads anything."""
+    """Loads ducklake, sqlite and postgres into dbt's DuckDB database (never downloading anything) and gives
+    its commits the platform's retries."""
 
     def update_connection_config(self, creds, config: dict[str, Any]) -> None:
         config.update(OFFLINE)
 
     def configure_connection(self, conn) -> None:
-        load_extensions(conn)
+        configure_lake_connection(conn)

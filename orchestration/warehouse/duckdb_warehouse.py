@@ -41,6 +41,20 @@ def is_commit_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(m in str(exc).lower() for m in RETRYABLE)
 
 
+def retry_on_conflict(attempt: Callable[[], T]) -> T:
+    """`attempt()`, called again while it fails on a concurrent writer's commit (`is_commit_conflict`), for up
+    to RETRY_WITHIN_S with growing, jittered waits: two writers refused together must not retry in step."""
+    deadline, wait = time.monotonic() + RETRY_WITHIN_S, 0.05
+    while True:
+        try:
+            return attempt()
+        except BaseException as exc:
+            if not is_commit_conflict(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(wait * (0.5 + random.random()))
+        wait = min(wait * 2, 2.0)
+
+
 class DuckDBWarehouse(Warehouse):
     """One DuckDB file: one writing process at a time, readers between writes."""
 
@@ -87,22 +101,20 @@ class DuckDBWarehouse(Warehouse):
 
     def transaction(self, con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`work(con)` in one transaction, committed; run again from the start while a concurrent writer's
-        commit makes the lake refuse this one (`is_commit_conflict`), for up to RETRY_WITHIN_S."""
-        deadline, wait = time.monotonic() + RETRY_WITHIN_S, 0.05
-        while True:
+        commit makes the lake refuse this one (`retry_on_conflict`)."""
+
+        def attempt() -> T:
             con.execute("BEGIN TRANSACTION")
             try:
                 result = work(con)
                 con.execute("COMMIT")
                 return result
-            except BaseException as exc:
+            except BaseException:
                 with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
                     con.execute("ROLLBACK")
-                if not is_commit_conflict(exc) or time.monotonic() > deadline:
-                    raise
-            # Jitter: two writers refused together must not retry in step.
-            time.sleep(wait * (0.5 + random.random()))
-            wait = min(wait * 2, 2.0)
+                raise
+
+        return retry_on_conflict(attempt)
 
     def add_column_sql(self, schema: str, table: str, column: str, kind: str) -> str:
         return _add_column(table, column, kind, schema)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse
+from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse, retry_on_conflict
 from orchestration.warehouse.extensions import OFFLINE, load_extensions
 from orchestration.warehouse.maintenance import maintain
 from orchestration.warehouse.postgres_warehouse import PG_DDL_LOCK
@@ -29,6 +29,11 @@ from orchestration.warehouse.url import LAKE_CATALOG_FILE
 
 ALIAS = "lake"
 READER_ALIAS = "lake_reader"
+
+# DuckLake settles two commits racing for the next snapshot by retrying the loser, by default 10 times within
+# about 11 s; on a loaded machine dbt's two threads and the other steps' commits outlasted that. Forty retries,
+# 100 ms growing by 10 % each, wait about 45 s in all, like the platform's own retries (RETRY_WITHIN_S).
+COMMIT_RETRY_SETTINGS = {"ducklake_max_retry_count": 40, "ducklake_retry_wait_ms": 100, "ducklake_retry_backoff": 1.1}
 
 _DATABASES: dict[tuple[int, str, str], duckdb.DuckDBPyConnection] = {}
 _LOCK = threading.Lock()
@@ -69,6 +74,23 @@ def create_sqlite_catalog(path: Path) -> None:
         con.close()
 
 
+def configure_lake_connection(database: duckdb.DuckDBPyConnection) -> None:
+    """Load the lake's extensions into `database` (offline) and set its commit retries; before any ATTACH."""
+    load_extensions(database)
+    for name, value in COMMIT_RETRY_SETTINGS.items():
+        database.execute(f"SET {name} = {value}")
+
+
+def _attach(database: duckdb.DuckDBPyConnection, attach: str) -> None:
+    """Run `attach`, again while another process's commit holds the catalog (`retry_on_conflict`).
+
+    DuckLake reads the catalog's tables when it attaches; on a SQLite catalog a read that meets a commit in
+    progress fails ("database is locked") instead of waiting, and DuckLake reports it as a failure to
+    initialize the catalog: a step process of a multiprocess backfill failed so on a loaded machine.
+    """
+    retry_on_conflict(lambda: database.execute(attach))
+
+
 class DuckLakeWarehouse(DuckDBWarehouse):
     """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
 
@@ -96,23 +118,23 @@ class DuckLakeWarehouse(DuckDBWarehouse):
                 if "://" not in str(self.url.data_path):
                     os.makedirs(self.url.data_path, exist_ok=True)
                 database = duckdb.connect(config={**OFFLINE, **self.url.duckdb_config})
-                load_extensions(database)
+                configure_lake_connection(database)
                 alias = READER_ALIAS if read_only else ALIAS
                 attach = attach_sql(
                     self.url.lake_catalog(), str(self.url.data_path), alias, read_only, self.pinned_snapshot
                 )
                 with self._catalog_creation_lock():
                     try:
-                        database.execute(attach)
+                        _attach(database, attach)
                     except duckdb.Error:
                         if not read_only:
                             raise
                         # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
                         writer = duckdb.connect(config=OFFLINE)
                         load_extensions(writer)
-                        writer.execute(attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
+                        _attach(writer, attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
                         writer.close()
-                        database.execute(attach)
+                        _attach(database, attach)
                 _DATABASES[key] = database
             return database
 
