@@ -43,8 +43,9 @@ demo: venv data run ## Set up, generate the sample utility, and run the whole pi
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
+# --durations: CI's log then says which tests its 30 minutes went to.
 test: venv superset-venv chromium dbt-manifest ## Set up and run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
-	$(VENV)/bin/pytest $(XDIST) tests
+	$(VENV)/bin/pytest $(XDIST) --durations=25 tests
 
 lint: venv ## ruff (lint and format check) on the Python, sqlfluff on the dbt SQL (configs: pyproject.toml, .sqlfluff)
 	$(VENV)/bin/ruff check .
