@@ -123,13 +123,14 @@ def _columns_sql(col: Column, present: bool) -> tuple[str, str, str, str, tuple[
 
 
 def _drop_landing(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the previous file's `_landing`, a view or a table depending on how that file was read."""
-    kinds = con.execute(
-        """SELECT 'VIEW' FROM duckdb_views() WHERE view_name = '_landing' AND temporary
-           UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = '_landing' AND temporary"""
-    ).fetchall()
-    for (kind,) in kinds:
-        con.execute(f"DROP {kind} temp.main._landing")
+    """Drop the previous file's `_landing`, a view or a table depending on how that file was read.
+
+    Tried rather than looked up: `duckdb_tables()` lists every attached catalog, the lake's too, which cost
+    0.1 s a file there."""
+    try:
+        con.execute("DROP VIEW IF EXISTS temp.main._landing")
+    except duckdb.CatalogException:  # it is a table
+        con.execute("DROP TABLE temp.main._landing")
 
 
 def stage_file(

@@ -145,9 +145,11 @@ flagged as (
 
     from sequenced
     cross join as_of
+    -- One equality, its key null for tickets: DuckDB 1.5 runs `contact_kind = 'interaction' and id = id`
+    -- (a condition on the left side only) as a nested loop, 107 s at 100k customers x 365 days.
     left join neighbours
-        on sequenced.contact_kind = 'interaction'
-        and neighbours.interaction_id = sequenced.contact_id
+        on neighbours.interaction_id
+        = case when sequenced.contact_kind = 'interaction' then sequenced.contact_id end
 
 )
 

@@ -66,9 +66,11 @@ resolved as (
         cast(null as {{ dbt.type_string() }}) as answer_kind
 
     from keyed
+    -- The phone is looked up only when the channel gave no customer_id. One equality, its key null
+    -- otherwise: DuckDB 1.5 runs `customer_id is null and phone_key = phone_key` (a condition on the left
+    -- side only) as a nested loop, 35 s at 100k customers x 365 days against 0.5 s.
     left join phone_owners
-        on keyed.customer_id is null
-        and keyed.phone_key = phone_owners.phone_key
+        on phone_owners.phone_key = case when keyed.customer_id is null then keyed.phone_key end
 
 ),
 
