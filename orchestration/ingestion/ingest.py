@@ -232,7 +232,7 @@ def load_dataset(
 
             def load(item: tuple[LandingFile, str]) -> FileLoad:
                 # A connection of its own (cursor): the staging temp tables are per connection.
-                cur = warehouse.cursor(con)
+                cur = warehouse.staging_cursor(con)
                 try:
                     return load_file(warehouse, cur, item[0], item[1], lock, known)
                 finally:

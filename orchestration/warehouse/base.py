@@ -103,6 +103,11 @@ class Warehouse(abc.ABC):
         """Another connection to `scratch`'s database (a thread's own), reading and writing what `con` does."""
         return con.cursor()
 
+    def staging_cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """A thread's own connection to `scratch`'s database that validates a file into temp tables and then
+        `commit_delivery`s it."""
+        return self.cursor(con)
+
     @abc.abstractmethod
     def known_customer_ids(self, scratch: duckdb.DuckDBPyConnection) -> str:
         """A relation listing the current snapshot's customer IDs, readable from the `scratch` connection."""

@@ -59,6 +59,8 @@ class DuckDBWarehouse(Warehouse):
     """One DuckDB file: one writing process at a time, readers between writes."""
 
     engine = "duckdb"
+    # The raw schema as the scratch connection names it (the lake's staging cursors default to another database).
+    raw_schema = RAW_SCHEMA
 
     def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """A connection to the warehouse with the URL's settings; the caller closes it.
@@ -140,7 +142,7 @@ class DuckDBWarehouse(Warehouse):
             con.close()
 
     def known_customer_ids(self, scratch: duckdb.DuckDBPyConnection) -> str:
-        return f"(SELECT customer_id FROM {RAW_SCHEMA}.raw_cis__customers)"
+        return f"(SELECT customer_id FROM {self.raw_schema}.raw_cis__customers)"
 
     def commit_delivery(
         self,
@@ -151,18 +153,19 @@ class DuckDBWarehouse(Warehouse):
         rejects: str | None,
         log_row: dict,
     ) -> None:
-        table = f"{RAW_SCHEMA}.{dataset.table}"
+        raw = self.raw_schema
+        table = f"{raw}.{dataset.table}"
         where, where_rej, args = delivery_scope(dataset, delivery_date)
         log_cols = [n for n, _ in LOAD_LOG_COLUMNS]
 
         def replace(con: duckdb.DuckDBPyConnection) -> None:
             if good is not None:
                 con.execute(f"DELETE FROM {table} WHERE {where}", args)
-                con.execute(f"DELETE FROM {RAW_SCHEMA}.rejects WHERE {where_rej}", [dataset.name] + args)
+                con.execute(f"DELETE FROM {raw}.rejects WHERE {where_rej}", [dataset.name] + args)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {good}")
-                con.execute(f"INSERT INTO {RAW_SCHEMA}.rejects BY NAME SELECT * FROM {rejects}")
+                con.execute(f"INSERT INTO {raw}.rejects BY NAME SELECT * FROM {rejects}")
             con.execute(
-                f"INSERT INTO {RAW_SCHEMA}.load_log ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})",
+                f"INSERT INTO {raw}.load_log ({', '.join(log_cols)}) VALUES ({', '.join('?' * len(log_cols))})",
                 [log_row[n] for n in log_cols],
             )
 

@@ -25,6 +25,7 @@ from orchestration.warehouse.duckdb_warehouse import DuckDBWarehouse, retry_on_c
 from orchestration.warehouse.extensions import OFFLINE, load_extensions
 from orchestration.warehouse.maintenance import maintain
 from orchestration.warehouse.postgres_warehouse import PG_DDL_LOCK
+from orchestration.warehouse.schema import RAW_SCHEMA
 from orchestration.warehouse.url import LAKE_CATALOG_FILE
 
 ALIAS = "lake"
@@ -94,6 +95,7 @@ def _attach(database: duckdb.DuckDBPyConnection, attach: str) -> None:
 class DuckLakeWarehouse(DuckDBWarehouse):
     """The lake: many readers and writers at once, from one machine (SQLite catalog) or many (PostgreSQL)."""
 
+    raw_schema = f"{ALIAS}.{RAW_SCHEMA}"
     pinned_snapshot: int | None = None  # set by `at_snapshot`: every read sees the lake as of this snapshot
 
     def _database(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -169,6 +171,14 @@ class DuckLakeWarehouse(DuckDBWarehouse):
         cur = con.cursor()
         cur.execute(f"USE {ALIAS}")
         return cur
+
+    def staging_cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """A cursor left in DuckDB's in-memory database, naming the lake's tables `lake.raw.…` (`raw_schema`).
+
+        A statement whose default database is the lake is a lake transaction, which reads the catalog even when
+        it touches only temp tables: a file's two dozen checks cost 3-10 ms each that way, against 0.3-1 ms.
+        """
+        return con.cursor()
 
     def maintain(self, retention: dt.timedelta) -> dict:
         """Merge small files, expire snapshots older than `retention`, delete unreferenced files

@@ -31,7 +31,7 @@ BIG = DATASETS["meter_readings"]
 # in the middle of writing a large file. With `--pause`, it prints COMMITTING as it is about to commit the first
 # such file's transaction and waits for a line on stdin before it does.
 DRIVER = """
-import contextlib, sys
+import contextlib, re, sys
 from pathlib import Path
 from orchestration.ingestion.contract import DATASETS
 from orchestration.ingestion.ingest import load_dataset
@@ -54,7 +54,7 @@ class Loud:
     def cursor(self, *a, **k):
         return Loud(self._inner.cursor(*a, **k))
     def execute(self, sql, *a, **k):
-        if sql.startswith(f"INSERT INTO raw.{BIG} "):
+        if re.match(rf"INSERT INTO (lake\.)?raw\.{BIG} ", sql):  # the lake's staging cursors name its catalog
             print("WRITING", flush=True)
             state["writes"] += 1
         elif sql == "COMMIT" and state["writes"] == 1 and PAUSE:
