@@ -54,7 +54,7 @@ class Loud:
     def cursor(self, *a, **k):
         return Loud(self._inner.cursor(*a, **k))
     def execute(self, sql, *a, **k):
-        if re.match(rf"INSERT INTO (lake\.)?raw\.{BIG} ", sql):  # the lake's staging cursors name its catalog
+        if re.match(rf"INSERT INTO (lake[.])?raw[.]{BIG} ", sql):  # the lake's staging cursors name its catalog
             print("WRITING", flush=True)
             state["writes"] += 1
         elif sql == "COMMIT" and state["writes"] == 1 and PAUSE:
