@@ -100,7 +100,7 @@ def _innermost(error) -> str:
     head, _, dbt_errors = error.message.strip().partition(DBT_ERRORS)
     # dagster-dbt puts dbt's own error lines (the failing model and its database error) after a fixed heading:
     # they, not the command line before them, say what went wrong.
-    lines = [line for line in dbt_errors.splitlines() if line.strip()][:6] if dbt_errors else []
+    lines = [line for line in dbt_errors.splitlines() if line.strip()][:6]
     return " ".join(head.splitlines()[:3] + ([DBT_ERRORS, *lines] if lines else []))
 
 

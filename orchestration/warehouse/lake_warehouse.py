@@ -133,7 +133,7 @@ class DuckLakeWarehouse(DuckDBWarehouse):
                             raise
                         # A read-only attachment cannot create the catalog of a new lake; a writer's creates it.
                         writer = duckdb.connect(config=OFFLINE)
-                        load_extensions(writer)
+                        configure_lake_connection(writer)
                         _attach(writer, attach_sql(self.url.lake_catalog(), str(self.url.data_path)))
                         writer.close()
                         _attach(database, attach)
